@@ -1,0 +1,196 @@
+"""The system contract: what a plugin's system type implements and what the core gives it.
+
+A *system type* (``"asterisk-csv"``, ``"sql-crm"``) is a subclass of :class:`System`,
+registered by a plugin through ``dsr_register_systems``. A *system* is one configured instance:
+a ``[systems.NAME]`` table in ``dsr.toml`` whose ``type`` names the system type. The core
+constructs it with the table's own keys (``type`` and the core keys removed) and a
+:class:`SystemContext`.
+
+Every method gets the :class:`~dsr_core.model.Subject` with all identities known so far and the
+``keys`` that this system's own :meth:`System.locate` returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from .model import CheckResult, Identity, Outcome, Record, RequestKind, Subject
+
+#: Keys of a ``[systems.NAME]`` table that the core reads itself; a system type never sees them.
+CORE_KEYS = frozenset(
+    {
+        "type",
+        "enabled",
+        "timeout",
+        "retries",
+        "instructions",
+        "purposes",
+        "legal_basis",
+        "retention",
+        "source",
+        "categories",
+        "recipients",
+    }
+)
+
+
+class ConfigError(Exception):
+    """A system's configuration is wrong. The message is one line naming the key."""
+
+
+class SystemError_(Exception):  # noqa: N801 - trailing underscore: builtins has SystemError
+    """Base of the errors a system raises on purpose; the message is shown to staff as is."""
+
+
+class TransientError(SystemError_):
+    """Worth retrying: a timeout, a lost connection, a 5xx, a locked file."""
+
+
+class PermanentError(SystemError_):
+    """Retrying will not help: bad credentials, a missing table, a refused operation."""
+
+
+class ManualStep(Exception):  # noqa: N818 - a signal, not a failure
+    """The system cannot do this automatically: staff must, following ``instructions``.
+
+    Raising it from any method turns the task into a manual task that waits for
+    ``dsr tasks done``.
+    """
+
+    def __init__(self, instructions: str) -> None:
+        super().__init__(instructions)
+        self.instructions = instructions
+
+
+@dataclass(frozen=True)
+class SystemContext:
+    """What the core gives every system.
+
+    ``base_dir`` resolves relative paths in the config (the folder of ``dsr.toml``);
+    ``state_dir`` is a private, owner-only folder for this system (created on demand);
+    ``today`` returns the controller's local date (tests freeze it);
+    ``pseudonymise`` turns an identifier into a keyed hash, stable per installation, for
+    anonymised records; ``timezone`` and ``country`` come from ``[controller]``.
+    """
+
+    system_name: str
+    base_dir: Path
+    state_dir: Path
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Brussels"))
+    country: str = "BE"
+    secret_key: bytes = b""
+    today: Callable[[], date] = field(default=date.today)
+
+    def now(self) -> datetime:
+        return datetime.now(self.timezone)
+
+    def resolve(self, path: str | Path) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def pseudonymise(self, value: str) -> str:
+        digest = hmac.new(self.secret_key, value.encode(), hashlib.sha256).hexdigest()
+        return f"anon-{digest[:16]}"
+
+
+class System:
+    """Base class of a system type. Override what the system can do.
+
+    Class attributes:
+
+    ``kinds``
+        The request kinds this type handles automatically. For any other kind the core makes a
+        manual task with the ``instructions`` from the config.
+    ``description``
+        One line for ``dsr plugins list``.
+    ``config_keys``
+        The type's own config keys with a one-line description each; a key not listed is
+        refused when the config loads (typos are caught early).
+    ``required_keys``
+        The subset of ``config_keys`` that must be present.
+    """
+
+    kinds: ClassVar[frozenset[RequestKind]] = frozenset()
+    description: ClassVar[str] = ""
+    config_keys: ClassVar[Mapping[str, str]] = {}
+    required_keys: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
+        self.name = name
+        self.config = dict(config)
+        self.context = context
+        unknown = sorted(set(self.config) - set(self.config_keys))
+        if unknown:
+            raise ConfigError(f"systems.{name}: unknown key {unknown[0]!r}")
+        missing = sorted(self.required_keys - set(self.config))
+        if missing:
+            raise ConfigError(f"systems.{name}: {missing[0]!r} is required")
+
+    # -- health -----------------------------------------------------------------------------
+    def check(self) -> CheckResult:
+        """Can the system be reached and does it look as configured? Must not change anything."""
+        return CheckResult(ok=True)
+
+    # -- finding the subject ----------------------------------------------------------------
+    def locate(self, subject: Subject) -> Sequence[Identity]:
+        """The subject's keys in this system; empty when it holds nothing about them.
+
+        May return identities the request did not have (a CRM returns the customer's phone
+        numbers with the period each was theirs): the core adds them to the subject and asks
+        every system to locate again until nothing new appears. Return them with
+        ``source=self.name``. Must not change anything.
+        """
+        raise NotImplementedError
+
+    # -- the request kinds ------------------------------------------------------------------
+    def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:
+        """Every record about the subject, yielded lazily (never build a list of them).
+
+        Portability uses the same method: the core keeps records with
+        ``provided_by_subject``.
+        """
+        raise NotImplementedError
+
+    def erase(
+        self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
+    ) -> Iterator[Outcome]:
+        """Delete or anonymise; keep what a legal duty keeps, with basis and until-date.
+
+        Idempotent: a second call yields no ERASED outcome for what is already gone. With
+        ``dry_run`` nothing changes and the outcomes say what would happen. The work must be
+        complete (committed, renamed) once the iterator is exhausted; if the caller stops early
+        nothing may be half-changed.
+        """
+        raise NotImplementedError
+
+    def rectify(
+        self,
+        subject: Subject,
+        keys: Sequence[Identity],
+        changes: Mapping[str, Any],
+        *,
+        dry_run: bool,
+    ) -> Iterator[Outcome]:
+        """Apply ``changes`` (field → new value, as given with the request)."""
+        raise NotImplementedError
+
+    def restrict(
+        self, subject: Subject, keys: Sequence[Identity], *, lift: bool, dry_run: bool
+    ) -> Iterator[Outcome]:
+        """Mark the subject's records restricted (stored only), or lift it."""
+        raise NotImplementedError
+
+    def object(self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool) -> Iterator[Outcome]:
+        """Stop direct marketing: set the opt-out."""
+        raise NotImplementedError
+
+
+#: What ``dsr_register_systems`` hands a plugin: ``register("asterisk-csv", AsteriskCsv)``.
+RegisterSystem = Callable[[str, type[System]], None]

@@ -1,0 +1,1 @@
+"""The built-in plugins. Installed as ``dsr_plugins`` (see setup.py)."""

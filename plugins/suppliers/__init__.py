@@ -1,0 +1,1 @@
+"""Built-in suppliers plugin (in progress)."""

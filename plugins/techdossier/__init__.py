@@ -1,0 +1,1 @@
+"""Built-in techdossier plugin (in progress)."""
