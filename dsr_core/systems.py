@@ -187,7 +187,9 @@ class System:
         """Mark the subject's records restricted (stored only), or lift it."""
         raise NotImplementedError
 
-    def object(self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool) -> Iterator[Outcome]:
+    def object(
+        self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
+    ) -> Iterator[Outcome]:
         """Stop direct marketing: set the opt-out."""
         raise NotImplementedError
 
