@@ -1,0 +1,166 @@
+"""What every command shares: the config, the store, the plugins, the actor and the output.
+
+Everything is opened lazily, so ``dsr --help`` touches none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ..errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ..config import Config
+    from ..plugins import PluginHost
+    from ..store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class App:
+    def __init__(
+        self,
+        *,
+        config_path: str | None = None,
+        home: str | None = None,
+        actor: str | None = None,
+        plugins_dir: str | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.config_path = config_path
+        self.home_option = home
+        self._actor = actor
+        self.plugins_dir = plugins_dir
+        self.verbose = verbose
+        self.json = False
+
+    # -- lazily opened ----------------------------------------------------------------------
+    @cached_property
+    def config(self) -> Config:
+        from ..config import load_config
+
+        return load_config(self.config_path, self.home_option)
+
+    @cached_property
+    def store(self) -> Store:
+        from ..logging import configure
+        from ..store import open_store
+        from ..store.keys import installation_key
+
+        store = open_store(self.config.database_url)
+        configure(
+            log_file=self.config.log_file,
+            verbose=self.verbose,
+            hash_key=installation_key(store),
+        )
+        return store
+
+    @cached_property
+    def plugins(self) -> PluginHost:
+        from ..plugins import PluginHost
+
+        extra = Path(self.plugins_dir) if self.plugins_dir else None
+        try:
+            config = self.config
+        except UserError:
+            config = None
+        return PluginHost.load(config=config, plugins_dir=extra)
+
+    @property
+    def actor(self) -> str:
+        if self._actor:
+            return self._actor
+        from ..audit import default_actor
+
+        return default_actor()
+
+    def today(self) -> date:
+        override = os.environ.get("DSR_TODAY")
+        if override:
+            from ..requests import parse_date
+
+            return parse_date(override, "DSR_TODAY")
+        from ..requests import controller_today
+
+        return controller_today(self.config.controller)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.store.session() as session:
+            yield session
+
+    # -- output -----------------------------------------------------------------------------
+    def emit(self, data: Any, text: str | Callable[[], str]) -> None:
+        """One JSON document with --json, else readable text."""
+        if self.json:
+            click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        else:
+            click.echo(text() if callable(text) else text)
+
+
+def get_app() -> App:
+    ctx = click.get_current_context()
+    app = ctx.find_object(App)
+    if app is None:
+        app = App()
+        ctx.obj = app
+    return app
+
+
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        app = ctx.find_object(App)
+        if app is None:
+            app = ctx.ensure_object(App)
+        app.json = True
+
+
+def json_option(func: F) -> F:
+    """Adds ``--json`` (machine output on stdout, one JSON document)."""
+    return click.option(
+        "--json",
+        "json_",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_json,
+        help="Print one JSON document instead of text.",
+    )(func)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain text table, columns padded to their widest cell."""
+    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in cells:
+        lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip())
+    return "\n".join(lines)
+
+
+def fail(message: str) -> None:
+    raise UserError(message)
+
+
+def echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

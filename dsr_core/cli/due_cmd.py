@@ -1,0 +1,130 @@
+"""``dsr due``: the deadline board, and a calendar file for it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import requests as reqs
+from .app import get_app, json_option, table
+from .views import request_json
+
+
+def _sort_key(item: dict[str, Any]) -> tuple[int, int, int]:
+    left = item["clock"]["days_left"]
+    if left is None:  # paused: after the running ones
+        return (1, 0, item["id"])
+    return (0, left, item["id"])
+
+
+def ics(items: list[dict[str, Any]], controller_name: str, now: datetime) -> str:
+    """An iCalendar (RFC 5545) file: one all-day event per due request.
+
+    Events name the request id and kind, never the subject: calendars get synced to places
+    personal data should not go.
+    """
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//dsr//deadline board//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(f'DSR deadlines {controller_name}')}",
+    ]
+    for item in items:
+        due = item["clock"]["due"]
+        if not due:
+            continue
+        day = date.fromisoformat(due)
+        summary = f"DSR {item['id']} ({item['kind']}) due"
+        description = f"Request {item['id']}, {item['state']}: dsr request show {item['id']}"
+        if item["state"] == "awaiting_confirmations":
+            summary += ": waiting on suppliers"
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:dsr-request-{item['id']}@dsr",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{(day + timedelta(days=1)).strftime('%Y%m%d')}",
+            f"SUMMARY:{_escape(summary)}",
+            f"DESCRIPTION:{_escape(description)}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets are folded (RFC 5545 3.1)."""
+    raw = line.encode()
+    if len(raw) <= 75:
+        return line
+    parts, current = [], b""
+    for ch in line:
+        enc = ch.encode()
+        if len(current) + len(enc) > (75 if not parts else 74):
+            parts.append(current.decode())
+            current = b""
+        current += enc
+    parts.append(current.decode())
+    return "\r\n ".join(parts)
+
+
+@click.command()
+@click.option(
+    "--ics",
+    "ics_path",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Also write the deadlines as an iCalendar file.",
+)
+@json_option
+def due(ics_path: str | None) -> None:
+    """Open requests by days left, overdue first; paused ones last."""
+    app = get_app()
+    today = app.today()
+    controller = app.config.controller
+    with app.session() as session:
+        found = reqs.list_requests(session, which="open", controller=controller, today=today)
+        items = [request_json(row, controller, today, status) for row, status in found]
+    items.sort(key=_sort_key)
+    written = None
+    if ics_path:
+        from .init_cmd import write_private
+
+        written = Path(ics_path)
+        write_private(written, ics(items, controller.name, datetime.now(UTC)))
+
+    def text() -> str:
+        if not items:
+            return "nothing due: no open requests"
+        rows = []
+        for item in items:
+            left = item["clock"]["days_left"]
+            when = (
+                f"paused since {item['clock']['paused_since']}"
+                if left is None
+                else (f"OVERDUE {-left}d" if left < 0 else f"{left}d")
+            )
+            state = item["state"] + (" !" if item["needs_attention"] else "")
+            if item["state"] == "awaiting_confirmations":
+                state = "waiting on suppliers"
+            rows.append([item["id"], item["kind"], state, item["clock"]["due"] or "-", when])
+        out = table(["id", "kind", "state", "due", "left"], rows)
+        if written:
+            out += f"\ncalendar: {written}"
+        return out
+
+    app.emit(
+        {"today": today.isoformat(), "requests": items, "ics": str(written) if written else None},
+        text,
+    )

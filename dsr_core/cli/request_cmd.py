@@ -1,0 +1,367 @@
+"""``dsr request ...``: record a request and move it through its life."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import requests as reqs
+from ..errors import UserError
+from ..model import RequestKind, RequestState
+from .app import App, get_app, json_option, table
+from .views import clock_text, request_json, request_text
+
+
+def _date(value: str | None, what: str) -> date | None:
+    return reqs.parse_date(value, what) if value else None
+
+
+def _load_changes(path: str | None) -> dict[str, Any] | None:
+    if not path:
+        return None
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read the changes file {file}: {exc.strerror}") from None
+    try:
+        data = json.loads(text) if file.suffix.lower() == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"{file}: not valid {file.suffix.lstrip('.') or 'TOML'}: {exc}") from None
+    if not isinstance(data, dict) or not data:
+        raise UserError(f"{file}: give the corrections as field = new value")
+    return data
+
+
+@click.group()
+def request() -> None:
+    """Record, follow and carry out data-subject requests."""
+
+
+@request.command("new")
+@click.argument("kind")
+@click.option("--name", required=True, help="The subject's name as given.")
+@click.option("--email", "emails", multiple=True, help="An e-mail address (repeatable).")
+@click.option(
+    "--phone",
+    "phones",
+    multiple=True,
+    help="A phone number (repeatable); "
+    "national numbers are read as Belgian unless the controller's country differs.",
+)
+@click.option(
+    "--customer-id",
+    "customer_ids",
+    multiple=True,
+    help="A customer id (repeatable); SYSTEM:ID ties it to one system.",
+)
+@click.option("--received", help="Day of receipt, YYYY-MM-DD (default: today).")
+@click.option("--channel", type=click.Choice(list(reqs.CHANNELS)), default="email")
+@click.option("--note", help="Free text for staff.")
+@click.option(
+    "--changes",
+    "changes_file",
+    type=click.Path(),
+    help="Rectification: a TOML or JSON file of field = new value.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Record it even if an open request of the same kind exists for the subject.",
+)
+@json_option
+def new(
+    kind: str,
+    name: str,
+    emails: tuple[str, ...],
+    phones: tuple[str, ...],
+    customer_ids: tuple[str, ...],
+    received: str | None,
+    channel: str,
+    note: str | None,
+    changes_file: str | None,
+    force: bool,
+) -> None:
+    """Record a request of KIND: access, portability, erasure, rectification, restriction,
+    objection."""
+    app = get_app()
+    reqs.parse_kind(kind)
+    new_request = reqs.NewRequest(
+        kind=kind,
+        name=name,
+        emails=emails,
+        phones=phones,
+        customer_ids=customer_ids,
+        received=_date(received, "receipt date"),
+        channel=channel,
+        note=note,
+        changes=_load_changes(changes_file),
+    )
+    controller = app.config.controller
+    with app.session() as session:
+        row = reqs.create(
+            session,
+            new_request,
+            controller=controller,
+            actor=app.actor,
+            force=force,
+            today=app.today(),
+        )
+        data = request_json(row, controller, app.today())
+        info = reqs.info(row)
+    app.plugins.request_created(info)
+    app.emit(data, lambda: f"request {row.id} recorded: {row.kind}, {clock_text(data)}")
+
+
+@request.command("list")
+@click.option("--open", "which", flag_value="open", default=True, help="Open requests (default).")
+@click.option("--overdue", "which", flag_value="overdue", help="Open and past their due day.")
+@click.option("--all", "which", flag_value="all", help="Every request.")
+@click.option(
+    "--due-within",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Only those due within DAYS days.",
+)
+@json_option
+def list_(which: str, due_within: int | None) -> None:
+    """List requests with their state and deadline."""
+    app = get_app()
+    today = app.today()
+    controller = app.config.controller
+    with app.session() as session:
+        found = reqs.list_requests(
+            session, which=which, controller=controller, today=today, due_within=due_within
+        )
+        data = [request_json(row, controller, today, status) for row, status in found]
+    app.emit(
+        data,
+        lambda: (
+            table(
+                ["id", "kind", "state", "received", "due", "left", "subject"],
+                [
+                    [
+                        d["id"],
+                        d["kind"],
+                        d["state"] + (" !" if d["needs_attention"] else ""),
+                        d["received_on"],
+                        d["clock"]["due"] or "paused",
+                        "" if d["clock"]["days_left"] is None else d["clock"]["days_left"],
+                        d["subject"]["name"],
+                    ]
+                    for d in data
+                ],
+            )
+            if data
+            else "no requests"
+        ),
+    )
+
+
+@request.command("show")
+@click.argument("request_id")
+@json_option
+def show(request_id: str) -> None:
+    """State, clock, identities, every task and its errors."""
+    app = get_app()
+    controller = app.config.controller
+    with app.session() as session:
+        row = reqs.get(session, request_id)
+        blockers = app.plugins.request_blockers(reqs.info(row))
+        data = request_json(row, controller, app.today(), detail=True, blockers=blockers)
+    app.emit(data, lambda: request_text(data))
+
+
+def _change(request_id: str, action: str, **kwargs: Any) -> tuple[App, dict[str, Any]]:
+    app = get_app()
+    controller = app.config.controller
+    with app.session() as session:
+        row = reqs.get(session, request_id)
+        fn = getattr(reqs, action)
+        fn(session, row, actor=app.actor, **kwargs)
+        data = request_json(row, controller, app.today())
+    return app, data
+
+
+@request.command("verify")
+@click.argument("request_id")
+@click.option("--method", required=True, help="How identity was checked (Art. 12(6)).")
+@json_option
+def verify(request_id: str, method: str) -> None:
+    """Record how the subject's identity was verified; the request may then run."""
+    app = get_app()
+    app, data = _change(
+        request_id,
+        "verify_identity",
+        method=method,
+        controller=app.config.controller,
+        on=app.today(),
+    )
+    app.emit(data, lambda: f"request {data['id']}: identity verified; {clock_text(data)}")
+
+
+@request.command("pause")
+@click.argument("request_id")
+@click.option(
+    "--reason",
+    type=click.Choice(list(reqs.PAUSE_REASONS)),
+    required=True,
+    help="What is awaited from the subject.",
+)
+@click.option("--on", "on", help="Day the clock stops, YYYY-MM-DD (default: today).")
+@click.option("--note", help="What was asked of the subject.")
+@json_option
+def pause(request_id: str, reason: str, on: str | None, note: str | None) -> None:
+    """Stop the clock while identity or a clarification is awaited."""
+    app = get_app()
+    app, data = _change(
+        request_id,
+        "pause",
+        reason=reason,
+        controller=app.config.controller,
+        on=_date(on, "pause date") or app.today(),
+        note=note,
+    )
+    app.emit(data, lambda: f"request {data['id']}: clock paused ({reason})")
+
+
+@request.command("resume")
+@click.argument("request_id")
+@click.option("--on", "on", help="Day the answer arrived, YYYY-MM-DD (default: today).")
+@json_option
+def resume(request_id: str, on: str | None) -> None:
+    """Run the clock again from the day the subject's answer arrived."""
+    app = get_app()
+    app, data = _change(
+        request_id,
+        "resume",
+        controller=app.config.controller,
+        on=_date(on, "resume date") or app.today(),
+    )
+    app.emit(data, lambda: f"request {data['id']}: clock running; {clock_text(data)}")
+
+
+@request.command("extend")
+@click.argument("request_id")
+@click.option("--reason", required=True, help="Why: told to the subject in the letter.")
+@click.option("--on", "on", help="Day the subject is told, YYYY-MM-DD (default: today).")
+@json_option
+def extend(request_id: str, reason: str, on: str | None) -> None:
+    """Extend by up to two months (Art. 12(3)) and write the letter to the subject."""
+    from .. import letters
+
+    app = get_app()
+    controller = app.config.controller
+    today = app.today()
+    with app.session() as session:
+        row = reqs.get(session, request_id)
+        reqs.extend(
+            session,
+            row,
+            reason=reason,
+            actor=app.actor,
+            controller=controller,
+            on=_date(on, "notice date") or today,
+        )
+        text = letters.render("extension", row, controller, reason=reason.strip(), today=today)
+        data = request_json(row, controller, today)
+    path = letters.write(app.config.home, row, "extension", text)
+    data["letter"] = str(path)
+    app.emit(
+        data,
+        lambda: (
+            f"request {data['id']}: extended, now {clock_text(data)}\nletter to the subject: {path}"
+        ),
+    )
+
+
+@request.command("reject")
+@click.argument("request_id")
+@click.option("--reason", required=True, help="Why (Art. 12(5) or 12(6)): told to the subject.")
+@json_option
+def reject(request_id: str, reason: str) -> None:
+    """Refuse the request and write the refusal letter."""
+    from .. import letters
+
+    app = get_app()
+    controller = app.config.controller
+    with app.session() as session:
+        row = reqs.get(session, request_id)
+        reqs.reject(session, row, reason=reason, actor=app.actor)
+        text = letters.render("refusal", row, controller, reason=reason.strip(), today=app.today())
+        data = request_json(row, controller, app.today())
+    path = letters.write(app.config.home, row, "refusal", text)
+    data["letter"] = str(path)
+    app.emit(data, lambda: f"request {data['id']}: rejected\nletter to the subject: {path}")
+
+
+@request.command("withdraw")
+@click.argument("request_id")
+@click.option("--reason", default="", help="What the subject said.")
+@json_option
+def withdraw(request_id: str, reason: str) -> None:
+    """The subject withdrew the request."""
+    app, data = _change(request_id, "withdraw", reason=reason)
+    app.emit(data, lambda: f"request {data['id']}: withdrawn")
+
+
+@request.command("close")
+@click.argument("request_id")
+@json_option
+def close(request_id: str) -> None:
+    """Complete a request whose tasks are done and notices confirmed."""
+    app = get_app()
+    controller = app.config.controller
+    with app.session() as session:
+        row = reqs.get(session, request_id)
+        blockers = app.plugins.request_blockers(reqs.info(row))
+        reqs.close(session, row, actor=app.actor, blockers=blockers)
+        data = request_json(row, controller, app.today())
+        info = reqs.info(row)
+    if data["state"] == RequestState.COMPLETED.value:
+        app.plugins.request_completed(info)
+    app.emit(data, lambda: f"request {data['id']}: completed")
+
+
+@request.command("run")
+@click.argument("request_id", required=False)
+@click.option("--dry-run", is_flag=True, help="Change nothing anywhere; report what would change.")
+@click.option("--system", "systems", multiple=True, help="Only this system (repeatable).")
+@click.option("--queue", is_flag=True, help="Only enqueue the tasks for `dsr worker`.")
+@click.option(
+    "--due-erasures",
+    is_flag=True,
+    help="Erase kept records whose time has come (all requests; for cron).",
+)
+@json_option
+def run(
+    request_id: str | None,
+    dry_run: bool,
+    systems: tuple[str, ...],
+    queue: bool,
+    due_erasures: bool,
+) -> None:
+    """Carry out a request in every configured system, concurrently."""
+    from .run_cmd import run_request
+
+    if due_erasures:
+        if request_id or dry_run or queue:
+            raise UserError("--due-erasures runs on its own, without a request id")
+    elif not request_id:
+        raise UserError("name the request to run, or use --due-erasures")
+    run_request(
+        get_app(),
+        request_id,
+        dry_run=dry_run,
+        systems=systems,
+        queue=queue,
+        due_erasures=due_erasures,
+    )
+
+
+__all__ = ["RequestKind", "request"]

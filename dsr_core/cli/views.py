@@ -1,0 +1,155 @@
+"""How a request looks: one JSON shape for scripts, text for people, built from the same dict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from .. import requests as reqs
+from ..clock import ClockStatus
+from ..config import ControllerConfig
+from ..store.models import RequestRow
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
+
+
+def request_json(
+    row: RequestRow,
+    controller: ControllerConfig,
+    today: date,
+    status: ClockStatus | None = None,
+    *,
+    detail: bool = False,
+    blockers: Sequence[str] = (),
+) -> dict[str, Any]:
+    status = status or reqs.clock_status(row, controller, today)
+    data: dict[str, Any] = {
+        "id": row.id,
+        "kind": row.kind,
+        "state": row.state,
+        "needs_attention": bool(row.needs_attention),
+        "received_on": row.received_on.isoformat(),
+        "channel": row.channel,
+        "subject": {"name": row.subject_name},
+        "clock": {
+            "due": _iso(status.due),
+            "days_left": status.days_left,
+            "overdue": status.overdue and row.state not in ("completed", "rejected", "withdrawn"),
+            "paused_since": _iso(status.paused_since),
+            "paused_days": status.paused_days,
+            "extended": row.extended,
+        },
+    }
+    if not detail:
+        return data
+    data["subject"]["identities"] = [
+        {
+            "kind": i.kind,
+            "value": i.value,
+            "valid_from": _iso(i.valid_from),
+            "valid_to": _iso(i.valid_to),
+            "system": i.system,
+            "source": i.source,
+        }
+        for i in row.identities
+    ]
+    data.update(
+        {
+            "note": row.note,
+            "changes": row.changes,
+            "verification": {"method": row.verification_method, "at": _iso(row.verified_at)},
+            "extension": {
+                "reason": row.extension_reason,
+                "notified_on": _iso(row.extension_notified_on),
+            }
+            if row.extended
+            else None,
+            "pauses": [
+                {
+                    "reason": p.reason,
+                    "from": _iso(p.started_on),
+                    "to": _iso(p.ended_on),
+                    "note": p.note,
+                }
+                for p in row.pauses
+            ],
+            "outcome_reason": row.outcome_reason,
+            "created_by": row.created_by,
+            "created_at": _iso(row.created_at),
+            "closed_at": _iso(row.closed_at),
+            "tasks": [
+                {
+                    "id": t.id,
+                    "system": t.system,
+                    "type": t.system_type,
+                    "state": t.state,
+                    "step": t.step,
+                    "attempts": t.attempts,
+                    "error": t.error,
+                    "instructions": t.instructions,
+                    "summary": t.summary or {},
+                    "finished_at": _iso(t.finished_at),
+                }
+                for t in row.tasks
+            ],
+            "blockers": list(blockers),
+        }
+    )
+    return data
+
+
+def clock_text(data: dict[str, Any]) -> str:
+    clock = data["clock"]
+    if clock["paused_since"]:
+        return f"clock paused since {clock['paused_since']}"
+    left = clock["days_left"]
+    ext = " (extended)" if clock["extended"] else ""
+    if left is None:
+        return f"due {clock['due']}{ext}"
+    if left < 0:
+        return f"due {clock['due']}{ext}, OVERDUE by {-left} day{'s' if left != -1 else ''}"
+    return f"due {clock['due']}{ext}, {left} day{'s' if left != 1 else ''} left"
+
+
+def request_text(data: dict[str, Any]) -> str:
+    lines = [
+        f"request {data['id']}  {data['kind']}  {data['state']}"
+        + ("  NEEDS ATTENTION" if data["needs_attention"] else ""),
+        f"subject:   {data['subject']['name']}",
+    ]
+    for ident in data["subject"].get("identities", []):
+        period = ""
+        if ident["valid_from"] or ident["valid_to"]:
+            period = f" ({ident['valid_from'] or '…'} to {ident['valid_to'] or '…'})"
+        scope = f" in {ident['system']}" if ident["system"] else ""
+        lines.append(
+            f"           {ident['kind']}: {ident['value']}{scope}{period} [from {ident['source']}]"
+        )
+    lines.append(f"received:  {data['received_on']} by {data['channel']}")
+    lines.append(f"clock:     {clock_text(data)}")
+    if data.get("extension"):
+        lines.append(
+            f"extended:  on {data['extension']['notified_on']}: {data['extension']['reason']}"
+        )
+    for p in data.get("pauses", []):
+        lines.append(f"paused:    {p['from']} to {p['to'] or 'now'} ({p['reason']})")
+    if data.get("verification", {}).get("method"):
+        lines.append(f"verified:  {data['verification']['method']}")
+    if data.get("outcome_reason"):
+        lines.append(f"reason:    {data['outcome_reason']}")
+    tasks = data.get("tasks", [])
+    if tasks:
+        lines.append("tasks:")
+        for t in tasks:
+            summary = ", ".join(f"{k} {v}" for k, v in (t["summary"].get("counts") or {}).items())
+            lines.append(f"  {t['system']:<14} {t['state']:<8} {summary}".rstrip())
+            if t["error"]:
+                lines.append(f"    error: {t['error']}")
+            if t["state"] == "manual" and t["instructions"]:
+                lines.append(f"    to do: {t['instructions']}")
+    for b in data.get("blockers", []):
+        lines.append(f"waiting:   {b}")
+    return "\n".join(lines)

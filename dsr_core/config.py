@@ -1,0 +1,297 @@
+"""Finding, reading and validating ``dsr.toml``.
+
+Where the config is: ``--config PATH``, else ``$DSR_CONFIG``, else ``./dsr.toml``, else
+``$DSR_HOME/dsr.toml`` (``DSR_HOME`` defaults to the platform's user data folder). The *home* is
+``--home``/``$DSR_HOME`` when given, else the folder holding the config file: the SQLite
+database, the request workspaces, letters and logs live there.
+
+Secrets never sit in the file: a value ``"${NAME}"`` (or one containing it) is replaced by the
+environment variable ``NAME``. Systems' tables are substituted only when the system is built,
+so a command that does not touch the CRM works in a shell without the CRM's password.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import UserError
+from .systems import CORE_KEYS
+
+CONFIG_NAME = "dsr.toml"
+DATABASE_NAME = "dsr.sqlite3"
+LANGUAGES = ("nl", "en")
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigFileError(UserError):
+    """The config file is missing, unreadable or invalid; the message is one line."""
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    """Who answers the requests: used in letters, reports and notices."""
+
+    name: str = "The controller"
+    email: str = ""
+    address: str = ""
+    country: str = "BE"
+    subdivision: str | None = None
+    timezone: str = "Europe/Brussels"
+    language: str = "nl"
+    technical_staff: tuple[str, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    """One ``[systems.NAME]`` table: the core keys parsed, the type's own keys kept raw."""
+
+    name: str
+    type: str
+    enabled: bool = True
+    timeout: float = 120.0
+    retries: int = 3
+    instructions: Mapping[str, str] = field(default_factory=dict)
+    processing: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def instructions_for(self, kind: str) -> str:
+        return (
+            self.instructions.get(kind)
+            or self.instructions.get("default")
+            or (
+                f"Handle this {kind} request in system {self.name!r} by hand, then run "
+                f"`dsr tasks done`."
+            )
+        )
+
+    def resolved_options(self) -> dict[str, Any]:
+        """The type's own keys with ``${VAR}`` replaced from the environment."""
+        return _substitute(dict(self.options), f"systems.{self.name}")
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    home: Path
+    database_url: str
+    controller: ControllerConfig
+    systems: Mapping[str, SystemConfig]
+    plugins_dir: Path | None = None
+    disabled_plugins: frozenset[str] = frozenset()
+    log_file: Path | None = None
+    notices: Mapping[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else self.home
+
+
+def default_home() -> Path:
+    env = os.environ.get("DSR_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("dsr", appauthor=False))
+
+
+def find_config(explicit: str | None, home: Path | None) -> Path | None:
+    """The config file to use, or None when there is none yet."""
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigFileError(f"config file {path} does not exist")
+        return path
+    env = os.environ.get("DSR_CONFIG")
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_file():
+            raise ConfigFileError(f"DSR_CONFIG names {path}, which does not exist")
+        return path
+    if home is None:
+        local = Path.cwd() / CONFIG_NAME
+        if local.is_file():
+            return local
+    candidate = (home or default_home()) / CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def load_config(explicit: str | None = None, home: str | Path | None = None) -> Config:
+    """Read and validate the config; with no file, the defaults in the home folder."""
+    home_path = Path(home).expanduser() if home else None
+    if home_path is None and os.environ.get("DSR_HOME"):
+        home_path = default_home()
+    path = find_config(explicit, home_path)
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = parse_toml(path)
+    resolved_home = home_path or (path.parent if path else default_home())
+    return build_config(data, path=path, home=resolved_home)
+
+
+def parse_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigFileError(f"{path}: TOML syntax error: {exc}") from None
+
+
+def build_config(data: Mapping[str, Any], *, path: Path | None, home: Path) -> Config:
+    known = {"controller", "systems", "store", "plugins", "logging", "notices"}
+    for key in data:
+        if key not in known:
+            raise ConfigFileError(f"{_where(path)}: unknown section [{key}]")
+    controller = _controller(_table(data, "controller", path), path)
+    store = _table(data, "store", path)
+    url = os.environ.get("DSR_DATABASE_URL") or _substitute(store.get("url", ""), "store.url")
+    if not url:
+        url = f"sqlite:///{home / DATABASE_NAME}"
+    plugins = _table(data, "plugins", path)
+    plugins_dir = plugins.get("dir")
+    base = path.parent if path else home
+    disabled = set(_str_list(plugins.get("disable", []), "plugins.disable", path))
+    disabled |= {p.strip() for p in os.environ.get("DSR_DISABLE_PLUGINS", "").split(",")}
+    disabled.discard("")
+    logging_ = _table(data, "logging", path)
+    log_file = logging_.get("file")
+    systems = {
+        name: _system(name, table, path) for name, table in _table(data, "systems", path).items()
+    }
+    return Config(
+        path=path,
+        home=home,
+        database_url=url,
+        controller=controller,
+        systems=systems,
+        plugins_dir=(base / Path(plugins_dir).expanduser()) if plugins_dir else None,
+        disabled_plugins=frozenset(disabled),
+        log_file=(base / Path(log_file).expanduser()) if log_file else home / "logs" / "dsr.log",
+        notices=_table(data, "notices", path),
+        raw=data,
+    )
+
+
+def _where(path: Path | None) -> str:
+    return str(path) if path else "config"
+
+
+def _table(data: Mapping[str, Any], key: str, path: Path | None) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigFileError(f"{_where(path)}: [{key}] must be a table")
+    return value
+
+
+def _str_list(value: Any, key: str, path: Path | None) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigFileError(f"{_where(path)}: {key} must be a list of strings")
+    return value
+
+
+def _controller(table: Mapping[str, Any], path: Path | None) -> ControllerConfig:
+    allowed = set(ControllerConfig.__dataclass_fields__)
+    for key in table:
+        if key not in allowed:
+            raise ConfigFileError(f"{_where(path)}: unknown key controller.{key}")
+    values = dict(table)
+    for key, value in values.items():
+        if key == "technical_staff":
+            values[key] = tuple(_str_list(value, "controller.technical_staff", path))
+        elif not isinstance(value, str):
+            raise ConfigFileError(f"{_where(path)}: controller.{key} must be a string")
+    controller = ControllerConfig(**values)
+    if controller.language not in LANGUAGES:
+        raise ConfigFileError(
+            f"{_where(path)}: controller.language must be one of {', '.join(LANGUAGES)}"
+        )
+    try:
+        ZoneInfo(controller.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigFileError(
+            f"{_where(path)}: controller.timezone {controller.timezone!r} is not a known zone"
+        ) from None
+    import holidays
+
+    if controller.country.upper() not in holidays.list_supported_countries():
+        raise ConfigFileError(
+            f"{_where(path)}: controller.country {controller.country!r} has no holiday table"
+        )
+    return controller
+
+
+def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
+    where = f"{_where(path)}: systems.{name}"
+    if not isinstance(table, dict):
+        raise ConfigFileError(f"{where} must be a table")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise ConfigFileError(f"{where}: a system name is letters, digits, '-', '_' or '.'")
+    type_ = table.get("type")
+    if not isinstance(type_, str) or not type_:
+        raise ConfigFileError(f"{where}: 'type' is required (a registered system type)")
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigFileError(f"{where}.enabled must be true or false")
+    timeout = table.get("timeout", 120)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigFileError(f"{where}.timeout must be a positive number of seconds")
+    retries = table.get("retries", 3)
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
+        raise ConfigFileError(f"{where}.retries must be a whole number from 0 to 10")
+    instructions = table.get("instructions", {})
+    if isinstance(instructions, str):
+        instructions = {"default": instructions}
+    if not isinstance(instructions, dict) or not all(
+        isinstance(v, str) for v in instructions.values()
+    ):
+        raise ConfigFileError(f"{where}.instructions must be text or a table of texts per kind")
+    processing = {
+        k: table[k]
+        for k in ("purposes", "legal_basis", "retention", "source", "categories", "recipients")
+        if k in table
+    }
+    options = {k: v for k, v in table.items() if k not in CORE_KEYS}
+    return SystemConfig(
+        name=name,
+        type=type_,
+        enabled=enabled,
+        timeout=float(timeout),
+        retries=retries,
+        instructions=instructions,
+        processing=processing,
+        options=options,
+    )
+
+
+def _substitute(value: Any, where: str) -> Any:
+    if isinstance(value, str):
+
+        def repl(match: re.Match[str]) -> str:
+            var = match.group(1)
+            if var not in os.environ:
+                raise ConfigFileError(f"{where}: environment variable {var} is not set")
+            return os.environ[var]
+
+        return _ENV_REF.sub(repl, value)
+    if isinstance(value, dict):
+        return {k: _substitute(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, where) for v in value]
+    return value

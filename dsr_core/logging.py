@@ -1,0 +1,145 @@
+"""structlog, configured once for every logger: readable on a terminal, JSON lines to a file.
+
+One processor chain serves structlog and stdlib loggers alike. Identifiers are hashed before
+anything is rendered: a value under a key such as ``email``, ``phone`` or ``name`` becomes
+``h:<12 hex>`` (keyed with the installation's secret, so the same person gives the same hash in
+one installation and nothing outside it); anything under a key such as ``password``,
+``secret``, ``token`` or ``api_key`` is dropped to ``[redacted]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import logging.handlers
+import os
+import sys
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+IDENTIFIER_KEYS = frozenset(
+    {
+        "email",
+        "phone",
+        "number",
+        "name",
+        "subject",
+        "identity",
+        "identities",
+        "value",
+        "address",
+        "customer_id",
+        "vat",
+        "iban",
+        "caller",
+        "callee",
+        "src",
+        "dst",
+        "clid",
+    }
+)
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "credential",
+        "credentials",
+        "authorization",
+        "webhook_secret",
+        "key",
+    }
+)
+
+_configured = False
+_hash_key = b""
+
+
+def hash_identifier(value: Any) -> str:
+    digest = hmac.new(_hash_key, str(value).encode(), hashlib.sha256).hexdigest()
+    return f"h:{digest[:12]}"
+
+
+def _redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event):
+        low = key.lower()
+        if low in SECRET_KEYS or any(s in low for s in ("password", "secret", "token")):
+            event[key] = "[redacted]"
+        elif low in IDENTIFIER_KEYS and event[key] is not None:
+            value = event[key]
+            if isinstance(value, list | tuple | set | frozenset):
+                event[key] = [hash_identifier(v) for v in value]
+            else:
+                event[key] = hash_identifier(value)
+    return event
+
+
+def configure(*, log_file: Path | None, verbose: bool = False, hash_key: bytes = b"") -> None:
+    """Set up logging for the process; later calls only change the hash key."""
+    global _configured, _hash_key
+    _hash_key = hash_key
+    if _configured:
+        return
+    _configured = True
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    root = logging.getLogger()
+    root.handlers.clear()
+    root.setLevel(logging.DEBUG)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.INFO if verbose else logging.WARNING)
+    console.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
+            ],
+        )
+    )
+    root.addHandler(console)
+    if log_file is not None:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not log_file.exists():
+                os.close(os.open(log_file, os.O_CREAT | os.O_WRONLY, 0o600))
+            handler = logging.handlers.WatchedFileHandler(log_file, encoding="utf-8")
+        except OSError:
+            handler = None
+        if handler is not None:
+            handler.setLevel(logging.INFO)
+            handler.setFormatter(
+                structlog.stdlib.ProcessorFormatter(
+                    foreign_pre_chain=shared,
+                    processors=[
+                        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                        structlog.processors.format_exc_info,
+                        structlog.processors.JSONRenderer(),
+                    ],
+                )
+            )
+            root.addHandler(handler)
+    for noisy in ("httpx", "httpcore", "sqlalchemy"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def get_logger(name: str = "dsr") -> Any:
+    return structlog.get_logger(name)

@@ -1,0 +1,524 @@
+"""The request lifecycle: recording a request, its identities, clock events and state moves.
+
+Every function here works inside the caller's unit of work (a SQLAlchemy session), changes the
+request and appends the matching audit event; the caller commits once. Anything a user can get
+wrong raises :class:`~dsr_core.errors.UserError` before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from . import audit, clock
+from .config import ControllerConfig
+from .errors import IllegalTransition, NotFound, UserError
+from .identities import InvalidIdentity, normalise_email, normalise_phone
+from .model import (
+    TRANSITIONS,
+    Identity,
+    IdentityKind,
+    RequestInfo,
+    RequestKind,
+    RequestState,
+    Subject,
+    TaskState,
+)
+from .store.models import IdentityRow, PauseRow, RequestRow, TaskRow
+
+CHANNELS = ("email", "letter", "phone", "in-person", "web")
+PAUSE_REASONS = ("identity", "clarification")
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    kind: str
+    name: str
+    emails: Sequence[str] = ()
+    phones: Sequence[str] = ()
+    customer_ids: Sequence[str] = ()
+    received: date | None = None
+    channel: str = "email"
+    note: str | None = None
+    changes: Mapping[str, Any] | None = None
+
+
+def parse_kind(text: str) -> RequestKind:
+    try:
+        return RequestKind(text.strip().lower())
+    except ValueError:
+        kinds = ", ".join(k.value for k in RequestKind)
+        raise UserError(f"unknown request kind {text!r}: use one of {kinds}") from None
+
+
+def parse_date(text: str, what: str = "date") -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"malformed {what} {text!r}: use YYYY-MM-DD") from None
+
+
+def controller_today(controller: ControllerConfig) -> date:
+    return datetime.now(controller.tz).date()
+
+
+def build_identities(new: NewRequest, region: str) -> list[Identity]:
+    """Validate and normalise what the request names; an invalid one is refused by name."""
+    identities: list[Identity] = []
+    try:
+        for raw in new.emails:
+            identities.append(Identity(IdentityKind.EMAIL, normalise_email(raw)))
+        for raw in new.phones:
+            identities.append(Identity(IdentityKind.PHONE, normalise_phone(raw, region)))
+    except InvalidIdentity as exc:
+        raise UserError(str(exc)) from None
+    for raw in new.customer_ids:
+        value = raw.strip()
+        if not value:
+            raise UserError("an empty customer id was given")
+        system, sep, ident = value.partition(":")
+        if sep and system and ident and " " not in system:
+            identities.append(Identity(IdentityKind.CUSTOMER_ID, ident, system=system))
+        else:
+            identities.append(Identity(IdentityKind.CUSTOMER_ID, value))
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for ident in identities:
+        if ident.key not in seen:
+            seen.add(ident.key)
+            unique.append(ident)
+    return unique
+
+
+def find_duplicates(
+    session: Session, kind: RequestKind, identities: Iterable[Identity]
+) -> list[int]:
+    """Open requests of the same kind that share an identity with these."""
+    pairs = [(i.kind.value, i.value) for i in identities if i.kind != IdentityKind.NAME]
+    if not pairs:
+        return []
+    open_states = [s.value for s in RequestState if s.is_open]
+    match = sa.or_(*[sa.and_(IdentityRow.kind == k, IdentityRow.value == v) for k, v in pairs])
+    rows = session.execute(
+        sa.select(RequestRow.id)
+        .join(IdentityRow, IdentityRow.request_id == RequestRow.id)
+        .where(RequestRow.kind == kind.value, RequestRow.state.in_(open_states), match)
+        .distinct()
+        .order_by(RequestRow.id)
+    ).scalars()
+    return list(rows)
+
+
+def create(
+    session: Session,
+    new: NewRequest,
+    *,
+    controller: ControllerConfig,
+    actor: str,
+    force: bool = False,
+    today: date | None = None,
+) -> RequestRow:
+    kind = parse_kind(new.kind)
+    name = " ".join(new.name.split())
+    if not name:
+        raise UserError("the subject's name is required (--name)")
+    if new.channel not in CHANNELS:
+        raise UserError(f"unknown channel {new.channel!r}: use one of {', '.join(CHANNELS)}")
+    today = today or controller_today(controller)
+    received = new.received or today
+    if received > today:
+        raise UserError(f"the receipt date {received} is in the future (today is {today})")
+    identities = build_identities(new, controller.country)
+    if not identities:
+        raise UserError(
+            "a request needs at least one identity to search with: --email, --phone or "
+            "--customer-id"
+        )
+    if kind == RequestKind.RECTIFICATION and not new.changes:
+        raise UserError("a rectification needs the corrections: --changes FILE")
+    if kind != RequestKind.RECTIFICATION and new.changes:
+        raise UserError("--changes only goes with a rectification request")
+    duplicates = find_duplicates(session, kind, identities)
+    if duplicates and not force:
+        ids = ", ".join(str(i) for i in duplicates)
+        raise UserError(
+            f"an open {kind} request for the same subject exists already (request {ids}); "
+            "use --force to record another"
+        )
+    due = clock.due_date(received, country=controller.country, subdiv=controller.subdivision)
+    row = RequestRow(
+        kind=kind.value,
+        state=RequestState.RECEIVED.value,
+        subject_name=name,
+        received_on=received,
+        channel=new.channel,
+        note=new.note,
+        changes=dict(new.changes) if new.changes else None,
+        due_on=due,
+        extended=False,
+        needs_attention=False,
+        created_by=actor,
+    )
+    row.identities = [
+        IdentityRow(
+            kind=i.kind.value,
+            value=i.value,
+            valid_from=i.valid_from,
+            valid_to=i.valid_to,
+            system=i.system,
+            source=i.source,
+        )
+        for i in identities
+    ]
+    session.add(row)
+    session.flush()
+    counts: dict[str, int] = {}
+    for ident in identities:
+        counts[ident.kind.value] = counts.get(ident.kind.value, 0) + 1
+    audit.append(
+        session,
+        "request.created",
+        actor=actor,
+        request_id=row.id,
+        data={
+            "kind": kind.value,
+            "received_on": received.isoformat(),
+            "channel": new.channel,
+            "identities": counts,
+            "due_on": due.isoformat() if due else None,
+            "duplicate_of": duplicates,
+            "forced": bool(duplicates and force),
+        },
+    )
+    return row
+
+
+def get(session: Session, request_id: int | str) -> RequestRow:
+    try:
+        rid = int(str(request_id).strip().lstrip("#"))
+    except ValueError:
+        raise NotFound(f"no request {request_id!r}: a request id is a number") from None
+    row = session.execute(
+        sa.select(RequestRow)
+        .where(RequestRow.id == rid)
+        .options(
+            selectinload(RequestRow.identities),
+            selectinload(RequestRow.pauses),
+            selectinload(RequestRow.tasks),
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no request {rid}")
+    return row
+
+
+def subject_of(row: RequestRow) -> Subject:
+    return Subject(
+        row.subject_name,
+        tuple(
+            Identity(IdentityKind(i.kind), i.value, i.valid_from, i.valid_to, i.system, i.source)
+            for i in row.identities
+        ),
+    )
+
+
+def info(row: RequestRow) -> RequestInfo:
+    return RequestInfo(
+        id=row.id,
+        kind=RequestKind(row.kind),
+        state=RequestState(row.state),
+        received_on=row.received_on,
+        due_on=row.due_on or row.received_on,
+        subject=subject_of(row),
+    )
+
+
+def pauses_of(row: RequestRow) -> list[clock.Pause]:
+    return [clock.Pause(p.started_on, p.ended_on) for p in row.pauses]
+
+
+def clock_status(row: RequestRow, controller: ControllerConfig, today: date) -> clock.ClockStatus:
+    return clock.status(
+        row.received_on,
+        today=today,
+        extended=row.extended,
+        pauses=pauses_of(row),
+        country=controller.country,
+        subdiv=controller.subdivision,
+    )
+
+
+def refresh_due(row: RequestRow, controller: ControllerConfig) -> None:
+    row.due_on = clock.due_date(
+        row.received_on,
+        extended=row.extended,
+        pauses=pauses_of(row),
+        country=controller.country,
+        subdiv=controller.subdivision,
+    )
+
+
+def transition(
+    session: Session,
+    row: RequestRow,
+    target: RequestState,
+    *,
+    actor: str,
+    data: Mapping[str, Any] | None = None,
+) -> None:
+    current = RequestState(row.state)
+    if target not in TRANSITIONS[current]:
+        raise IllegalTransition(
+            f"request {row.id} is {current.value}: it cannot become {target.value}"
+        )
+    row.state = target.value
+    if not target.is_open:
+        row.closed_at = datetime.now(UTC)
+    audit.append(
+        session,
+        "request.state",
+        actor=actor,
+        request_id=row.id,
+        data={"from": current.value, "to": target.value, **(data or {})},
+    )
+
+
+def _require_open(row: RequestRow, doing: str) -> None:
+    if not RequestState(row.state).is_open:
+        raise IllegalTransition(f"request {row.id} is {row.state}: cannot {doing}")
+
+
+def open_pause(row: RequestRow) -> PauseRow | None:
+    return next((p for p in row.pauses if p.ended_on is None), None)
+
+
+def verify_identity(
+    session: Session,
+    row: RequestRow,
+    *,
+    method: str,
+    actor: str,
+    controller: ControllerConfig,
+    on: date | None = None,
+) -> None:
+    """Art. 12(6): record how identity was checked; an open identity pause ends today."""
+    method = method.strip()
+    if not method:
+        raise UserError("say how the identity was verified: --method TEXT")
+    if RequestState(row.state) != RequestState.RECEIVED:
+        raise IllegalTransition(f"request {row.id} is {row.state}: its identity is verified")
+    on = on or controller_today(controller)
+    pause = open_pause(row)
+    if pause is not None and pause.reason == "identity":
+        _end_pause(session, row, pause, on, actor=actor, controller=controller)
+    row.verification_method = method
+    row.verified_at = datetime.now(UTC)
+    transition(session, row, RequestState.IDENTITY_VERIFIED, actor=actor, data={"method": method})
+
+
+def pause(
+    session: Session,
+    row: RequestRow,
+    *,
+    reason: str,
+    actor: str,
+    controller: ControllerConfig,
+    on: date | None = None,
+    note: str | None = None,
+) -> None:
+    _require_open(row, "pause its clock")
+    if reason not in PAUSE_REASONS:
+        raise UserError(f"a pause is for one of: {', '.join(PAUSE_REASONS)}")
+    today = controller_today(controller)
+    on = on or today
+    if on > today:
+        raise UserError(f"the pause date {on} is in the future")
+    if open_pause(row) is not None:
+        raise IllegalTransition(f"request {row.id}'s clock is already paused")
+    if on < row.received_on:
+        raise UserError(f"the pause date {on} is before the receipt date {row.received_on}")
+    last_end = max((p.ended_on for p in row.pauses if p.ended_on), default=None)
+    if last_end is not None and on < last_end:
+        raise UserError(f"the pause date {on} is before the previous pause ended ({last_end})")
+    if row.due_on is not None and on > row.due_on:
+        raise UserError(
+            f"request {row.id} was due on {row.due_on}: the clock can no longer be paused"
+        )
+    row.pauses.append(PauseRow(reason=reason, started_on=on, note=note))
+    session.flush()
+    refresh_due(row, controller)
+    audit.append(
+        session,
+        "clock.paused",
+        actor=actor,
+        request_id=row.id,
+        data={"reason": reason, "on": on.isoformat()},
+    )
+
+
+def _end_pause(
+    session: Session,
+    row: RequestRow,
+    pause_row: PauseRow,
+    on: date,
+    *,
+    actor: str,
+    controller: ControllerConfig,
+) -> None:
+    if on < pause_row.started_on:
+        raise UserError(
+            f"the clock cannot resume on {on}, before it paused ({pause_row.started_on})"
+        )
+    pause_row.ended_on = on
+    session.flush()
+    refresh_due(row, controller)
+    audit.append(
+        session,
+        "clock.resumed",
+        actor=actor,
+        request_id=row.id,
+        data={
+            "reason": pause_row.reason,
+            "paused_on": pause_row.started_on.isoformat(),
+            "on": on.isoformat(),
+            "days": (on - pause_row.started_on).days,
+            "due_on": row.due_on.isoformat() if row.due_on else None,
+        },
+    )
+
+
+def resume(
+    session: Session,
+    row: RequestRow,
+    *,
+    actor: str,
+    controller: ControllerConfig,
+    on: date | None = None,
+) -> None:
+    _require_open(row, "resume its clock")
+    pause_row = open_pause(row)
+    if pause_row is None:
+        raise IllegalTransition(f"request {row.id}'s clock is not paused")
+    today = controller_today(controller)
+    on = on or today
+    if on > today:
+        raise UserError(f"the resume date {on} is in the future")
+    _end_pause(session, row, pause_row, on, actor=actor, controller=controller)
+
+
+def extend(
+    session: Session,
+    row: RequestRow,
+    *,
+    reason: str,
+    actor: str,
+    controller: ControllerConfig,
+    on: date | None = None,
+) -> None:
+    """Art. 12(3): two further months, only while the first month runs, with a reason."""
+    _require_open(row, "be extended")
+    reason = reason.strip()
+    if not reason:
+        raise UserError("an extension needs a reason (--reason), which the subject is told")
+    if row.extended:
+        raise IllegalTransition(f"request {row.id} was extended already (at most two months)")
+    on = on or controller_today(controller)
+    if on < row.received_on:
+        raise UserError(f"the notice date {on} is before the receipt date {row.received_on}")
+    if not clock.extension_allowed(
+        row.received_on,
+        on,
+        pauses=pauses_of(row),
+        country=controller.country,
+        subdiv=controller.subdivision,
+    ):
+        first = clock.due_date(
+            row.received_on,
+            pauses=pauses_of(row),
+            country=controller.country,
+            subdiv=controller.subdivision,
+            as_of=on,
+        )
+        raise IllegalTransition(
+            f"request {row.id}'s first month ended on {first}: an extension must be notified "
+            "within it (Art. 12(3))"
+        )
+    row.extended = True
+    row.extension_reason = reason
+    row.extension_notified_on = on
+    refresh_due(row, controller)
+    audit.append(
+        session,
+        "clock.extended",
+        actor=actor,
+        request_id=row.id,
+        data={
+            "reason": reason,
+            "notified_on": on.isoformat(),
+            "due_on": row.due_on.isoformat() if row.due_on else None,
+        },
+    )
+
+
+def reject(session: Session, row: RequestRow, *, reason: str, actor: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise UserError("a refusal needs its reasons (--reason), which the subject is told")
+    transition(session, row, RequestState.REJECTED, actor=actor, data={"reason": reason})
+    row.outcome_reason = reason
+
+
+def withdraw(session: Session, row: RequestRow, *, reason: str, actor: str) -> None:
+    transition(session, row, RequestState.WITHDRAWN, actor=actor, data={"reason": reason})
+    row.outcome_reason = reason or None
+
+
+def unfinished_tasks(row: RequestRow) -> list[TaskRow]:
+    finished = {TaskState.DONE.value, TaskState.SKIPPED.value}
+    return [t for t in row.tasks if t.state not in finished]
+
+
+def close(session: Session, row: RequestRow, *, actor: str, blockers: Sequence[str] = ()) -> None:
+    """Complete a request whose every task is done and every notice confirmed or waived."""
+    _require_open(row, "be closed")
+    state = RequestState(row.state)
+    if state in (RequestState.RECEIVED, RequestState.IDENTITY_VERIFIED):
+        hint = "verify the identity, then run it" if state == RequestState.RECEIVED else "run it"
+        raise IllegalTransition(f"request {row.id} has not been carried out yet: {hint}")
+    waiting = unfinished_tasks(row)
+    if waiting:
+        names = ", ".join(f"{t.system} ({t.state})" for t in waiting)
+        raise IllegalTransition(f"request {row.id} still has unfinished tasks: {names}")
+    if blockers:
+        raise IllegalTransition(f"request {row.id} cannot complete yet: {blockers[0]}")
+    transition(session, row, RequestState.COMPLETED, actor=actor)
+
+
+def list_requests(
+    session: Session,
+    *,
+    which: str = "open",
+    controller: ControllerConfig,
+    today: date,
+    due_within: int | None = None,
+) -> list[tuple[RequestRow, clock.ClockStatus]]:
+    stmt = sa.select(RequestRow).options(
+        selectinload(RequestRow.pauses), selectinload(RequestRow.tasks)
+    )
+    if which in ("open", "overdue"):
+        stmt = stmt.where(RequestRow.state.in_([s.value for s in RequestState if s.is_open]))
+    rows = session.execute(stmt.order_by(RequestRow.id)).scalars().all()
+    result = []
+    for row in rows:
+        status = clock_status(row, controller, today)
+        if which == "overdue" and not status.overdue:
+            continue
+        if due_within is not None and (status.days_left is None or status.days_left > due_within):
+            continue
+        result.append((row, status))
+    return result

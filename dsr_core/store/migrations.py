@@ -1,0 +1,189 @@
+"""Schema versions and the steps between them.
+
+Each step is frozen DDL: the tables as that release made them, never the current models, so a
+database made by any earlier release upgrades in place, one step at a time, each step in its own
+transaction together with the new version number. ``dsr_meta.schema_version`` says where a
+database stands. A database newer than this release is refused rather than touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from ..errors import UserError
+
+Step = Callable[[sa.Connection], None]
+
+
+def _tz() -> sa.DateTime:
+    return sa.DateTime(timezone=True)
+
+
+def _v1(conn: sa.Connection) -> None:
+    """Release 0.1 foundation: requests, identities, clock pauses and the audit trail."""
+    md = sa.MetaData()
+    sa.Table(
+        "dsr_meta",
+        md,
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("value", sa.String(255), nullable=False),
+    )
+    sa.Table(
+        "requests",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("state", sa.String(30), nullable=False, index=True),
+        sa.Column("subject_name", sa.String(255), nullable=False),
+        sa.Column("received_on", sa.Date, nullable=False),
+        sa.Column("channel", sa.String(20), nullable=False),
+        sa.Column("note", sa.Text),
+        sa.Column("changes", sa.JSON),
+        sa.Column("due_on", sa.Date),
+        sa.Column("extended", sa.Boolean, nullable=False),
+        sa.Column("extension_reason", sa.Text),
+        sa.Column("extension_notified_on", sa.Date),
+        sa.Column("verification_method", sa.Text),
+        sa.Column("verified_at", _tz()),
+        sa.Column("outcome_reason", sa.Text),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", _tz(), nullable=False),
+        sa.Column("updated_at", _tz(), nullable=False),
+        sa.Column("closed_at", _tz()),
+    )
+    sa.Table(
+        "identities",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False, index=True
+        ),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("value", sa.String(320), nullable=False, index=True),
+        sa.Column("valid_from", sa.Date),
+        sa.Column("valid_to", sa.Date),
+        sa.Column("system", sa.String(100)),
+        sa.Column("source", sa.String(100), nullable=False),
+    )
+    sa.Table(
+        "pauses",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False, index=True
+        ),
+        sa.Column("reason", sa.String(30), nullable=False),
+        sa.Column("started_on", sa.Date, nullable=False),
+        sa.Column("ended_on", sa.Date),
+        sa.Column("note", sa.Text),
+    )
+    sa.Table(
+        "audit_events",
+        md,
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("at", _tz(), nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("request_id", sa.Integer, index=True),
+        sa.Column("action", sa.String(60), nullable=False),
+        sa.Column("data", sa.Text, nullable=False),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+    )
+    md.create_all(conn)
+
+
+def _v2(conn: sa.Connection) -> None:
+    """Release 0.2 engine: one task per system and request, scheduled later erasures."""
+    md = sa.MetaData()
+    sa.Table("requests", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "tasks",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False, index=True
+        ),
+        sa.Column("system", sa.String(100), nullable=False),
+        sa.Column("system_type", sa.String(100), nullable=False),
+        sa.Column("state", sa.String(20), nullable=False, index=True),
+        sa.Column("step", sa.String(20), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("error", sa.Text),
+        sa.Column("instructions", sa.Text),
+        sa.Column("keys", sa.JSON),
+        sa.Column("summary", sa.JSON),
+        sa.Column("queued", sa.Boolean, nullable=False),
+        sa.Column("lease_owner", sa.String(200)),
+        sa.Column("lease_until", _tz()),
+        sa.Column("created_at", _tz(), nullable=False),
+        sa.Column("started_at", _tz()),
+        sa.Column("finished_at", _tz()),
+        sa.Column("done_by", sa.String(100)),
+        sa.Column("done_note", sa.Text),
+        sa.UniqueConstraint("request_id", "system", name="uq_tasks_request_system"),
+    )
+    sa.Table(
+        "scheduled_erasures",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False, index=True
+        ),
+        sa.Column("system", sa.String(100), nullable=False),
+        sa.Column("due_on", sa.Date, nullable=False, index=True),
+        sa.Column("records", sa.Integer, nullable=False),
+        sa.Column("done_at", _tz()),
+        sa.Column("error", sa.Text),
+        sa.UniqueConstraint("request_id", "system", "due_on", name="uq_sched_req_sys_day"),
+    )
+    md.create_all(conn, tables=[md.tables["tasks"], md.tables["scheduled_erasures"]])
+    conn.execute(
+        sa.text("ALTER TABLE requests ADD COLUMN needs_attention BOOLEAN NOT NULL DEFAULT FALSE")
+    )
+
+
+#: version -> the step that makes it from the version before.
+STEPS: dict[int, Step] = {1: _v1, 2: _v2}
+LATEST = max(STEPS)
+
+
+def current_version(conn: sa.Connection) -> int:
+    if not sa.inspect(conn).has_table("dsr_meta"):
+        return 0
+    row = conn.execute(
+        sa.text("SELECT value FROM dsr_meta WHERE key = 'schema_version'")
+    ).scalar_one_or_none()
+    return int(row) if row is not None else 0
+
+
+def upgrade(engine: sa.Engine, target: int = LATEST) -> list[int]:
+    """Bring the database to ``target``; returns the versions applied (empty: up to date)."""
+    applied: list[int] = []
+    with engine.connect() as conn:
+        version = current_version(conn)
+    if version > LATEST:
+        raise UserError(
+            f"the database has schema version {version}, newer than this dsr understands "
+            f"({LATEST}): upgrade dsr"
+        )
+    for step in range(version + 1, target + 1):
+        with engine.begin() as conn:
+            if current_version(conn) >= step:  # another process got there first
+                continue
+            STEPS[step](conn)
+            _set_version(conn, step)
+        applied.append(step)
+    return applied
+
+
+def _set_version(conn: sa.Connection, version: int) -> None:
+    updated = conn.execute(
+        sa.text("UPDATE dsr_meta SET value = :v WHERE key = 'schema_version'"), {"v": str(version)}
+    ).rowcount
+    if not updated:
+        conn.execute(
+            sa.text("INSERT INTO dsr_meta (key, value) VALUES ('schema_version', :v)"),
+            {"v": str(version)},
+        )
