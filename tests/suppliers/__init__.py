@@ -1,0 +1,1 @@
+"""Tests of the supplier-notice delivery layer (dsr_plugins.suppliers)."""
