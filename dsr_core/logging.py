@@ -81,34 +81,40 @@ def _redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutabl
     return event
 
 
+_SHARED: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    _redact,
+]
+
+
 def configure(*, log_file: Path | None, verbose: bool = False, hash_key: bytes = b"") -> None:
-    """Set up logging for the process; later calls only change the hash key."""
+    """Set up logging for the process: one chain, a terminal handler and a JSON-lines file.
+
+    Calling it again (another home in the same process, as tests do) replaces the handlers.
+    """
     global _configured, _hash_key
     _hash_key = hash_key
-    if _configured:
-        return
-    _configured = True
-    shared: list[Any] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        _redact,
-    ]
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
+    if not _configured:
+        structlog.configure(
+            processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+            logger_factory=structlog.stdlib.LoggerFactory(),
+            wrapper_class=structlog.stdlib.BoundLogger,
+            cache_logger_on_first_use=True,
+        )
+        _configured = True
     root = logging.getLogger()
-    root.handlers.clear()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+        old.close()
     root.setLevel(logging.DEBUG)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     console.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
+            foreign_pre_chain=_SHARED,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
@@ -116,29 +122,33 @@ def configure(*, log_file: Path | None, verbose: bool = False, hash_key: bytes =
         )
     )
     root.addHandler(console)
-    if log_file is not None:
-        try:
-            log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not log_file.exists():
-                os.close(os.open(log_file, os.O_CREAT | os.O_WRONLY, 0o600))
-            handler = logging.handlers.WatchedFileHandler(log_file, encoding="utf-8")
-        except OSError:
-            handler = None
-        if handler is not None:
-            handler.setLevel(logging.INFO)
-            handler.setFormatter(
-                structlog.stdlib.ProcessorFormatter(
-                    foreign_pre_chain=shared,
-                    processors=[
-                        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                        structlog.processors.format_exc_info,
-                        structlog.processors.JSONRenderer(),
-                    ],
-                )
-            )
-            root.addHandler(handler)
-    for noisy in ("httpx", "httpcore", "sqlalchemy"):
+    handler = _file_handler(log_file) if log_file is not None else None
+    if handler is not None:
+        root.addHandler(handler)
+    for noisy in ("httpx", "httpcore", "sqlalchemy", "asyncio", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _file_handler(log_file: Path) -> logging.Handler | None:
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not log_file.exists():
+            os.close(os.open(log_file, os.O_CREAT | os.O_WRONLY, 0o600))
+        handler = logging.handlers.WatchedFileHandler(log_file, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=_SHARED,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+    )
+    return handler
 
 
 def get_logger(name: str = "dsr") -> Any:

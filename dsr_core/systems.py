@@ -138,6 +138,12 @@ class System:
         """Can the system be reached and does it look as configured? Must not change anything."""
         return CheckResult(ok=True)
 
+    def warnings(self) -> Sequence[str]:
+        """Problems met during the last call that did not stop it, one line each (lines that
+        could not be parsed, with file and line number). The core stores them on the task and
+        shows them to staff. Must not contain the subject's identifiers."""
+        return ()
+
     # -- finding the subject ----------------------------------------------------------------
     def locate(self, subject: Subject) -> Sequence[Identity]:
         """The subject's keys in this system; empty when it holds nothing about them.

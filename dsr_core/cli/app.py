@@ -164,3 +164,19 @@ def echo_err(message: str) -> None:
 
 def is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+def engine_context(app: App) -> Any:
+    """The engine's view of this installation."""
+    from ..engine import EngineContext
+
+    lease = float(os.environ.get("DSR_LEASE_SECONDS", "60"))
+    return EngineContext(
+        store=app.store,
+        config=app.config,
+        plugins=app.plugins,
+        actor=app.actor,
+        today=app.today,
+        lease_seconds=lease,
+        retry_wait_initial=float(os.environ.get("DSR_RETRY_WAIT", "0.5")),
+    )

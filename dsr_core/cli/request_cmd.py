@@ -114,6 +114,15 @@ def new(
         )
         data = request_json(row, controller, app.today())
         info = reqs.info(row)
+    from ..logging import get_logger
+
+    get_logger("dsr.request").info(
+        "request recorded",
+        request_id=info.id,
+        kind=info.kind.value,
+        identities=[i.value for i in info.subject.identities],
+        name=info.subject.name,
+    )
     app.plugins.request_created(info)
     app.emit(data, lambda: f"request {row.id} recorded: {row.kind}, {clock_text(data)}")
 

@@ -144,7 +144,13 @@ def request_text(data: dict[str, Any]) -> str:
     if tasks:
         lines.append("tasks:")
         for t in tasks:
-            summary = ", ".join(f"{k} {v}" for k, v in (t["summary"].get("counts") or {}).items())
+            counts = t["summary"].get("counts")
+            if counts:
+                summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            elif "records" in t["summary"]:
+                summary = f"{t['summary']['records']} records"
+            else:
+                summary = ""
             lines.append(f"  {t['system']:<14} {t['state']:<8} {summary}".rstrip())
             if t["error"]:
                 lines.append(f"    error: {t['error']}")

@@ -95,7 +95,7 @@ def _v1(conn: sa.Connection) -> None:
 
 
 def _v2(conn: sa.Connection) -> None:
-    """Release 0.2 engine: one task per system and request, scheduled later erasures."""
+    """Release 0.2 engine: one task per system and request, its results, later erasures."""
     md = sa.MetaData()
     sa.Table("requests", md, sa.Column("id", sa.Integer, primary_key=True))
     sa.Table(
@@ -138,7 +138,20 @@ def _v2(conn: sa.Connection) -> None:
         sa.Column("error", sa.Text),
         sa.UniqueConstraint("request_id", "system", "due_on", name="uq_sched_req_sys_day"),
     )
-    md.create_all(conn, tables=[md.tables["tasks"], md.tables["scheduled_erasures"]])
+    sa.Table(
+        "task_results",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id"), nullable=False),
+        sa.Column("attempt", sa.String(32), nullable=False),
+        sa.Column("seq", sa.Integer, nullable=False),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Index("ix_task_results_task_attempt_seq", "task_id", "attempt", "seq"),
+    )
+    md.create_all(
+        conn,
+        tables=[md.tables["tasks"], md.tables["task_results"], md.tables["scheduled_erasures"]],
+    )
     conn.execute(
         sa.text("ALTER TABLE requests ADD COLUMN needs_attention BOOLEAN NOT NULL DEFAULT FALSE")
     )

@@ -145,6 +145,24 @@ class TaskRow(Base):
     request: Mapped[RequestRow] = relationship(back_populates="tasks")
 
 
+class TaskResultRow(Base):
+    """What a task's step produced: records (access) or per-record outcomes (changes).
+
+    Written in small committed batches tagged with the attempt that wrote them; the task's
+    summary names the attempt that finished, so a killed or retried attempt's rows are never
+    read (and are removed when the task completes).
+    """
+
+    __tablename__ = "task_results"
+    __table_args__ = (sa.Index("ix_task_results_task_attempt_seq", "task_id", "attempt", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"))
+    attempt: Mapped[str] = mapped_column(sa.String(32))
+    seq: Mapped[int]
+    payload: Mapped[str] = mapped_column(sa.Text)
+
+
 class ScheduledErasureRow(Base):
     """A kept record's later erasure: the system is asked to erase again on ``due_on``."""
 

@@ -1,0 +1,134 @@
+"""Who runs a task: claims with leases, so no task step runs twice at once.
+
+A runner claims a task by a conditional UPDATE that only succeeds while the task is free: not
+running, or running under a lease that expired, or under a runner on this host whose process
+is gone (a run killed with SIGKILL is resumed at once, not after the lease). On PostgreSQL,
+workers pick candidates with ``FOR UPDATE SKIP LOCKED`` so they do not queue on each other.
+A runner renews its leases while a step runs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..model import TaskState
+from ..store import Store
+from ..store.models import TaskRow
+
+HOST = socket.gethostname()
+
+
+def new_owner() -> str:
+    return f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """True when ``owner`` ran on this host in a process that no longer exists."""
+    if not owner:
+        return True
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != HOST or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def claim(store: Store, task: TaskRow, owner: str, lease: float) -> bool:
+    """Try to take ``task`` for one step; True when this runner now holds it."""
+    now = datetime.now(UTC)
+    until = now + timedelta(seconds=lease)
+    free = TaskRow.state == TaskState.PENDING.value
+    if task.state == TaskState.RUNNING.value:
+        stale = (
+            task.lease_until is None or task.lease_until < now or owner_is_dead(task.lease_owner)
+        )
+        if not stale:
+            return False
+        free = sa.and_(
+            TaskRow.state == TaskState.RUNNING.value,
+            TaskRow.lease_owner == task.lease_owner
+            if task.lease_owner
+            else TaskRow.lease_owner.is_(None),
+        )
+    elif task.state != TaskState.PENDING.value:
+        return False
+    with store.engine.begin() as conn:
+        done = conn.execute(
+            sa.update(TaskRow)
+            .where(TaskRow.id == task.id, free)
+            .values(
+                state=TaskState.RUNNING.value,
+                lease_owner=owner,
+                lease_until=until,
+                attempts=TaskRow.attempts + 1,
+                started_at=now,
+            )
+        ).rowcount
+    return done == 1
+
+
+def release(store: Store, task_id: int, owner: str, **values: object) -> bool:
+    """Finish a step: write ``values`` only if this runner still holds the task."""
+    with store.engine.begin() as conn:
+        done = conn.execute(
+            sa.update(TaskRow)
+            .where(
+                TaskRow.id == task_id,
+                TaskRow.lease_owner == owner,
+                TaskRow.state == TaskState.RUNNING.value,
+            )
+            .values(lease_owner=None, lease_until=None, **values)
+        ).rowcount
+    return done == 1
+
+
+class LeaseKeeper(threading.Thread):
+    """Renews the leases of the tasks a runner holds, every third of the lease."""
+
+    def __init__(self, store: Store, owner: str, lease: float) -> None:
+        super().__init__(daemon=True, name="dsr-lease")
+        self.store = store
+        self.owner = owner
+        self.lease = lease
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.lease / 3):
+            try:
+                with self.store.engine.begin() as conn:
+                    conn.execute(
+                        sa.update(TaskRow)
+                        .where(
+                            TaskRow.lease_owner == self.owner,
+                            TaskRow.state == TaskState.RUNNING.value,
+                        )
+                        .values(lease_until=datetime.now(UTC) + timedelta(seconds=self.lease))
+                    )
+            except sa.exc.SQLAlchemyError:
+                continue  # try again next beat; the lease is long enough for a missed one
+
+    def stop(self) -> None:
+        self.stopped.set()

@@ -1,0 +1,60 @@
+"""What a run needs from the installation: store, config, plugins, actor, today."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..config import Config, SystemConfig
+from ..errors import UserError
+from ..plugins import PluginHost
+from ..store import Store
+from ..store.keys import installation_key
+from ..systems import System, SystemContext
+
+
+@dataclass
+class EngineContext:
+    store: Store
+    config: Config
+    plugins: PluginHost
+    actor: str
+    today: Callable[[], date] = date.today
+    lease_seconds: float = 60.0
+    retry_wait_initial: float = 0.5
+    _key: bytes | None = field(default=None, repr=False)
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            self._key = installation_key(self.store)
+        return self._key
+
+    def system_config(self, name: str) -> SystemConfig:
+        conf = self.config.systems.get(name)
+        if conf is None:
+            known = ", ".join(sorted(self.config.systems)) or "none configured"
+            raise UserError(f"no system named {name!r} in the config ({known})")
+        return conf
+
+    def system_context(self, name: str) -> SystemContext:
+        controller = self.config.controller
+        return SystemContext(
+            system_name=name,
+            base_dir=self.config.base_dir,
+            state_dir=self.config.home / "state" / name,
+            timezone=controller.tz,
+            country=controller.country,
+            secret_key=self.key,
+            today=self.today,
+        )
+
+    def build(self, name: str) -> System:
+        """The configured system ``name``; a config problem is a one-line UserError."""
+        conf = self.system_config(name)
+        return self.plugins.build_system(conf, self.system_context(name))
+
+    def system_type(self, name: str) -> type[System]:
+        conf = self.system_config(name)
+        return self.plugins.system_class(conf.type, name)

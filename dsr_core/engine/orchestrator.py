@@ -1,0 +1,360 @@
+"""Running a request: one task per system, every step claimed, run concurrently, persisted.
+
+The loop: locate the subject in every system (repeating for systems that located before a
+newer identity appeared, until the set of identities stops growing), then act in every system
+that holds something. Steps run in threads at the same time; each is isolated (retries,
+watchdog, its failure recorded on its task); a step's outcome is committed before the next
+step starts, so a run killed at any point resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import audit
+from .. import requests as reqs
+from ..errors import IllegalTransition, UserError
+from ..model import RequestKind, RequestState, TaskInfo, TaskState
+from ..store.models import TaskRow
+from ..systems import ManualStep
+from . import claims
+from .calls import Cancelled, Progress, describe_error
+from .context import EngineContext
+from .steps import act, locate
+
+POLL = 0.02
+ACTIVE_STATES = (TaskState.PENDING.value, TaskState.RUNNING.value)
+
+
+@dataclass
+class RunReport:
+    request_id: int
+    state: str
+    needs_attention: bool
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    busy_elsewhere: list[str] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+
+
+# -- preparing ------------------------------------------------------------------------------
+def prepare(
+    ctx: EngineContext, request_id: int | str, systems: Sequence[str] = (), *, queue: bool = False
+) -> int:
+    """Create the request's missing tasks and re-open failed ones; returns the request id."""
+    with ctx.store.session() as session:
+        row = reqs.get(session, request_id)
+        state = RequestState(row.state)
+        if state == RequestState.RECEIVED:
+            raise IllegalTransition(
+                f"request {row.id}'s identity is not verified yet: dsr request verify "
+                f"{row.id} --method TEXT"
+            )
+        if not state.is_open:
+            raise IllegalTransition(f"request {row.id} is {state.value}: nothing to run")
+        if reqs.open_pause(row) is not None:
+            raise IllegalTransition(
+                f"request {row.id}'s clock is paused: resume it when the subject answers"
+            )
+        names = list(systems) or [n for n, c in ctx.config.systems.items() if c.enabled]
+        for name in names:
+            ctx.system_config(name)
+        if not names:
+            raise UserError("no systems are configured: add [systems.NAME] tables to dsr.toml")
+        kind = RequestKind(row.kind)
+        existing = {t.system: t for t in row.tasks}
+        created, retried = [], []
+        for name in names:
+            conf = ctx.system_config(name)
+            task = existing.get(name)
+            if task is None:
+                task = TaskRow(
+                    system=name,
+                    system_type=conf.type,
+                    step="locate",
+                    attempts=0,
+                    queued=queue,
+                    state=TaskState.PENDING.value,
+                )
+                try:
+                    supported = kind in ctx.system_type(name).kinds
+                except UserError as exc:
+                    task.state, task.error = TaskState.FAILED.value, str(exc)
+                    supported = True
+                if not supported:
+                    task.state = TaskState.MANUAL.value
+                    task.step = "finished"
+                    task.instructions = conf.instructions_for(kind.value)
+                row.tasks.append(task)
+                created.append(name)
+            elif task.state == TaskState.FAILED.value:
+                task.state = TaskState.PENDING.value
+                task.queued = queue
+                retried.append(name)
+        if state == RequestState.IDENTITY_VERIFIED:
+            reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
+        elif state == RequestState.AWAITING_CONFIRMATIONS and (created or retried):
+            reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
+        audit.append(
+            session,
+            "request.run",
+            actor=ctx.actor,
+            request_id=row.id,
+            data={"new_tasks": created, "retried": retried, "queued": queue},
+        )
+        return row.id
+
+
+# -- one step -------------------------------------------------------------------------------
+def _finish(
+    ctx: EngineContext, task: TaskRow, owner: str, *, state: TaskState, **values: Any
+) -> bool:
+    with ctx.store.session() as session:
+        done = session.execute(
+            sa.update(TaskRow)
+            .where(
+                TaskRow.id == task.id,
+                TaskRow.lease_owner == owner,
+                TaskRow.state == TaskState.RUNNING.value,
+            )
+            .values(
+                state=state.value,
+                lease_owner=None,
+                lease_until=None,
+                finished_at=datetime.now(UTC),
+                **values,
+            )
+        ).rowcount
+        if done:
+            data = {"system": task.system, "step": task.step}
+            if values.get("error"):
+                data["error"] = values["error"]
+            audit.append(
+                session,
+                f"task.{state.value}",
+                actor=ctx.actor,
+                request_id=task.request_id,
+                data=data,
+            )
+    return bool(done)
+
+
+def run_step(ctx: EngineContext, task: TaskRow, owner: str, progress: Progress) -> None:
+    """Run the task's current step; every ending is written to the task."""
+    from ..logging import get_logger
+
+    log = get_logger("dsr.engine").bind(
+        request_id=task.request_id, system=task.system, step=task.step
+    )
+    log.info("step started")
+    try:
+        system = ctx.build(task.system)
+        if task.step == "locate":
+            locate(ctx, task, system, owner, progress)
+        else:
+            act(ctx, task, system, owner, progress)
+        log.info("step finished")
+    except Cancelled:
+        log.warning("step abandoned after the watchdog gave up on it")
+        return
+    except ManualStep as manual:
+        log.info("step needs staff")
+        if not progress.cancelled.is_set():
+            _finish(
+                ctx,
+                task,
+                owner,
+                state=TaskState.MANUAL,
+                step="finished",
+                instructions=manual.instructions,
+                error=None,
+            )
+    except Exception as exc:  # noqa: BLE001 - any failure of one system is recorded, not raised
+        log.warning("step failed", error=describe_error(exc))
+        if not progress.cancelled.is_set():
+            _finish(ctx, task, owner, state=TaskState.FAILED, error=describe_error(exc))
+
+
+@dataclass
+class _Active:
+    task: TaskRow
+    thread: threading.Thread
+    progress: Progress
+    timeout: float
+
+
+def _start(ctx: EngineContext, task: TaskRow, owner: str) -> _Active:
+    progress = Progress()
+    thread = threading.Thread(
+        target=run_step,
+        args=(ctx, task, owner, progress),
+        daemon=True,
+        name=f"dsr-task-{task.id}",
+    )
+    thread.start()
+    return _Active(task, thread, progress, ctx.system_config(task.system).timeout)
+
+
+def _timed_out(ctx: EngineContext, active: _Active, owner: str) -> None:
+    active.progress.cancelled.set()
+    _finish(
+        ctx,
+        active.task,
+        owner,
+        state=TaskState.FAILED,
+        error=f"no answer for {active.timeout:g} s: timed out (step {active.task.step})",
+    )
+
+
+# -- which steps may run ---------------------------------------------------------------------
+def _load_tasks(ctx: EngineContext, request_id: int) -> tuple[list[TaskRow], int]:
+    with ctx.store.session() as session:
+        row = reqs.get(session, request_id)
+        tasks = list(row.tasks)
+        generation = len(row.identities)
+        session.expunge_all()
+    return tasks, generation
+
+
+def _reset_stale(ctx: EngineContext, tasks: list[TaskRow], generation: int) -> bool:
+    """Tasks that located before newer identities appeared locate again."""
+    stale = [
+        t.id
+        for t in tasks
+        if t.state in (TaskState.PENDING.value, TaskState.DONE.value, TaskState.SKIPPED.value)
+        and t.step in ("act", "finished")
+        and t.keys is not None
+        and int(t.keys.get("generation", 0)) < generation
+    ]
+    if not stale:
+        return False
+    with ctx.store.engine.begin() as conn:
+        conn.execute(
+            sa.update(TaskRow)
+            .where(
+                TaskRow.id.in_(stale),
+                TaskRow.state.in_(
+                    [TaskState.PENDING.value, TaskState.DONE.value, TaskState.SKIPPED.value]
+                ),
+            )
+            .values(state=TaskState.PENDING.value, step="locate")
+        )
+    return True
+
+
+def ready(tasks: Sequence[TaskRow], task: TaskRow) -> bool:
+    """Can ``task``'s next step start? Acting waits until no system still has to locate."""
+    if task.step == "locate":
+        return True
+    return not any(
+        t.step == "locate" and t.state in ACTIVE_STATES for t in tasks if t.id != task.id
+    )
+
+
+def claimable(tasks: Sequence[TaskRow], busy: set[int]) -> list[TaskRow]:
+    return [t for t in tasks if t.id not in busy and t.state in ACTIVE_STATES and ready(tasks, t)]
+
+
+# -- the loop for one request ----------------------------------------------------------------
+def run_request(
+    ctx: EngineContext, request_id: int | str, systems: Sequence[str] = ()
+) -> RunReport:
+    rid = prepare(ctx, request_id, systems)
+    only = set(systems)
+    owner = claims.new_owner()
+    keeper = claims.LeaseKeeper(ctx.store, owner, ctx.lease_seconds)
+    keeper.start()
+    active: dict[int, _Active] = {}
+    busy_elsewhere: set[str] = set()
+    finished: list[int] = []
+    try:
+        while True:
+            tasks, generation = _load_tasks(ctx, rid)
+            if only:
+                tasks = [t for t in tasks if t.system in only]
+            if _reset_stale(ctx, [t for t in tasks if t.id not in active], generation):
+                continue
+            busy_elsewhere = set()
+            for task in claimable(tasks, set(active)):
+                if claims.claim(ctx.store, task, owner, ctx.lease_seconds):
+                    active[task.id] = _start(ctx, task, owner)
+                elif task.state == TaskState.RUNNING.value:
+                    busy_elsewhere.add(task.system)
+            if not active:
+                break
+            while active:
+                ended = [tid for tid, a in active.items() if not a.thread.is_alive()]
+                for tid, a in list(active.items()):
+                    if tid not in ended and a.progress.idle_for() > a.timeout:
+                        _timed_out(ctx, a, owner)
+                        ended.append(tid)
+                if ended:
+                    for tid in ended:
+                        active.pop(tid, None)
+                        finished.append(tid)
+                    break
+                time.sleep(POLL)
+    finally:
+        keeper.stop()
+    return settle(ctx, rid, finished, busy_elsewhere)
+
+
+def settle(
+    ctx: EngineContext,
+    request_id: int,
+    finished: Sequence[int] = (),
+    busy_elsewhere: set[str] | None = None,
+) -> RunReport:
+    """Bring the request's flags and state in line with its tasks; fire the task hooks."""
+    with ctx.store.session() as session:
+        row = reqs.get(session, request_id)
+        failed = [t for t in row.tasks if t.state == TaskState.FAILED.value]
+        row.needs_attention = bool(failed)
+        info = reqs.info(row)
+        blockers = ctx.plugins.request_blockers(info)
+        all_done = not reqs.unfinished_tasks(row)
+        state = RequestState(row.state)
+        if all_done and blockers and state == RequestState.IN_PROGRESS:
+            reqs.transition(
+                session,
+                row,
+                RequestState.AWAITING_CONFIRMATIONS,
+                actor=ctx.actor,
+                data={"waiting_for": len(blockers)},
+            )
+        elif not blockers and state == RequestState.AWAITING_CONFIRMATIONS:
+            reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
+        report = RunReport(
+            request_id=row.id,
+            state=row.state,
+            needs_attention=row.needs_attention,
+            tasks=[
+                {
+                    "id": t.id,
+                    "system": t.system,
+                    "state": t.state,
+                    "step": t.step,
+                    "error": t.error,
+                    "instructions": t.instructions,
+                    "summary": t.summary or {},
+                }
+                for t in row.tasks
+            ],
+            busy_elsewhere=sorted(busy_elsewhere or ()),
+            blockers=blockers,
+        )
+        infos = [
+            TaskInfo(t.id, row.id, t.system, TaskState(t.state), t.error, t.summary or {})
+            for t in row.tasks
+            if t.id in set(finished) and t.state not in ACTIVE_STATES
+        ]
+        request_info = reqs.info(row)
+    for task_info in infos:
+        ctx.plugins.task_finished(request_info, task_info)
+    return report

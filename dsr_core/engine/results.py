@@ -1,0 +1,93 @@
+"""Task results in the store: written in committed batches, read back as a stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..model import Outcome, Record
+from ..store import Store
+from ..store.models import TaskResultRow
+
+BATCH = 2000
+
+
+class ResultWriter:
+    """Appends one attempt's results; each batch is its own short transaction."""
+
+    def __init__(self, store: Store, task_id: int, attempt: str) -> None:
+        self.store = store
+        self.task_id = task_id
+        self.attempt = attempt
+        self.count = 0
+        self._pending: list[dict[str, Any]] = []
+
+    def add(self, item: Record | Outcome) -> None:
+        self._pending.append(
+            {
+                "task_id": self.task_id,
+                "attempt": self.attempt,
+                "seq": self.count,
+                "payload": json.dumps(item.to_json(), ensure_ascii=False, default=str),
+            }
+        )
+        self.count += 1
+        if len(self._pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        with self.store.engine.begin() as conn:
+            conn.execute(sa.insert(TaskResultRow), self._pending)
+        self._pending = []
+
+
+def discard_other_attempts(store: Store, task_id: int, keep: str | None) -> None:
+    """Remove rows of attempts that did not finish (a killed run, a retried try)."""
+    stmt = sa.delete(TaskResultRow).where(TaskResultRow.task_id == task_id)
+    if keep is not None:
+        stmt = stmt.where(TaskResultRow.attempt != keep)
+    with store.engine.begin() as conn:
+        conn.execute(stmt)
+
+
+def _payloads(store: Store, task_id: int, attempt: str) -> Iterator[dict[str, Any]]:
+    last = -1
+    while True:
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(TaskResultRow.seq, TaskResultRow.payload)
+                .where(
+                    TaskResultRow.task_id == task_id,
+                    TaskResultRow.attempt == attempt,
+                    TaskResultRow.seq > last,
+                )
+                .order_by(TaskResultRow.seq)
+                .limit(5000)
+            ).all()
+        if not rows:
+            return
+        for seq, payload in rows:
+            last = seq
+            yield json.loads(payload)
+
+
+def records(store: Store, task_id: int, attempt: str) -> Iterator[Record]:
+    for data in _payloads(store, task_id, attempt):
+        yield Record.from_json(data)
+
+
+def outcomes(store: Store, task_id: int, attempt: str) -> Iterator[Outcome]:
+    for data in _payloads(store, task_id, attempt):
+        yield Outcome.from_json(data)
+
+
+def count_by(items: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return counts

@@ -1,0 +1,231 @@
+"""The two steps of a task: locate the subject in the system, then act on the request.
+
+Each step runs under a claim (see :mod:`claims`); its outcome is committed with a conditional
+update that only lands while the claim is still this runner's, so an abandoned step (timed out,
+or taken over after its runner died) can never overwrite what another runner did.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import audit
+from .. import requests as reqs
+from ..model import Action, Identity, Outcome, Record, RequestKind, TaskState
+from ..store.models import IdentityRow, RequestRow, ScheduledErasureRow, TaskRow
+from ..systems import System
+from . import claims, results
+from .calls import Progress, with_retries
+from .context import EngineContext
+
+MAX_KEPT_LISTED = 200
+
+
+def load_subject(ctx: EngineContext, request_id: int) -> tuple[RequestRow, int]:
+    with ctx.store.session() as session:
+        row = reqs.get(session, request_id)
+        session.expunge_all()
+    return row, len(row.identities)
+
+
+def add_identities(ctx: EngineContext, request_id: int, found: list[Identity], system: str) -> int:
+    """Store identities the request did not know yet; returns how many were new."""
+    with ctx.store.session() as session:
+        row = reqs.get(session, request_id)
+        known = {ident.key for ident in reqs.subject_of(row).identities}
+        added = 0
+        for ident in found:
+            if ident.key in known:
+                continue
+            known.add(ident.key)
+            row.identities.append(
+                IdentityRow(
+                    kind=ident.kind.value,
+                    value=ident.value,
+                    valid_from=ident.valid_from,
+                    valid_to=ident.valid_to,
+                    system=ident.system,
+                    source=system,
+                )
+            )
+            added += 1
+        if added:
+            audit.append(
+                session,
+                "identities.found",
+                actor=ctx.actor,
+                request_id=request_id,
+                data={"system": system, "new": added},
+            )
+    return added
+
+
+def locate(
+    ctx: EngineContext, task: TaskRow, system: System, owner: str, progress: Progress
+) -> None:
+    row, generation = load_subject(ctx, task.request_id)
+    subject = reqs.subject_of(row)
+    conf = ctx.system_config(task.system)
+
+    def call() -> list[Identity]:
+        progress.tick()
+        return list(system.locate(subject))
+
+    keys = with_retries(
+        call, retries=conf.retries, progress=progress, wait_initial=ctx.retry_wait_initial
+    )
+    progress.tick()
+    new = [k for k in keys if k.source not in ("request",)]
+    added = add_identities(ctx, task.request_id, new, task.system) if new else 0
+    progress.tick()
+    claims.release(
+        ctx.store,
+        task.id,
+        owner,
+        state=TaskState.PENDING.value if keys else TaskState.SKIPPED.value,
+        step="act" if keys else "finished",
+        keys={"generation": generation, "identities": [k.to_json() for k in keys], "added": added},
+        error=None,
+        summary=None if keys else {"records": 0, "note": "holds nothing about the subject"},
+        finished_at=None if keys else datetime.now(UTC),
+    )
+
+
+def _kept_days(outcomes: dict[date, int]) -> list[dict[str, Any]]:
+    return [{"on": d.isoformat(), "records": n} for d, n in sorted(outcomes.items())]
+
+
+def act(
+    ctx: EngineContext, task: TaskRow, system: System, owner: str, progress: Progress
+) -> dict[str, Any]:
+    row, _ = load_subject(ctx, task.request_id)
+    subject = reqs.subject_of(row)
+    kind = RequestKind(row.kind)
+    keys = [Identity.from_json(k) for k in (task.keys or {}).get("identities", [])]
+    conf = ctx.system_config(task.system)
+    state: dict[str, Any] = {}
+
+    def call() -> str:
+        attempt = uuid.uuid4().hex
+        writer = results.ResultWriter(ctx.store, task.id, attempt)
+        categories: dict[str, int] = {}
+        actions: dict[str, int] = {}
+        kept_until: dict[date, int] = {}
+        kept_list: list[dict[str, Any]] = []
+        items: Iterator[Record] | Iterator[Outcome]
+        if kind in (RequestKind.ACCESS, RequestKind.PORTABILITY):
+            items = system.access(subject, keys)
+        elif kind == RequestKind.ERASURE:
+            items = system.erase(subject, keys, dry_run=False)
+        elif kind == RequestKind.RECTIFICATION:
+            items = system.rectify(subject, keys, row.changes or {}, dry_run=False)
+        elif kind == RequestKind.RESTRICTION:
+            items = system.restrict(subject, keys, lift=False, dry_run=False)
+        else:
+            items = system.object(subject, keys, dry_run=False)
+        for item in items:
+            progress.tick()
+            if isinstance(item, Record):
+                if kind == RequestKind.PORTABILITY and not item.provided_by_subject:
+                    continue
+                categories[item.category] = categories.get(item.category, 0) + 1
+            else:
+                actions[item.action.value] = actions.get(item.action.value, 0) + 1
+                categories[item.category] = categories.get(item.category, 0) + 1
+                if item.action == Action.KEPT and item.until is not None:
+                    kept_until[item.until] = kept_until.get(item.until, 0) + 1
+                    if len(kept_list) < MAX_KEPT_LISTED:
+                        kept_list.append(
+                            {
+                                "record_id": item.record_id,
+                                "category": item.category,
+                                "basis": item.basis,
+                                "until": item.until.isoformat(),
+                            }
+                        )
+            writer.add(item)
+        writer.flush()
+        progress.tick()
+        state.update(
+            attempt=attempt,
+            count=writer.count,
+            categories=categories,
+            actions=actions,
+            kept_until=kept_until,
+            kept_list=kept_list,
+        )
+        return attempt
+
+    attempt = with_retries(
+        call, retries=conf.retries, progress=progress, wait_initial=ctx.retry_wait_initial
+    )
+    summary: dict[str, Any] = {
+        "attempt": attempt,
+        "records": state["count"],
+        "categories": state["categories"],
+        "warnings": list(system.warnings())[:50],
+    }
+    if state["actions"] or kind.changes_data:
+        summary["counts"] = state["actions"]
+        summary["kept"] = state["kept_list"]
+        summary["kept_total"] = sum(state["kept_until"].values())
+        summary["scheduled"] = _kept_days(state["kept_until"])
+    progress.tick()
+    finished = datetime.now(UTC)
+    with ctx.store.session() as session:
+        mine = session.execute(
+            sa.update(TaskRow)
+            .where(
+                TaskRow.id == task.id,
+                TaskRow.lease_owner == owner,
+                TaskRow.state == TaskState.RUNNING.value,
+            )
+            .values(
+                state=TaskState.DONE.value,
+                step="finished",
+                summary=summary,
+                error=None,
+                lease_owner=None,
+                lease_until=None,
+                finished_at=finished,
+            )
+        ).rowcount
+        if mine != 1:
+            raise RuntimeError("the task was taken over while it ran")
+        for until, count in state["kept_until"].items():
+            _schedule(session, task.request_id, task.system, until + timedelta(days=1), count)
+        audit.append(
+            session,
+            "task.done",
+            actor=ctx.actor,
+            request_id=task.request_id,
+            data={
+                "system": task.system,
+                "records": state["count"],
+                "counts": state["actions"] or state["categories"],
+            },
+        )
+    results.discard_other_attempts(ctx.store, task.id, attempt)
+    return summary
+
+
+def _schedule(session: Any, request_id: int, system: str, due: date, count: int) -> None:
+    existing = session.execute(
+        sa.select(ScheduledErasureRow).where(
+            ScheduledErasureRow.request_id == request_id,
+            ScheduledErasureRow.system == system,
+            ScheduledErasureRow.due_on == due,
+        )
+    ).scalar_one_or_none()
+    if existing is None:
+        session.add(
+            ScheduledErasureRow(request_id=request_id, system=system, due_on=due, records=count)
+        )
+    else:
+        existing.records = count
+        existing.done_at = None
