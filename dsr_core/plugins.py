@@ -54,8 +54,8 @@ class SystemType:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class PluginHost:
@@ -66,7 +66,6 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.system_types: dict[str, SystemType] = {}
-        self._commands_added: set[int] = set()
 
     # -- loading ----------------------------------------------------------------------------
     @classmethod
@@ -95,8 +94,10 @@ class PluginHost:
                     info.disabled = True
                     continue
                 host._add(info, ep.load)
-        directory = plugins_dir or (config.plugins_dir if config is not None else None)
-        if directory is not None:
+        directories = [config.plugins_dir] if config is not None and config.plugins_dir else []
+        if plugins_dir is not None and plugins_dir not in directories:
+            directories.append(plugins_dir)
+        for directory in directories:
             host.load_directory(directory, blocked)
         host._collect_system_types()
         return host
@@ -141,7 +142,13 @@ class PluginHost:
         except Exception as exc:  # noqa: BLE001 - pluggy's validation error, or a clash
             info.error = f"invalid: {_one_line(exc)}"
             return
-        info.hooks = sorted(hook.name for hook in self.pm.get_hookcallers(plugin) or [])
+        callers = self.pm.get_hookcallers(plugin) or []
+        unknown = sorted(h.name for h in callers if not h.has_spec())
+        if unknown:
+            self.pm.unregister(plugin)
+            info.error = f"invalid: unknown hook {unknown[0]} (see docs/plugins.md)"
+            return
+        info.hooks = sorted(hook.name for hook in callers)
 
     def _collect_system_types(self) -> None:
         self.system_types.clear()
@@ -191,9 +198,6 @@ class PluginHost:
 
     # -- commands ---------------------------------------------------------------------------
     def add_commands(self, cli: click.Group) -> None:
-        if id(cli) in self._commands_added:
-            return
-        self._commands_added.add(id(cli))
         for impl in self.pm.hook.dsr_register_commands.get_hookimpls():
             try:
                 impl.function(cli=cli)

@@ -46,16 +46,24 @@ HELP = {
 }
 
 
-class LazyGroup(click.Group):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._plugins_loaded = False
+def _apply_options(app: App, params: dict[str, Any]) -> None:
+    """The group's options onto the App (also before the group's callback runs: click
+    resolves the subcommand, which may be a plugin's, first)."""
+    app.config_path = params.get("config_path") or app.config_path
+    app.home_option = params.get("home") or app.home_option
+    app._actor = params.get("actor") or app._actor
+    app.plugins_dir = params.get("plugins_dir") or app.plugins_dir
+    app.verbose = bool(params.get("verbose")) or app.verbose
+    app.json = app.json or bool(params.get("json_"))
 
+
+class LazyGroup(click.Group):
     def _plugin_commands(self, ctx: click.Context) -> None:
-        if self._plugins_loaded:
+        app = ctx.ensure_object(App)
+        if app.commands_added:
             return
-        self._plugins_loaded = True
-        app = ctx.find_object(App) or App()
+        app.commands_added = True
+        _apply_options(app, ctx.params)
         app.plugins.add_commands(self)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -121,13 +129,7 @@ def cli(
     json_: bool,
 ) -> None:
     """dsr: GDPR data-subject requests across every system, on time, with proof."""
-    app = ctx.ensure_object(App)
-    app.config_path = config_path
-    app.home_option = home
-    app._actor = actor
-    app.plugins_dir = plugins_dir
-    app.verbose = verbose
-    app.json = app.json or json_
+    _apply_options(ctx.ensure_object(App), ctx.params)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -45,6 +45,7 @@ class App:
         self.plugins_dir = plugins_dir
         self.verbose = verbose
         self.json = False
+        self.commands_added = False
 
     # -- lazily opened ----------------------------------------------------------------------
     @cached_property

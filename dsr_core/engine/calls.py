@@ -16,7 +16,8 @@ from typing import TypeVar
 
 import tenacity
 
-from ..systems import PermanentError, TransientError
+from ..errors import UserError
+from ..systems import ConfigError, PermanentError, TransientError
 
 T = TypeVar("T")
 
@@ -57,7 +58,7 @@ def with_retries(
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_attempt(retries + 1),
         wait=tenacity.wait_exponential_jitter(
-            initial=wait_initial, max=wait_max, jitter=wait_initial
+            multiplier=wait_initial, max=wait_max, jitter=wait_initial
         ),
         retry=tenacity.retry_if_exception(is_transient),
         before_sleep=lambda _state: progress.tick(),
@@ -69,6 +70,6 @@ def with_retries(
 def describe_error(exc: BaseException) -> str:
     """One line for staff: the system's own message, with the error's kind when it helps."""
     text = " ".join(str(exc).split())
-    if isinstance(exc, TransientError | PermanentError):
+    if isinstance(exc, TransientError | PermanentError | UserError | ConfigError):
         return text or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

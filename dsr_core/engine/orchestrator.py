@@ -45,9 +45,20 @@ class RunReport:
 
 # -- preparing ------------------------------------------------------------------------------
 def prepare(
-    ctx: EngineContext, request_id: int | str, systems: Sequence[str] = (), *, queue: bool = False
+    ctx: EngineContext,
+    request_id: int | str,
+    systems: Sequence[str] = (),
+    *,
+    queue: bool = False,
+    ended_at_creation: list[int] | None = None,
 ) -> int:
-    """Create the request's missing tasks and re-open failed ones; returns the request id."""
+    """Create the request's missing tasks and re-open failed ones; returns the request id.
+
+    Tasks that end as soon as they are made (manual ones, an unknown type) are added to
+    ``ended_at_creation``.
+    """
+    if ended_at_creation is None:
+        ended_at_creation = []
     with ctx.store.session() as session:
         row = reqs.get(session, request_id)
         state = RequestState(row.state)
@@ -265,14 +276,14 @@ def claimable(tasks: Sequence[TaskRow], busy: set[int]) -> list[TaskRow]:
 def run_request(
     ctx: EngineContext, request_id: int | str, systems: Sequence[str] = ()
 ) -> RunReport:
-    rid = prepare(ctx, request_id, systems)
+    finished: list[int] = []
+    rid = prepare(ctx, request_id, systems, ended_at_creation=finished)
     only = set(systems)
     owner = claims.new_owner()
     keeper = claims.LeaseKeeper(ctx.store, owner, ctx.lease_seconds)
     keeper.start()
     active: dict[int, _Active] = {}
     busy_elsewhere: set[str] = set()
-    finished: list[int] = []
     try:
         while True:
             tasks, generation = _load_tasks(ctx, rid)
