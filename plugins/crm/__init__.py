@@ -1,1 +1,22 @@
-"""Built-in crm plugin (in progress)."""
+"""Built-in CRM plugin: the ``sql-crm`` system type (a CRM in any SQL database).
+
+The system modules are imported inside the hook, not at package import, so that loading the
+plugin at CLI start-up stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dsr_core import hookimpl
+
+if TYPE_CHECKING:
+    from dsr_core.systems import RegisterSystem
+
+
+@hookimpl
+def dsr_register_systems(register: RegisterSystem) -> None:
+    """Register the CRM system types."""
+    from .sql_crm import SqlCrmSystem
+
+    register("sql-crm", SqlCrmSystem)

@@ -1,0 +1,280 @@
+"""The ``sql-crm`` system type: a CRM in any SQL database, described by a table mapping.
+
+See ``plugins/crm/README.md`` for the configuration. This module ties the pieces together:
+:mod:`.mapping` (config), :mod:`.database` (engine, reflection, errors), :mod:`.finder`
+(locate and access), :mod:`.erasure`, :mod:`.rectification` and :mod:`.flags`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+from sqlalchemy.engine import Connection
+
+from dsr_core.identities import InvalidIdentity, normalise_email, parse_phone
+from dsr_core.model import (
+    Action,
+    CheckResult,
+    Identity,
+    IdentityKind,
+    Outcome,
+    Record,
+    RequestKind,
+    Subject,
+)
+from dsr_core.systems import (
+    ManualStep,
+    PermanentError,
+    System,
+    SystemContext,
+    SystemError_,
+    TransientError,
+)
+
+from .database import CrmDatabase
+from .erasure import Eraser
+from .finder import Finder, Matches
+from .flags import flagged_tables, set_flags
+from .mapping import SYSTEM_KEYS, parse_mapping
+from .rectification import Rectifier
+from .values import as_date, normalise_vat, plain
+
+log = structlog.get_logger(__name__)
+
+
+class SqlCrmSystem(System):
+    """A CRM held in a SQL database, found and changed through a configured table mapping."""
+
+    kinds = frozenset(RequestKind)
+    description = "a CRM in any SQL database (SQLAlchemy URL), described by a table mapping"
+    config_keys = SYSTEM_KEYS
+    required_keys = frozenset({"url", "tables"})
+
+    def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
+        super().__init__(name, config, context)
+        self.mapping = parse_mapping(name, self.config)
+        self.db = CrmDatabase(self.mapping, context)
+        self.finder = Finder(self.db, context)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.close()
+
+    # -- plumbing -------------------------------------------------------------------------
+    @contextmanager
+    def _transaction(self, dry_run: bool) -> Iterator[Connection]:
+        """One transaction: committed at the end, rolled back on error or on a dry run."""
+        with self.db.connect() as conn:
+            trans = conn.begin()
+            try:
+                yield conn
+            except BaseException:
+                trans.rollback()
+                raise
+            with self.db.errors():
+                if dry_run:
+                    trans.rollback()
+                else:
+                    trans.commit()
+
+    def _match(self, conn: Connection, subject: Subject, keys: Sequence[Identity]) -> Matches:
+        return self.finder.match(conn, [*subject.identities, *keys])
+
+    def _log(self, what: str, outcomes: Sequence[Outcome], **extra: Any) -> None:
+        counts = Counter(str(o.action) for o in outcomes)
+        log.info(f"sql-crm.{what}", system=self.name, outcomes=dict(counts), **extra)
+
+    def _manual(self, subject: Subject, keys: Sequence[Identity], what: str) -> ManualStep:
+        """A manual task naming the subject's customer records (ids only)."""
+        try:
+            with self.db.connect() as conn:
+                anchors = self._match(conn, subject, keys).anchors
+            ids = sorted(f"{t}:{k}" for t, keys_ in anchors.items() for k in keys_)
+        except SystemError_:
+            ids = []
+        where = f" ({', '.join(ids[:10])})" if ids else ""
+        return ManualStep(f"systems.{self.name}: {what} by hand in the CRM{where}")
+
+    # -- health ---------------------------------------------------------------------------
+    def check(self) -> CheckResult:
+        try:
+            with self.db.connect() as conn:
+                problems = self.db.problems(conn)
+                unmapped = self.db.unmapped_references(conn)
+        except (TransientError, PermanentError) as err:
+            return CheckResult(ok=False, problems=(str(err),))
+        details = {
+            "dialect": self.db.url.get_backend_name(),
+            "tables": len(self.mapping.tables),
+            "unmapped_references": unmapped,
+        }
+        return CheckResult(ok=not problems, problems=tuple(problems), details=details)
+
+    # -- locate / access ------------------------------------------------------------------
+    def locate(self, subject: Subject) -> Sequence[Identity]:
+        with self.db.connect() as conn:
+            matches = self.finder.match(conn, subject.identities)
+            if not matches:
+                return []
+            return self._identities(conn, matches)
+
+    def _identities(self, conn: Connection, matches: Matches) -> list[Identity]:
+        found: dict[tuple[Any, ...], Identity] = {}
+
+        def add(ident: Identity) -> None:
+            found.setdefault(ident.key, ident)
+
+        name, country = self.name, self.context.country
+        dated: set[str] = set()
+        anchored = {t for t, keys in matches.anchors.items() if keys}
+        periods = {n for n, t in self.mapping.tables.items() if t.phone_period}
+        for b, row in self.finder.walk(conn, matches.anchors, only=anchored | periods):
+            key = row[b.key]
+            period = b.map.phone_period
+            if key in matches.anchors.get(b.name, ()):
+                cid_cols = b.map.identify.get("customer_id", ())
+                cid = row[cid_cols[0]] if cid_cols else key
+                if b.name == self.mapping.root and cid is not None:
+                    add(Identity(IdentityKind.CUSTOMER_ID, str(cid), system=name, source=name))
+                else:
+                    add(Identity(IdentityKind.OTHER, f"{b.name}:{key}", system=name, source=name))
+                for kind, cols in b.map.identify.items():
+                    for col in cols:
+                        if period is not None and col == period.number:
+                            continue  # reported with its period below
+                        ident = _identity(kind, row.get(col), country, name)
+                        if ident is not None:
+                            add(ident)
+            if period is not None and row.get(period.number) is not None:
+                number = parse_phone(str(row[period.number]), country)
+                if number is not None:
+                    start = as_date(row.get(period.valid_from)) if period.valid_from else None
+                    end = as_date(row.get(period.valid_to)) if period.valid_to else None
+                    add(Identity(IdentityKind.PHONE, number, start, end, source=name))
+                    dated.add(number)
+        # a number with assignment periods is reported with them only, not also as open-ended
+        return [
+            i
+            for i in found.values()
+            if not (
+                i.kind == IdentityKind.PHONE
+                and i.value in dated
+                and i.valid_from is None
+                and i.valid_to is None
+            )
+        ]
+
+    def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:
+        with self.db.connect() as conn:
+            matches = self._match(conn, subject, keys)
+            for b, row in self.finder.walk(conn, matches.anchors):
+                yield Record(
+                    system=self.name,
+                    category=b.map.category,
+                    record_id=f"{b.name}:{row[b.key]}",
+                    fields={col: plain(value) for col, value in row.items()},
+                    source=b.name,
+                    provided_by_subject=bool(b.map.provided),
+                    secret_fields=frozenset(b.map.secret),
+                )
+
+    # -- changing -------------------------------------------------------------------------
+    def erase(
+        self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
+    ) -> Iterator[Outcome]:
+        with self._transaction(dry_run) as conn:
+            matches = self._match(conn, subject, keys)
+            outcomes = Eraser(self.finder).run(conn, matches.anchors) if matches else []
+        self._log("erase", outcomes, dry_run=dry_run)
+        yield from outcomes
+
+    def rectify(
+        self,
+        subject: Subject,
+        keys: Sequence[Identity],
+        changes: Mapping[str, Any],
+        *,
+        dry_run: bool,
+    ) -> Iterator[Outcome]:
+        rectifier = Rectifier(self.db, self.context.country)
+        with self._transaction(dry_run) as conn:
+            bound = self.db.bound(conn)
+            corrections = rectifier.parse(bound, changes)
+            matches = self._match(conn, subject, keys)
+            outcomes: list[Outcome] = []
+            if matches:
+                tables = {c.table for c in corrections}
+                scope: dict[str, list[dict[str, Any]]] = {t: [] for t in tables}
+                for b, row in self.finder.walk(conn, matches.anchors, only=tables):
+                    if b.name in tables:
+                        scope[b.name].append(row)
+                outcomes = rectifier.apply(conn, bound, corrections, scope, matches)
+        self._log("rectify", outcomes, dry_run=dry_run, fields=sorted(changes))
+        yield from outcomes
+
+    def restrict(
+        self, subject: Subject, keys: Sequence[Identity], *, lift: bool, dry_run: bool
+    ) -> Iterator[Outcome]:
+        what = "lift the restriction" if lift else "mark the subject's records restricted"
+        action = Action.UNRESTRICTED if lift else Action.RESTRICTED
+        yield from self._flags(
+            subject, keys, "restricted", what, lift=lift, action=action, dry_run=dry_run
+        )
+
+    def object(
+        self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
+    ) -> Iterator[Outcome]:
+        what = "stop direct marketing to the subject (set the opt-out)"
+        outcomes = self._flags(
+            subject, keys, "opt_out", what, lift=False, action=Action.OPTED_OUT, dry_run=dry_run
+        )
+        yield from outcomes
+
+    def _flags(
+        self,
+        subject: Subject,
+        keys: Sequence[Identity],
+        which: str,
+        what: str,
+        *,
+        lift: bool,
+        action: Action,
+        dry_run: bool,
+    ) -> list[Outcome]:
+        if not flagged_tables(self.mapping.tables, which):
+            raise self._manual(subject, keys, f"no {which} column is mapped: {what}")
+        with self._transaction(dry_run) as conn:
+            matches = self._match(conn, subject, keys)
+            outcomes = (
+                set_flags(self.finder, conn, matches.anchors, which, lift=lift, action=action)
+                if matches
+                else []
+            )
+        if matches and not outcomes:
+            missing = f"none of the subject's rows has a {which} column: {what}"
+            raise self._manual(subject, keys, missing)
+        self._log(which, outcomes, dry_run=dry_run, lift=lift)
+        return outcomes
+
+
+def _identity(kind: str, value: Any, country: str, system: str) -> Identity | None:
+    """An identity from a row's identifying column (None for customer ids and bad values)."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value)
+    if kind == "email":
+        try:
+            return Identity(IdentityKind.EMAIL, normalise_email(text), source=system)
+        except InvalidIdentity:
+            return None
+    if kind == "phone":
+        number = parse_phone(text, country)
+        return Identity(IdentityKind.PHONE, number, source=system) if number else None
+    if kind == "vat":
+        vat = normalise_vat(text, country)
+        return Identity(IdentityKind.VAT, vat, source=system) if vat else None
+    return None

@@ -1,0 +1,36 @@
+"""The core's conformance suite, run against ``sql-crm`` on the sample CRM in SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dsr_plugins.crm.sql_crm import SqlCrmSystem
+
+from dsr_core.model import Identity, IdentityKind, Subject
+from dsr_core.testing import SystemConformance, make_context
+from tests.crm import sample
+
+
+class TestSqlCrmConformance(SystemConformance):
+    @pytest.fixture
+    def system(self, tmp_path: Path) -> Iterator[SqlCrmSystem]:
+        sample.build(f"sqlite:///{tmp_path / 'crm.sqlite3'}")
+        context = make_context("crm", tmp_path, today=sample.TODAY)
+        system = SqlCrmSystem("crm", sample.config("sqlite:///crm.sqlite3"), context)
+        yield system
+        system.close()
+
+    @pytest.fixture
+    def subject(self) -> Subject:
+        return Subject("Jan Peeters", (Identity(IdentityKind.EMAIL, "jan.peeters@example.be"),))
+
+    @pytest.fixture
+    def stranger(self) -> Subject:
+        return Subject("Nobody", (Identity(IdentityKind.EMAIL, "nobody@example.be"),))
+
+    @pytest.fixture
+    def bad_config(self) -> Mapping[str, Any]:
+        return {"url": "sqlite:///crm.sqlite3", "tables": {"customers": {"erase": "shred"}}}
