@@ -1,4 +1,5 @@
-"""Built-in CRM plugin: the ``sql-crm`` system type (a CRM in any SQL database).
+"""Built-in CRM plugin: the ``sql-crm`` system type (a CRM in any SQL database) and
+``odoo`` (Odoo's external API).
 
 The system modules are imported inside the hook, not at package import, so that loading the
 plugin at CLI start-up stays cheap.
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 @hookimpl
 def dsr_register_systems(register: RegisterSystem) -> None:
     """Register the CRM system types."""
+    from .odoo import OdooSystem
     from .sql_crm import SqlCrmSystem
 
     register("sql-crm", SqlCrmSystem)
+    register("odoo", OdooSystem)

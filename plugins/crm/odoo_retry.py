@@ -1,0 +1,87 @@
+"""Retrying one HTTP exchange with Odoo: exponential backoff with jitter, bounded attempts.
+
+Only :class:`~dsr_core.systems.TransientError` is retried (a timeout, a lost connection, a 5xx
+or a 429); anything else (a 4xx, an XML-RPC fault) goes straight back to the caller. When the
+attempts run out the last TransientError is raised, and the engine may retry the whole task
+later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import structlog
+
+from dsr_core.systems import TransientError
+
+T = TypeVar("T")
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently to retry. ``backoff`` is the first wait in seconds."""
+
+    attempts: int = 4
+    backoff: float = 0.5
+    backoff_max: float = 10.0
+    timeout: float = 30.0
+
+    def run(self, call: Callable[[], T], what: str) -> T:
+        """Run ``call``; retry it on TransientError. ``what`` names it in logs (no data)."""
+        from tenacity import (
+            RetryCallState,
+            Retrying,
+            retry_if_exception_type,
+            stop_after_attempt,
+            wait_random_exponential,
+        )
+
+        jitter = wait_random_exponential(multiplier=self.backoff, max=self.backoff_max)
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            hint = getattr(exc, "retry_after", None)
+            if isinstance(hint, int | float):
+                return float(min(max(hint, 0.0), self.backoff_max))
+            return float(jitter(state))
+
+        def before_sleep(state: RetryCallState) -> None:
+            exc: Any = state.outcome.exception() if state.outcome else None
+            log.info(
+                "retrying",
+                call=what,
+                attempt=state.attempt_number,
+                of=self.attempts,
+                reason=getattr(exc, "reason", type(exc).__name__),
+            )
+
+        retrying = Retrying(
+            stop=stop_after_attempt(max(1, self.attempts)),
+            wait=wait,
+            retry=retry_if_exception_type(TransientError),
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        return retrying(call)
+
+
+class RetryableError(TransientError):
+    """A transient failure with a short, data-free ``reason`` and an optional server hint."""
+
+    def __init__(self, message: str, *, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header in its delta-seconds form, else None."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        return None
