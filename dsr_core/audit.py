@@ -68,50 +68,58 @@ def event_hash(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _head(session: Session) -> tuple[int, str]:
-    stmt = sa.select(Meta).where(Meta.key == HEAD_KEY)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
+def _connection(where: Session | sa.Connection) -> sa.Connection:
+    return where.connection() if isinstance(where, Session) else where
+
+
+def _head(where: Session | sa.Connection) -> tuple[int, str]:
+    conn = _connection(where)
+    stmt = sa.select(Meta.value).where(Meta.key == HEAD_KEY)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # appenders queue here: one chain, no forks
+    value = conn.execute(stmt).scalar_one_or_none()
+    if value is None:
         return 0, GENESIS
-    seq, _, digest = row.value.partition(":")
+    seq, _, digest = value.partition(":")
     return int(seq), digest
 
 
 def append(
-    session: Session,
+    where: Session | sa.Connection,
     action: str,
     *,
     actor: str,
     request_id: int | None = None,
     data: Mapping[str, Any] | None = None,
-) -> AuditEvent:
-    """Add an event to the trail inside the caller's unit of work."""
-    seq, prev = _head(session)
+) -> int:
+    """Add an event to the trail inside the caller's unit of work; returns its number.
+
+    Plain statements on the unit of work's connection: appending is on every step's path.
+    """
+    conn = _connection(where)
+    seq, prev = _head(conn)
     seq += 1
     at = datetime.now(UTC)
-    at = at.replace(microsecond=at.microsecond)  # stored with microseconds everywhere
     payload = _canonical(dict(data or {}))
     digest = event_hash(seq, at, actor, request_id, action, payload, prev)
-    event = AuditEvent(
-        seq=seq,
-        at=at,
-        actor=actor,
-        request_id=request_id,
-        action=action,
-        data=payload,
-        prev_hash=prev,
-        hash=digest,
+    conn.execute(
+        sa.insert(AuditEvent).values(
+            seq=seq,
+            at=at,
+            actor=actor,
+            request_id=request_id,
+            action=action,
+            data=payload,
+            prev_hash=prev,
+            hash=digest,
+        )
     )
-    session.add(event)
-    head = session.get(Meta, HEAD_KEY)
-    if head is None:
-        session.add(Meta(key=HEAD_KEY, value=f"{seq}:{digest}"))
+    head = f"{seq}:{digest}"
+    if seq == 1:
+        conn.execute(sa.insert(Meta).values(key=HEAD_KEY, value=head))
     else:
-        head.value = f"{seq}:{digest}"
-    session.flush()
-    return event
+        conn.execute(sa.update(Meta).where(Meta.key == HEAD_KEY).values(value=head))
+    return seq
 
 
 @dataclass(frozen=True)

@@ -230,10 +230,12 @@ def _controller(table: Mapping[str, Any], path: Path | None) -> ControllerConfig
         ) from None
     import holidays
 
-    if controller.country.upper() not in holidays.list_supported_countries():
+    try:
+        holidays.country_holidays(controller.country.upper(), subdiv=controller.subdivision)
+    except NotImplementedError:
         raise ConfigFileError(
             f"{_where(path)}: controller.country {controller.country!r} has no holiday table"
-        )
+        ) from None
     return controller
 
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 
 class InvalidIdentity(ValueError):  # noqa: N818 - reads better at the call site
     """An identity that cannot be used; the message names it."""
@@ -23,6 +20,8 @@ def normalise_email(raw: str) -> str:
     """A syntactically valid address, domain lower-cased and IDNA-normalised; local part as is
     except that it is lower-cased too (every mail system our controllers use is
     case-insensitive, and matching must not miss ``Jan.Peeters@`` for ``jan.peeters@``)."""
+    from email_validator import EmailNotValidError, validate_email  # slow to import: lazily
+
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
@@ -36,6 +35,8 @@ def parse_phone(raw: str, region: str = "BE") -> str | None:
     Accepts the forms a Belgian PBX or CRM holds: national (``0477 12 34 56``, ``09/377.12.34``),
     international with ``00`` or ``+``, and international without either (``32477123456``).
     """
+    import phonenumbers  # its metadata is slow to import: only when a number is parsed
+
     text = raw.strip()
     if not text:
         return None

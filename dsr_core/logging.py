@@ -152,4 +152,8 @@ def _file_handler(log_file: Path) -> logging.Handler | None:
 
 
 def get_logger(name: str = "dsr") -> Any:
+    """A logger on the one chain; outside the CLI (a library user, a benchmark) logging is
+    set up on first use with warnings to the terminal and no file."""
+    if not _configured:
+        configure(log_file=None)
     return structlog.get_logger(name)

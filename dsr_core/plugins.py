@@ -65,7 +65,7 @@ class PluginHost:
         self.pm = pluggy.PluginManager(GROUP)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
-        self.system_types: dict[str, SystemType] = {}
+        self._system_types: dict[str, SystemType] | None = None
 
     # -- loading ----------------------------------------------------------------------------
     @classmethod
@@ -99,8 +99,16 @@ class PluginHost:
             directories.append(plugins_dir)
         for directory in directories:
             host.load_directory(directory, blocked)
-        host._collect_system_types()
         return host
+
+    @property
+    def system_types(self) -> dict[str, SystemType]:
+        """Registered system types, collected on first use (plugins import their system
+        modules then, which ``dsr --help`` never needs)."""
+        if self._system_types is None:
+            self._system_types = {}
+            self._collect_system_types()
+        return self._system_types
 
     def load_directory(self, directory: Path, blocked: set[str] | None = None) -> None:
         if not directory.is_dir():
@@ -128,7 +136,7 @@ class PluginHost:
         info = PluginInfo(name, "object", version="")
         self.plugins[name] = info
         self._add(info, lambda: plugin)
-        self._collect_system_types()
+        self._system_types = None
         return info
 
     def _add(self, info: PluginInfo, loader: Callable[[], Any]) -> None:
@@ -151,7 +159,7 @@ class PluginHost:
         info.hooks = sorted(hook.name for hook in callers)
 
     def _collect_system_types(self) -> None:
-        self.system_types.clear()
+        assert self._system_types is not None
         for info in self.plugins.values():
             info.system_types.clear()
         for impl in self.pm.hook.dsr_register_systems.get_hookimpls():
@@ -172,11 +180,11 @@ class PluginHost:
                 if not (isinstance(cls, type) and issubclass(cls, System)):
                     info.error = f"system type {name!r} is not a dsr_core.systems.System"
                     continue
-                if name in self.system_types:
-                    other = self.system_types[name].plugin
+                if name in self._system_types:
+                    other = self._system_types[name].plugin
                     info.error = f"system type {name!r} is registered by {other!r} already"
                     continue
-                self.system_types[name] = SystemType(name, cls, info.name)
+                self._system_types[name] = SystemType(name, cls, info.name)
                 info.system_types.append(name)
 
     # -- systems ----------------------------------------------------------------------------

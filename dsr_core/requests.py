@@ -198,15 +198,19 @@ def create(
     return row
 
 
-def get(session: Session, request_id: int | str) -> RequestRow:
+def get(session: Session, request_id: int | str, *, lock: bool = False) -> RequestRow:
+    """The request with its identities, pauses and tasks; ``lock`` holds its row until the
+    unit of work ends, so concurrent runs change one request one at a time (PostgreSQL;
+    SQLite's write transactions are serial anyway)."""
     try:
         rid = int(str(request_id).strip().lstrip("#"))
     except ValueError:
         raise NotFound(f"no request {request_id!r}: a request id is a number") from None
+    stmt = sa.select(RequestRow).where(RequestRow.id == rid)
+    if lock:
+        stmt = stmt.with_for_update(of=RequestRow)
     row = session.execute(
-        sa.select(RequestRow)
-        .where(RequestRow.id == rid)
-        .options(
+        stmt.options(
             selectinload(RequestRow.identities),
             selectinload(RequestRow.pauses),
             selectinload(RequestRow.tasks),

@@ -1,8 +1,8 @@
 """Fixtures shared by the whole suite.
 
 ``dsr`` runs the command line in-process (click's CliRunner) against a fresh dsr home. The
-store is SQLite in that home, or, when ``DSR_TEST_DATABASE=postgresql``, a fresh database on
-the real PostgreSQL server: CI runs the core and engine suites both ways.
+store is SQLite in that home, or a fresh database on
+the real PostgreSQL server: every such test runs both ways.
 """
 
 from __future__ import annotations
@@ -68,10 +68,17 @@ class Dsr:
         return path
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str | None]:
-    """None for SQLite in the home; a PostgreSQL URL under DSR_TEST_DATABASE=postgresql."""
-    if os.environ.get("DSR_TEST_DATABASE") == "postgresql":
+def _backends() -> list[str]:
+    only = os.environ.get("DSR_TEST_DATABASE")
+    return [only] if only else ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """Every test using the ``dsr`` fixture runs on SQLite (None: the file in the home) and
+    on a fresh database on the real PostgreSQL (skipped where no server runs, failed under
+    CI=true). ``DSR_TEST_DATABASE=sqlite`` or ``postgresql`` picks one."""
+    if request.param == "postgresql":
         yield from postgres_database()
     else:
         yield None

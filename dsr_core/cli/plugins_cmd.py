@@ -22,6 +22,7 @@ def list_() -> None:
     """Every plugin found, its version, system types, and any error."""
     app = get_app()
     host = app.plugins
+    host.system_types  # noqa: B018 - collect them, so registration errors show
     data = [
         {
             "name": p.name,

@@ -56,38 +56,52 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
-def claim(store: Store, task: TaskRow, owner: str, lease: float) -> bool:
-    """Try to take ``task`` for one step; True when this runner now holds it."""
+def _claim_condition(task: TaskRow, now: datetime) -> sa.ColumnElement[bool] | None:
+    """The row condition under which ``task`` is still free, or None if it is not."""
+    if task.state == TaskState.PENDING.value:
+        return TaskRow.state == TaskState.PENDING.value
+    if task.state != TaskState.RUNNING.value:
+        return None
+    stale = task.lease_until is None or task.lease_until < now or owner_is_dead(task.lease_owner)
+    if not stale:
+        return None
+    return sa.and_(
+        TaskRow.state == TaskState.RUNNING.value,
+        TaskRow.lease_owner == task.lease_owner
+        if task.lease_owner
+        else TaskRow.lease_owner.is_(None),
+    )
+
+
+def claim_many(store: Store, tasks: list[TaskRow], owner: str, lease: float) -> list[TaskRow]:
+    """Try to take each task for one step, in one transaction; returns those now held."""
     now = datetime.now(UTC)
     until = now + timedelta(seconds=lease)
-    free = TaskRow.state == TaskState.PENDING.value
-    if task.state == TaskState.RUNNING.value:
-        stale = (
-            task.lease_until is None or task.lease_until < now or owner_is_dead(task.lease_owner)
-        )
-        if not stale:
-            return False
-        free = sa.and_(
-            TaskRow.state == TaskState.RUNNING.value,
-            TaskRow.lease_owner == task.lease_owner
-            if task.lease_owner
-            else TaskRow.lease_owner.is_(None),
-        )
-    elif task.state != TaskState.PENDING.value:
-        return False
+    wanted = [(t, c) for t in tasks if (c := _claim_condition(t, now)) is not None]
+    if not wanted:
+        return []
+    won = []
     with store.engine.begin() as conn:
-        done = conn.execute(
-            sa.update(TaskRow)
-            .where(TaskRow.id == task.id, free)
-            .values(
-                state=TaskState.RUNNING.value,
-                lease_owner=owner,
-                lease_until=until,
-                attempts=TaskRow.attempts + 1,
-                started_at=now,
-            )
-        ).rowcount
-    return done == 1
+        for task, free in wanted:
+            done = conn.execute(
+                sa.update(TaskRow)
+                .where(TaskRow.id == task.id, free)
+                .values(
+                    state=TaskState.RUNNING.value,
+                    lease_owner=owner,
+                    lease_until=until,
+                    attempts=TaskRow.attempts + 1,
+                    started_at=now,
+                )
+            ).rowcount
+            if done == 1:
+                won.append(task)
+    return won
+
+
+def claim(store: Store, task: TaskRow, owner: str, lease: float) -> bool:
+    """Try to take ``task`` for one step; True when this runner now holds it."""
+    return bool(claim_many(store, [task], owner, lease))
 
 
 def release(store: Store, task_id: int, owner: str, **values: object) -> bool:

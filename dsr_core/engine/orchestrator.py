@@ -10,7 +10,6 @@ step starts, so a run killed at any point resumes where it stopped.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,14 +21,14 @@ from .. import audit
 from .. import requests as reqs
 from ..errors import IllegalTransition, UserError
 from ..model import RequestKind, RequestState, TaskInfo, TaskState
-from ..store.models import TaskRow
+from ..store.models import IdentityRow, TaskRow
 from ..systems import ManualStep
 from . import claims
 from .calls import Cancelled, Progress, describe_error
 from .context import EngineContext
 from .steps import act, locate
 
-POLL = 0.02
+POLL = 0.05  # the watchdog's beat; a step's end wakes the loop at once
 ACTIVE_STATES = (TaskState.PENDING.value, TaskState.RUNNING.value)
 
 
@@ -60,7 +59,7 @@ def prepare(
     if ended_at_creation is None:
         ended_at_creation = []
     with ctx.store.session() as session:
-        row = reqs.get(session, request_id)
+        row = reqs.get(session, request_id, lock=True)
         state = RequestState(row.state)
         if state == RequestState.RECEIVED:
             raise IllegalTransition(
@@ -200,14 +199,20 @@ class _Active:
     timeout: float
 
 
-def _start(ctx: EngineContext, task: TaskRow, owner: str) -> _Active:
+def _start(
+    ctx: EngineContext, task: TaskRow, owner: str, wake: threading.Event | None = None
+) -> _Active:
+    """Run the task's step in a daemon thread; ``wake`` is set when it ends."""
     progress = Progress()
-    thread = threading.Thread(
-        target=run_step,
-        args=(ctx, task, owner, progress),
-        daemon=True,
-        name=f"dsr-task-{task.id}",
-    )
+
+    def target() -> None:
+        try:
+            run_step(ctx, task, owner, progress)
+        finally:
+            if wake is not None:
+                wake.set()
+
+    thread = threading.Thread(target=target, daemon=True, name=f"dsr-task-{task.id}")
     thread.start()
     return _Active(task, thread, progress, ctx.system_config(task.system).timeout)
 
@@ -225,12 +230,18 @@ def _timed_out(ctx: EngineContext, active: _Active, owner: str) -> None:
 
 # -- which steps may run ---------------------------------------------------------------------
 def _load_tasks(ctx: EngineContext, request_id: int) -> tuple[list[TaskRow], int]:
-    with ctx.store.session() as session:
-        row = reqs.get(session, request_id)
-        tasks = list(row.tasks)
-        generation = len(row.identities)
+    """The request's tasks (detached) and its identity count, in two cheap queries."""
+    with ctx.store.session(readonly=True) as session:
+        tasks = list(
+            session.execute(
+                sa.select(TaskRow).where(TaskRow.request_id == request_id).order_by(TaskRow.id)
+            ).scalars()
+        )
+        generation = session.execute(
+            sa.select(sa.func.count(IdentityRow.id)).where(IdentityRow.request_id == request_id)
+        ).scalar_one()
         session.expunge_all()
-    return tasks, generation
+    return tasks, int(generation)
 
 
 def _reset_stale(ctx: EngineContext, tasks: list[TaskRow], generation: int) -> bool:
@@ -284,6 +295,7 @@ def run_request(
     keeper.start()
     active: dict[int, _Active] = {}
     busy_elsewhere: set[str] = set()
+    wake = threading.Event()
     try:
         while True:
             tasks, generation = _load_tasks(ctx, rid)
@@ -291,12 +303,11 @@ def run_request(
                 tasks = [t for t in tasks if t.system in only]
             if _reset_stale(ctx, [t for t in tasks if t.id not in active], generation):
                 continue
-            busy_elsewhere = set()
-            for task in claimable(tasks, set(active)):
-                if claims.claim(ctx.store, task, owner, ctx.lease_seconds):
-                    active[task.id] = _start(ctx, task, owner)
-                elif task.state == TaskState.RUNNING.value:
-                    busy_elsewhere.add(task.system)
+            candidates = claimable(tasks, set(active))
+            won = claims.claim_many(ctx.store, candidates, owner, ctx.lease_seconds)
+            for task in won:
+                active[task.id] = _start(ctx, task, owner, wake)
+            busy_elsewhere = {t.system for t in candidates if t not in won}
             if not active:
                 break
             while active:
@@ -310,7 +321,8 @@ def run_request(
                         active.pop(tid, None)
                         finished.append(tid)
                     break
-                time.sleep(POLL)
+                wake.wait(POLL)
+                wake.clear()
     finally:
         keeper.stop()
     return settle(ctx, rid, finished, busy_elsewhere)
@@ -324,7 +336,7 @@ def settle(
 ) -> RunReport:
     """Bring the request's flags and state in line with its tasks; fire the task hooks."""
     with ctx.store.session() as session:
-        row = reqs.get(session, request_id)
+        row = reqs.get(session, request_id, lock=True)
         failed = [t for t in row.tasks if t.state == TaskState.FAILED.value]
         row.needs_attention = bool(failed)
         info = reqs.info(row)

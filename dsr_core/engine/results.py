@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from ..model import Outcome, Record
 from ..store import Store
@@ -38,12 +39,27 @@ class ResultWriter:
         if len(self._pending) >= BATCH:
             self.flush()
 
-    def flush(self) -> None:
-        if not self._pending:
+    def flush(self, *, final: bool = False) -> None:
+        """Write what is pending in its own transaction; with ``final`` a small remainder is
+        left for :func:`save_final`, which writes it with the task's completion."""
+        if not self._pending or (final and len(self._pending) < BATCH):
             return
         with self.store.engine.begin() as conn:
             conn.execute(sa.insert(TaskResultRow), self._pending)
         self._pending = []
+
+
+def save_final(session: Session, writer: ResultWriter) -> None:
+    """In the unit of work that marks the task done: the last rows, and the removal of rows
+    left by attempts that did not finish (a killed run, a retried try)."""
+    if writer._pending:
+        session.execute(sa.insert(TaskResultRow), writer._pending)
+        writer._pending = []
+    session.execute(
+        sa.delete(TaskResultRow).where(
+            TaskResultRow.task_id == writer.task_id, TaskResultRow.attempt != writer.attempt
+        )
+    )
 
 
 def discard_other_attempts(store: Store, task_id: int, keep: str | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 
 from .. import audit
 from .. import requests as reqs
-from ..model import Action, Identity, Outcome, Record, RequestKind, TaskState
+from ..model import Action, Identity, IdentityKind, Outcome, Record, RequestKind, Subject, TaskState
 from ..store.models import IdentityRow, RequestRow, ScheduledErasureRow, TaskRow
 from ..systems import System
 from . import claims, results
@@ -26,11 +27,46 @@ from .context import EngineContext
 MAX_KEPT_LISTED = 200
 
 
-def load_subject(ctx: EngineContext, request_id: int) -> tuple[RequestRow, int]:
-    with ctx.store.session() as session:
-        row = reqs.get(session, request_id)
-        session.expunge_all()
-    return row, len(row.identities)
+@dataclass(frozen=True)
+class Loaded:
+    """What a step needs of its request: kind, corrections, the subject so far."""
+
+    kind: RequestKind
+    changes: dict[str, Any]
+    subject: Subject
+
+    @property
+    def generation(self) -> int:
+        return len(self.subject.identities)
+
+
+def load_subject(ctx: EngineContext, request_id: int) -> Loaded:
+    """Two plain queries (steps run often and at once: no ORM graph to build)."""
+    with ctx.store.engine.connect().execution_options(dsr_readonly=True) as conn:
+        head = conn.execute(
+            sa.select(RequestRow.kind, RequestRow.changes, RequestRow.subject_name).where(
+                RequestRow.id == request_id
+            )
+        ).one()
+        rows = conn.execute(
+            sa.select(
+                IdentityRow.kind,
+                IdentityRow.value,
+                IdentityRow.valid_from,
+                IdentityRow.valid_to,
+                IdentityRow.system,
+                IdentityRow.source,
+            )
+            .where(IdentityRow.request_id == request_id)
+            .order_by(IdentityRow.id)
+        ).all()
+    identities = tuple(
+        Identity(IdentityKind(kind), value, valid_from, valid_to, system, source)
+        for kind, value, valid_from, valid_to, system, source in rows
+    )
+    return Loaded(
+        RequestKind(head.kind), head.changes or {}, Subject(head.subject_name, identities)
+    )
 
 
 def add_identities(ctx: EngineContext, request_id: int, found: list[Identity], system: str) -> int:
@@ -68,8 +104,8 @@ def add_identities(ctx: EngineContext, request_id: int, found: list[Identity], s
 def locate(
     ctx: EngineContext, task: TaskRow, system: System, owner: str, progress: Progress
 ) -> None:
-    row, generation = load_subject(ctx, task.request_id)
-    subject = reqs.subject_of(row)
+    loaded = load_subject(ctx, task.request_id)
+    subject, generation = loaded.subject, loaded.generation
     conf = ctx.system_config(task.system)
 
     def call() -> list[Identity]:
@@ -103,9 +139,8 @@ def _kept_days(outcomes: dict[date, int]) -> list[dict[str, Any]]:
 def act(
     ctx: EngineContext, task: TaskRow, system: System, owner: str, progress: Progress
 ) -> dict[str, Any]:
-    row, _ = load_subject(ctx, task.request_id)
-    subject = reqs.subject_of(row)
-    kind = RequestKind(row.kind)
+    loaded = load_subject(ctx, task.request_id)
+    subject, kind = loaded.subject, loaded.kind
     keys = [Identity.from_json(k) for k in (task.keys or {}).get("identities", [])]
     conf = ctx.system_config(task.system)
     state: dict[str, Any] = {}
@@ -123,7 +158,7 @@ def act(
         elif kind == RequestKind.ERASURE:
             items = system.erase(subject, keys, dry_run=False)
         elif kind == RequestKind.RECTIFICATION:
-            items = system.rectify(subject, keys, row.changes or {}, dry_run=False)
+            items = system.rectify(subject, keys, loaded.changes, dry_run=False)
         elif kind == RequestKind.RESTRICTION:
             items = system.restrict(subject, keys, lift=False, dry_run=False)
         else:
@@ -149,9 +184,10 @@ def act(
                             }
                         )
             writer.add(item)
-        writer.flush()
+        writer.flush(final=True)
         progress.tick()
         state.update(
+            writer=writer,
             attempt=attempt,
             count=writer.count,
             categories=categories,
@@ -197,6 +233,7 @@ def act(
         ).rowcount
         if mine != 1:
             raise RuntimeError("the task was taken over while it ran")
+        results.save_final(session, state["writer"])
         for until, count in state["kept_until"].items():
             _schedule(session, task.request_id, task.system, until + timedelta(days=1), count)
         audit.append(
@@ -210,7 +247,6 @@ def act(
                 "counts": state["actions"] or state["categories"],
             },
         )
-    results.discard_other_attempts(ctx.store, task.id, attempt)
     return summary
 
 

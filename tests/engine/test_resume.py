@@ -134,6 +134,6 @@ def test_two_runs_at_once_do_not_run_a_task_twice(dsr):
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     erases = [line.split()[0] for line in log_lines(dsr.home / "steps.log") if " erase " in line]
-    assert sorted(erases) == ["a", "b", "c"], "every system erased exactly once"
+    assert sorted(erases) == ["a", "b", "c"], outputs
     final = dsr.json("request", "run", rid)
     assert all(t["state"] == "done" for t in final["tasks"])
