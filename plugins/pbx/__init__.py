@@ -1,1 +1,30 @@
-"""Built-in pbx plugin (in progress)."""
+"""The built-in PBX plugin: call-detail records from Asterisk, FreePBX and FreeSWITCH.
+
+System types:
+
+* ``asterisk-csv`` — cdr_csv files (Master.csv and the per-account files);
+* ``asterisk-sql`` — the ``cdr`` (and FreePBX ``cel``) table through any SQLAlchemy URL;
+* ``freeswitch-csv`` — mod_cdr_csv files, default or configured template.
+
+Importing this package is cheap: SQLAlchemy and phonenumbers load only when a system is
+constructed or used. See README.md beside this file for the configuration.
+"""
+
+from __future__ import annotations
+
+from dsr_core import hookimpl
+from dsr_core.systems import RegisterSystem
+
+from .asterisk_csv import AsteriskCsvSystem
+from .asterisk_sql import AsteriskSqlSystem
+from .freeswitch_csv import FreeswitchCsvSystem
+
+
+@hookimpl
+def dsr_register_systems(register: RegisterSystem) -> None:
+    register("asterisk-csv", AsteriskCsvSystem)
+    register("asterisk-sql", AsteriskSqlSystem)
+    register("freeswitch-csv", FreeswitchCsvSystem)
+
+
+__all__ = ["AsteriskCsvSystem", "AsteriskSqlSystem", "FreeswitchCsvSystem"]

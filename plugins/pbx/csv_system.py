@@ -1,0 +1,668 @@
+"""What the CSV call-log system types share: finding, exporting and erasing calls in files.
+
+A subclass says how a line reads (its *format*: Asterisk cdr_csv, FreeSWITCH mod_cdr_csv);
+this class does the rest:
+
+* the files: the configured ``path`` (Master.csv) and, with ``per_account_files``, every
+  other ``*.csv`` beside it (the per-accountcode copies both PBXs write);
+* the scan: only lines that can hold the subject's numbers or extensions are parsed
+  (:mod:`.scan`), then matched exactly (:mod:`.matching`);
+* a cache of the last scan, valid while the file is unchanged (same inode, size and mtime), so
+  that ``locate`` then ``access`` or ``erase`` read a huge file once; when the PBX only
+  appended to the file since (same inode, larger, the 4 KiB before the end of the last line
+  read unchanged) only the new lines are read. Whatever the cache says, a rewrite first checks
+  that every line it changes still holds the bytes planned on, and plans again if not;
+* erasure: per call kept (billing retention), deleted or anonymised; each file rewritten
+  atomically (:mod:`.rewrite`), every other line byte for byte;
+* lines that cannot be parsed: never matched, never changed, counted and reported — by
+  :meth:`check` for the whole file, by :meth:`last_run_summary` for the lines a run looked at,
+  and as an ``unchanged`` outcome when such a line may hold the subject's number.
+
+Record ids: ``<uniqueid>[-<sequence>]:<digest>`` (or ``uuid:digest`` for FreeSWITCH,
+``line:digest`` without either), where digest is a keyed hash of the line's bytes; identical
+lines get ``#2``, ``#3``. The same line in Master.csv and in a per-account file is one record.
+An id is stable while its line is unchanged; an anonymised line no longer matches the subject,
+so its old id is never needed again.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import structlog
+
+from dsr_core.model import Action, CheckResult, Identity, Outcome, Record, RequestKind, Subject
+from dsr_core.systems import (
+    PermanentError,
+    System,
+    SystemContext,
+    TransientError,
+)
+
+from .cache import ScanCache
+from .calls import Call, ParseError, iso
+from .config import COMMON_KEYS, ConfigReader
+from .csvline import ENCODING, ERRORS, decode, replace_fields, split_fields
+from .erasure import decide, outcome
+from .matching import Match, Matcher
+from .records import call_fields
+from .rewrite import Edit, FileChanged, LockTimeout, RewriteRefused, folder_lock, rewrite
+from .scan import ScanStats, scan
+
+log = structlog.get_logger("dsr_plugins.pbx")
+
+#: Scans holding more matched calls than this are not cached (memory stays bounded).
+CACHE_LIMIT = 100_000
+#: The scans of this process (see :mod:`.cache`).
+SCANS: ScanCache[FileScan] = ScanCache()
+#: How many unparseable lines are listed by name (all are counted).
+EXAMPLES = 20
+
+CSV_KEYS: dict[str, str] = {
+    "path": "the master call log (Master.csv); relative paths start at dsr.toml's folder",
+    "per_account_files": "also read and erase the <accountcode>.csv files beside it (default true)",
+    **COMMON_KEYS,
+}
+
+
+class LineFormat(Protocol):
+    name: str
+
+    def parse(self, fields: list[str]) -> Call: ...
+
+    def quick_ok(self, fields: list[str]) -> bool: ...
+
+    def anonymise(
+        self, fields: list[str], call: Call, match: Match, pseudonymise: Callable[[str], str]
+    ) -> dict[int, str]: ...
+
+
+@dataclass(slots=True)
+class Hit:
+    """A line holding one of the subject's calls."""
+
+    offset: int
+    raw: bytes
+    line: int
+    fields: list[str]
+    call: Call
+    match: Match
+    record_id: str
+
+
+@dataclass(slots=True)
+class Unparsed:
+    """A line that was looked at (it may hold the subject) but cannot be parsed."""
+
+    offset: int
+    raw: bytes
+    line: int
+    reason: str
+    may_be_subject: bool
+
+
+@dataclass(slots=True)
+class FileScan:
+    """What one scan of one file found, and what the file looked like then."""
+
+    path: Path
+    inode: tuple[int, int]
+    size: int
+    mtime_ns: int
+    hits: list[Hit] = field(default_factory=list)
+    unparsed: list[Unparsed] = field(default_factory=list)
+    stats: ScanStats = field(default_factory=ScanStats)
+    seen: dict[str, int] = field(default_factory=dict)  # record id → copies (identical lines)
+    fingerprint: bytes = b""  # of the bytes before ``stats.complete``
+
+    def add(self, item: Hit | Unparsed) -> None:
+        if isinstance(item, Hit):
+            self.hits.append(item)
+        else:
+            self.unparsed.append(item)
+
+
+class CsvCallLogSystem(System):
+    """Base of the CSV call-log system types. Subclasses provide :meth:`make_format`."""
+
+    kinds: ClassVar[frozenset[RequestKind]] = frozenset(
+        {RequestKind.ACCESS, RequestKind.PORTABILITY, RequestKind.ERASURE}
+    )
+    required_keys: ClassVar[frozenset[str]] = frozenset({"path"})
+    category: ClassVar[str] = "call"
+
+    def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
+        super().__init__(name, config, context)
+        reader = ConfigReader(name, self.config, context)
+        raw_path = reader.string("path")
+        assert raw_path is not None  # required_keys
+        self.path = context.resolve(raw_path)
+        self.per_account_files = reader.boolean("per_account_files", True)
+        self.source_tz = reader.timezone()
+        self.retention = reader.retention()
+        self.extensions = reader.extensions()
+        self.region = reader.region()
+        self.format: LineFormat = self.make_format(reader)
+        self._summary: dict[str, Any] = {}
+        #: Scans are shared by systems of the same name, config and context only.
+        self._identity = hashlib.sha256(
+            repr(
+                (type(self).__name__, name, sorted(self.config.items()), str(context.timezone))
+            ).encode()
+            + context.secret_key
+        ).hexdigest()
+
+    def make_format(self, reader: ConfigReader) -> LineFormat:
+        raise NotImplementedError
+
+    # -- files ------------------------------------------------------------------------------
+    def files(self) -> list[Path]:
+        """The master file first, then the per-account files beside it (sorted)."""
+        master = Path(os.path.realpath(self.path))
+        result = [master]
+        if self.per_account_files and master.parent.is_dir():
+            for other in sorted(master.parent.glob("*.csv")):
+                if other.name != master.name and other.is_file() and not other.is_symlink():
+                    result.append(other)
+        return result
+
+    def _existing_files(self) -> list[Path]:
+        files = self.files()
+        if not files[0].is_file():
+            raise PermanentError(f"systems.{self.name}: {files[0]} not found")
+        return [f for f in files if f.is_file()]
+
+    # -- matching ---------------------------------------------------------------------------
+    def matcher(self, subject: Subject, keys: Sequence[Identity] = ()) -> Matcher:
+        identities = list(keys) if keys else list(subject.identities)
+        return Matcher(identities, self.extensions, self.region, self.name)
+
+    def _pseudonymiser(self, matcher: Matcher) -> Callable[[str], str]:
+        def pseudonymise(raw: str) -> str:
+            return self.context.pseudonymise(matcher.display(raw) or raw)
+
+        return pseudonymise
+
+    # -- scanning ---------------------------------------------------------------------------
+    def _iter_file(
+        self, path: Path, matcher: Matcher, result: FileScan, start: int = 0, first_line: int = 1
+    ) -> Iterator[Hit | Unparsed]:
+        """Yield a :class:`Hit` or :class:`Unparsed` per line worth reporting, from ``start``
+        up to ``result.size``; ``result.stats`` and ``result.seen`` are updated."""
+        digit_needles = [n.encode() for n in matcher.nsns]
+        text_needles = [e.encode() for e in matcher.extensions]
+        with open(path, "rb", buffering=0) as stream:
+            stream.seek(start)
+            candidates = scan(
+                stream,
+                digit_needles,
+                text_needles,
+                stats=result.stats,
+                limit=result.size,
+                start=start,
+                first_line=first_line,
+            )
+            for candidate in candidates:
+                text = decode(candidate.raw)
+                try:
+                    fields = split_fields(text)
+                    call = self.format.parse(fields)
+                except ParseError as exc:
+                    yield Unparsed(
+                        candidate.offset,
+                        candidate.raw,
+                        candidate.number,
+                        str(exc),
+                        _may_hold(text, matcher),
+                    )
+                    continue
+                match = matcher.match(call)
+                if match is None:
+                    continue
+                base = f"{call.ident or 'line'}:{self._digest(candidate.raw)}"
+                result.seen[base] = result.seen.get(base, 0) + 1
+                copies = result.seen[base]
+                yield Hit(
+                    candidate.offset,
+                    candidate.raw,
+                    candidate.number,
+                    fields,
+                    call,
+                    match,
+                    base if copies == 1 else f"{base}#{copies}",
+                )
+            result.fingerprint = _fingerprint(stream, result.stats.complete)
+
+    def _digest(self, raw: bytes) -> str:
+        content = raw.rstrip(b"\r\n")
+        key = self.context.secret_key or b"dsr-pbx"
+        return hmac.new(key, content, hashlib.sha256).hexdigest()[:16]
+
+    def _stat(self, path: Path) -> FileScan:
+        st = os.stat(path)
+        return FileScan(path, (st.st_dev, st.st_ino), st.st_size, st.st_mtime_ns)
+
+    def _scan(self, path: Path, matcher: Matcher) -> FileScan | None:
+        """The complete scan of ``path``, or None when it holds too many matches to keep in
+        memory. Served from the cache while the file is unchanged; when the PBX only appended
+        to it (same inode, larger, the bytes before the last scanned line end unchanged), only
+        the new lines are read."""
+        fresh = self._stat(path)
+        key = (self._identity, path, matcher.key)
+        cached = SCANS.get(key)
+        start, first_line = 0, 1
+        if cached is not None and cached.inode == fresh.inode:
+            if (cached.size, cached.mtime_ns) == (fresh.size, fresh.mtime_ns):
+                self._report_scan(cached, quiet=True)
+                return cached
+            complete = cached.stats.complete
+            if fresh.size >= complete and self._unchanged_before(path, cached):
+                start, first_line = complete, cached.stats.complete_lines + 1
+                fresh.hits = [h for h in cached.hits if h.offset < complete]
+                fresh.unparsed = [u for u in cached.unparsed if u.offset < complete]
+                fresh.stats = ScanStats(
+                    lines=cached.stats.complete_lines,
+                    candidates=cached.stats.candidates,
+                    complete=complete,
+                    complete_lines=cached.stats.complete_lines,
+                )
+                for hit in fresh.hits:
+                    base = hit.record_id.split("#")[0]
+                    fresh.seen[base] = fresh.seen.get(base, 0) + 1
+        for item in self._iter_file(path, matcher, fresh, start, first_line):
+            fresh.add(item)
+            if len(fresh.hits) > CACHE_LIMIT:
+                SCANS.discard(lambda k: k[1] == path)
+                return None
+        SCANS.put(key, fresh, len(fresh.hits) + 1)
+        self._report_scan(fresh)
+        return fresh
+
+    def _unchanged_before(self, path: Path, cached: FileScan) -> bool:
+        with open(path, "rb", buffering=0) as stream:
+            return _fingerprint(stream, cached.stats.complete) == cached.fingerprint
+
+    def _stream(self, path: Path, matcher: Matcher) -> Iterator[tuple[FileScan, Hit | Unparsed]]:
+        """Every Hit/Unparsed of ``path``: from the cache, or read while yielding."""
+        scanned = self._scan(path, matcher)
+        if scanned is not None:
+            for item in (*scanned.hits, *scanned.unparsed):
+                yield scanned, item
+            return
+        fresh = self._stat(path)
+        for item in self._iter_file(path, matcher, fresh):
+            yield fresh, item
+        self._report_scan(fresh)
+
+    def _report_scan(self, result: FileScan, *, quiet: bool = False) -> None:
+        """Add a file's scan to the run summary; log its counts (never its content)."""
+        errors = result.unparsed
+        entry = {
+            "file": str(result.path),
+            "lines": result.stats.lines,
+            "candidates": result.stats.candidates,
+            "matched": len(result.hits),
+            "parse_errors": len(errors),
+        }
+        files = self._summary.setdefault("files", [])
+        files[:] = [f for f in files if f["file"] != entry["file"]] + [entry]
+        examples = self._summary.setdefault("parse_error_lines", [])
+        examples[:] = [e for e in examples if e["file"] != entry["file"]]
+        for error in errors[:EXAMPLES]:
+            examples.append({"file": str(result.path), "line": error.line, "reason": error.reason})
+        self._summary["parse_errors"] = sum(f["parse_errors"] for f in files)
+        if quiet:
+            return
+        log.info(
+            "pbx.scan",
+            system=self.name,
+            file=result.path.name,
+            lines=result.stats.lines,
+            candidates=result.stats.candidates,
+            matched=len(result.hits),
+            parse_errors=len(errors),
+        )
+        if errors:
+            log.warning(
+                "pbx.unparseable_lines",
+                system=self.name,
+                file=result.path.name,
+                count=len(errors),
+                first_line=errors[0].line,
+                reason=errors[0].reason,
+            )
+
+    def _start(self, operation: str) -> None:
+        self._summary = {"operation": operation, "files": [], "parse_errors": 0}
+
+    def warnings(self) -> list[str]:
+        """The lines the last call looked at but could not parse: file, line and reason (the
+        lines are left as they are). Holds no numbers or names."""
+        result = [
+            f"{e['file']} line {e['line']}: cannot be parsed ({e['reason']}); left as it is"
+            for e in self._summary.get("parse_error_lines", [])
+        ]
+        for entry in self._summary.get("files", []):
+            shown = sum(
+                1 for e in self._summary.get("parse_error_lines", []) if e["file"] == entry["file"]
+            )
+            if entry["parse_errors"] > shown:
+                result.append(
+                    f"{entry['file']}: {entry['parse_errors']} lines looked at cannot be parsed "
+                    f"(the first {shown} are listed)"
+                )
+        return result
+
+    def last_run_summary(self) -> dict[str, Any]:
+        """What the last locate/access/erase looked at: per file the lines read, candidates
+        parsed, calls matched and lines that could not be parsed (file, line, reason); for
+        erasure the counts per action. Holds no numbers or names."""
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in self._summary.items()}
+
+    # -- health -----------------------------------------------------------------------------
+    def check(self) -> CheckResult:
+        problems: list[str] = []
+        blocking = False
+        master = self.files()[0]
+        details: dict[str, Any] = {"files": []}
+        if not master.exists():
+            return CheckResult(False, (f"{master}: file not found",), details)
+        if not master.is_file():
+            return CheckResult(False, (f"{master}: not a regular file",), details)
+        if not _allowed(master.parent, os.W_OK | os.X_OK):
+            problems.append(f"{master.parent}: folder not writable: erasure cannot rewrite files")
+            blocking = True
+        total_errors = 0
+        for path in self.files():
+            if not _allowed(path, os.R_OK):
+                problems.append(f"{path}: not readable (permissions)")
+                blocking = True
+                continue
+            st = os.stat(path)
+            if os.geteuid() != 0 and st.st_uid != os.geteuid():
+                problems.append(
+                    f"{path}: owned by uid {st.st_uid}: erasure could not keep its owner"
+                )
+                blocking = True
+            try:
+                lines, count, examples = self.validate(path)
+            except PermissionError:
+                problems.append(f"{path}: not readable (permissions)")
+                blocking = True
+                continue
+            total_errors += count
+            details["files"].append({"file": str(path), "lines": lines, "parse_errors": count})
+            if count:
+                shown = "; ".join(f"line {n}: {reason}" for n, reason in examples[:5])
+                problems.append(
+                    f"{path}: {count} line(s) cannot be parsed and are left as they are "
+                    f"({shown}{'; ...' if count > 5 else ''})"
+                )
+        details["parse_errors"] = total_errors
+        return CheckResult(not blocking, tuple(problems), details)
+
+    def validate(self, path: Path) -> tuple[int, int, list[tuple[int, str]]]:
+        """(lines, unparseable lines, first examples as (line number, reason)).
+
+        Lines are split by the csv module in bulk (C speed) and checked with the format's
+        quick test; only lines failing it, or a record the csv module ran over several lines
+        (an unbalanced quote), are parsed one by one for the reason.
+        """
+        lines = errors = 0
+        examples: list[tuple[int, str]] = []
+
+        def fail(number: int, raw: str) -> None:
+            nonlocal errors
+            try:
+                self.format.parse(split_fields(raw.rstrip("\r\n")))
+            except ParseError as exc:
+                errors += 1
+                if len(examples) < EXAMPLES:
+                    examples.append((number, str(exc)))
+
+        quick_ok = self.format.quick_ok
+        with open(path, "rb") as stream:
+            while block := stream.readlines(1 << 22):
+                texts = [raw.decode(ENCODING, ERRORS) for raw in block]
+                reader = csv.reader(texts, strict=True)
+                done = 0  # lines of the block the reader went through
+                while done < len(texts):
+                    try:
+                        row: list[str] | None = next(reader)
+                    except StopIteration:
+                        break
+                    except csv.Error:
+                        row = None
+                    used = max(reader.line_num - done, 1)
+                    if used == 1 and row is not None and quick_ok(row):
+                        done += 1
+                        continue
+                    for i in range(done, min(done + used, len(texts))):
+                        fail(lines + i + 1, texts[i])
+                    done += used
+                lines += len(texts)
+        return lines, errors, examples
+
+    # -- locate / access --------------------------------------------------------------------
+    def locate(self, subject: Subject) -> list[Identity]:
+        self._start("locate")
+        matcher = self.matcher(subject)
+        if not matcher:
+            return []
+        found: dict[tuple[object, ...], Identity] = {}
+        for _, item in self._guarded(self._all_items(matcher)):
+            if isinstance(item, Hit):
+                for owned in item.match.owned:
+                    found.setdefault(owned.identity.key, owned.identity)
+                    if owned.kind == "extension":
+                        customer = matcher.customer_identity(owned.value)
+                        if customer is not None:
+                            found.setdefault(customer.key, customer)
+        return list(found.values())
+
+    def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:
+        self._start("access")
+        matcher = self.matcher(subject, keys)
+        if not matcher:
+            return
+        seen: set[str] = set()
+        for scanned, item in self._guarded(self._all_items(matcher)):
+            if not isinstance(item, Hit) or item.record_id in seen:
+                continue
+            seen.add(item.record_id)
+            yield Record(
+                system=self.name,
+                category=self.category,
+                record_id=item.record_id,
+                fields=call_fields(item.call, item.match),
+                source=f"{scanned.path.name} line {item.line}",
+                provided_by_subject=True,
+            )
+
+    def _all_items(self, matcher: Matcher) -> Iterator[tuple[FileScan, Any]]:
+        for path in self._existing_files():
+            yield from self._stream(path, matcher)
+
+    def _guarded(self, items: Iterator[Any]) -> Iterator[Any]:
+        """Turn file errors into the core's error kinds (messages hold no personal data)."""
+        try:
+            yield from items
+        except PermissionError as exc:
+            raise PermanentError(f"systems.{self.name}: cannot read {exc.filename}") from None
+        except FileNotFoundError as exc:
+            raise TransientError(
+                f"systems.{self.name}: {exc.filename} disappeared while reading"
+            ) from None
+
+    # -- erase ------------------------------------------------------------------------------
+    def erase(
+        self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
+    ) -> Iterator[Outcome]:
+        self._start("erase-dry-run" if dry_run else "erase")
+        matcher = self.matcher(subject, keys)
+        if not matcher:
+            return
+        outcomes: dict[str, Outcome] = {}
+        try:
+            if dry_run:
+                for path in self._existing_files():
+                    outcomes.update(self._erase_file(path, matcher, dry_run=True, known=outcomes))
+            else:
+                master = self._existing_files()[0]
+                with folder_lock(master.parent):
+                    for path in self._existing_files():
+                        outcomes.update(
+                            self._erase_file(path, matcher, dry_run=False, known=outcomes)
+                        )
+        except LockTimeout as exc:
+            raise TransientError(f"systems.{self.name}: {exc}") from None
+        except RewriteRefused as exc:
+            raise PermanentError(f"systems.{self.name}: {exc}") from None
+        except PermissionError as exc:
+            raise PermanentError(
+                f"systems.{self.name}: permission denied: {exc.filename}"
+            ) from None
+        counts: dict[str, int] = {}
+        for result in outcomes.values():
+            counts[str(result.action)] = counts.get(str(result.action), 0) + 1
+        self._summary["outcomes"] = counts
+        log.info("pbx.erase", system=self.name, dry_run=dry_run, **counts)
+        yield from outcomes.values()
+
+    def _erase_file(
+        self, path: Path, matcher: Matcher, *, dry_run: bool, known: dict[str, Outcome]
+    ) -> dict[str, Outcome]:
+        today = self.context.today()
+        pseudonymise = self._pseudonymiser(matcher)
+        for _attempt in range(3):
+            scanned = self._scan(path, matcher) or self._scan_uncached(path, matcher)
+            outcomes: dict[str, Outcome] = {}
+            edits: list[Edit] = []
+            for hit in scanned.hits:
+                decision = decide(hit.call.day, today, self.retention)
+                summary = {"start": iso(hit.call.start), "direction": hit.match.direction}
+                changed: list[str] = []
+                if decision.action == Action.ERASED:
+                    edits.append(Edit(hit.offset, hit.raw, b""))
+                elif decision.action == Action.ANONYMISED:
+                    try:
+                        new = self._anonymised(hit, pseudonymise)
+                    except ParseError as exc:
+                        outcomes.setdefault(hit.record_id, _unchanged(hit, path, str(exc)))
+                        continue
+                    edits.append(Edit(hit.offset, hit.raw, new[0]))
+                    changed = new[1]
+                if hit.record_id not in known:
+                    outcomes.setdefault(
+                        hit.record_id,
+                        outcome(
+                            hit.record_id,
+                            self.category,
+                            decision,
+                            self.retention,
+                            fields=summary,
+                            anonymised=changed,
+                        ),
+                    )
+            for bad in scanned.unparsed:
+                if bad.may_be_subject:
+                    record_id = f"unparsed:{self._digest(bad.raw)}"
+                    outcomes.setdefault(record_id, _unchanged_line(bad, path, record_id))
+            if dry_run or not edits:
+                return outcomes
+            try:
+                rewrite(path, edits, planned_size=scanned.size, planned_inode=scanned.inode)
+            except FileChanged:
+                SCANS.discard(lambda k: k[1] == path)
+                continue
+            SCANS.discard(lambda k: k[1] == path)
+            return outcomes
+        raise TransientError(f"systems.{self.name}: {path.name} kept changing; try again")
+
+    def _scan_uncached(self, path: Path, matcher: Matcher) -> FileScan:
+        """A full scan kept in memory however large (erasure needs the whole plan)."""
+        fresh = self._stat(path)
+        for item in self._iter_file(path, matcher, fresh):
+            fresh.add(item)
+        self._report_scan(fresh)
+        return fresh
+
+    def _anonymised(self, hit: Hit, pseudonymise: Callable[[str], str]) -> tuple[bytes, list[str]]:
+        changes = self.format.anonymise(hit.fields, hit.call, hit.match, pseudonymise)
+        return replace_fields(hit.raw, changes, len(hit.fields)), sorted(
+            _column_names(self.format, len(hit.fields), changes)
+        )
+
+
+def _column_names(fmt: LineFormat, width: int, changes: dict[int, str]) -> list[str]:
+    columns: Sequence[str | None] | None = getattr(fmt, "columns", None)
+    if columns is None:
+        from .asterisk_format import LAYOUTS
+
+        columns = LAYOUTS.get(width)
+    return [str(columns[i]) if columns else str(i) for i in changes]
+
+
+def _allowed(path: Path, mode: int) -> bool:
+    """``os.access``; for root, which passes any check, the permission bits must allow it for
+    someone (a file nobody may read is a misconfiguration even if root can)."""
+    if not os.access(path, mode):
+        return False
+    if os.geteuid() != 0:
+        return True
+    bits = os.stat(path).st_mode
+    needed = [(os.R_OK, 0o444), (os.W_OK, 0o222), (os.X_OK, 0o111)]
+    return all(bits & mask for flag, mask in needed if mode & flag)
+
+
+def _fingerprint(stream: Any, end: int, size: int = 4096) -> bytes:
+    """A hash of the ``size`` bytes before ``end``: tells an append from a rewrite."""
+    start = max(0, end - size)
+    stream.seek(start)
+    return hashlib.sha256(stream.read(end - start)).digest()
+
+
+_TOKENS = re.compile(r'[",<>;|]')
+
+
+def _may_hold(text: str, matcher: Matcher) -> bool:
+    """Whether an unparseable line has a field that is one of the subject's numbers."""
+    for token in _TOKENS.split(text):
+        value = token.strip()
+        if not value:
+            continue
+        if value in matcher.extensions:
+            return True
+        if matcher.phones and matcher.display(value) in matcher.phones:
+            return True
+    return False
+
+
+def _unchanged(hit: Hit, path: Path, reason: str) -> Outcome:
+    return Outcome(
+        hit.record_id,
+        "call",
+        Action.UNCHANGED,
+        detail=f"{path.name} line {hit.line} could not be anonymised ({reason}): left as it "
+        "is; review by hand",
+        fields={"file": str(path), "line": hit.line},
+    )
+
+
+def _unchanged_line(bad: Unparsed, path: Path, record_id: str) -> Outcome:
+    return Outcome(
+        record_id,
+        "call",
+        Action.UNCHANGED,
+        detail=f"{path.name} line {bad.line} may hold the subject's number but cannot be "
+        f"parsed ({bad.reason}): left as it is; review by hand",
+        fields={"file": str(path), "line": bad.line, "reason": bad.reason},
+    )

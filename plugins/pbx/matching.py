@@ -1,0 +1,210 @@
+"""Deciding whether a call is the subject's: numbers, validity periods, mapped extensions.
+
+A call is the subject's when one of the numbers in its caller fields (src, the number in
+clid, cnum) or callee fields (dst, did) normalises to one of the subject's phone numbers *and*
+the call started within the period that number belonged to the subject; or when such a field
+is exactly an internal extension the config maps to one of the subject's customer ids (within
+the customer id's period and the extension's own, if the config gives one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from dsr_core.model import Identity, IdentityKind
+
+from .calls import Call
+from .config import ExtensionGrant
+from .numbers import digits, normalise, nsn, number_pattern, textual_forms
+
+Scrub = tuple[re.Pattern[str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Owned:
+    """One way a field can be the subject's: a number or an extension, with its period."""
+
+    kind: str  # "phone" | "extension"
+    value: str  # E.164 or the extension
+    valid_from: date | None
+    valid_to: date | None
+    identity: Identity  # the identity to report from locate
+
+    def covers(self, day: date) -> bool:
+        if self.valid_from is not None and day < self.valid_from:
+            return False
+        return not (self.valid_to is not None and day > self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """How a call is the subject's."""
+
+    direction: str  # outgoing | incoming | internal
+    number: str  # the subject's number (E.164) or extension on the call
+    counterpart: str  # the other party's number, E.164 when it parses
+    fields: frozenset[str]  # the fields that hold the subject's number or extension
+    owned: tuple[Owned, ...]  # what matched, for locate
+
+
+def _relabel(identity: Identity, system: str) -> Identity:
+    if identity.source == system:
+        return identity
+    return dataclasses.replace(identity, source="request")
+
+
+class Matcher:
+    """The subject's numbers and extensions for one system, ready to test calls against."""
+
+    def __init__(
+        self,
+        identities: Iterable[Identity],
+        extensions: Mapping[str, tuple[ExtensionGrant, ...]],
+        region: str,
+        system: str,
+    ) -> None:
+        self.region = region
+        self.system = system
+        self.phones: dict[str, list[Owned]] = {}
+        self.extensions: dict[str, list[Owned]] = {}
+        self._customers: dict[str, Identity] = {}
+        for ident in identities:
+            if ident.kind == IdentityKind.PHONE:
+                if ident.system is not None and ident.system != system:
+                    continue
+                e164 = normalise(ident.value, region)
+                if e164 is None:
+                    continue
+                owned = Owned(
+                    "phone", e164, ident.valid_from, ident.valid_to, _relabel(ident, system)
+                )
+                self.phones.setdefault(e164, []).append(owned)
+            elif ident.kind == IdentityKind.CUSTOMER_ID:
+                for grant in extensions.get(ident.value, ()):
+                    self._add_extension(ident, grant)
+        self.nsns: tuple[str, ...] = tuple(sorted({nsn(e) for e in self.phones}))
+
+    def _add_extension(self, customer: Identity, grant: ExtensionGrant) -> None:
+        starts = [d for d in (customer.valid_from, grant.valid_from) if d is not None]
+        ends = [d for d in (customer.valid_to, grant.valid_to) if d is not None]
+        valid_from = max(starts) if starts else None
+        valid_to = min(ends) if ends else None
+        if valid_from and valid_to and valid_from > valid_to:
+            return
+        ext_identity = Identity(
+            IdentityKind.EXTENSION,
+            grant.extension,
+            valid_from,
+            valid_to,
+            system=self.system,
+            source=self.system,
+        )
+        owned = Owned("extension", grant.extension, valid_from, valid_to, ext_identity)
+        self.extensions.setdefault(grant.extension, []).append(owned)
+        self._customers[grant.extension] = _relabel(customer, self.system)
+
+    def __bool__(self) -> bool:
+        return bool(self.phones or self.extensions)
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """Identifies what this matcher finds (for caching scan results)."""
+        return (
+            self.region,
+            tuple(
+                sorted((o.value, o.valid_from, o.valid_to) for v in self.phones.values() for o in v)
+            ),
+            tuple(
+                sorted(
+                    (o.value, o.valid_from, o.valid_to) for v in self.extensions.values() for o in v
+                )
+            ),
+        )
+
+    def customer_identity(self, extension: str) -> Identity | None:
+        return self._customers.get(extension)
+
+    # -- per value --------------------------------------------------------------------------
+    def owner(self, raw: str, day: date) -> Owned | None:
+        """What of the subject's the field value ``raw`` is on ``day``, if anything."""
+        value = raw.strip()
+        if not value:
+            return None
+        for owned in self.extensions.get(value, ()):
+            if owned.covers(day):
+                return owned
+        if not self.phones:
+            return None
+        only_digits = digits(value)
+        if not any(n in only_digits for n in self.nsns):
+            return None
+        e164 = normalise(value, self.region)
+        for owned in self.phones.get(e164 or "", ()):
+            if owned.covers(day):
+                return owned
+        return None
+
+    def display(self, raw: str) -> str:
+        """A counterpart number as E.164 when it parses, else as written (an extension)."""
+        value = raw.strip()
+        return normalise(value, self.region) or value if value else ""
+
+    # -- per call ---------------------------------------------------------------------------
+    def match(self, call: Call) -> Match | None:
+        day = call.day
+        caller = [(f, self.owner(v, day)) for f, v in call.callers]
+        callee = [(f, self.owner(v, day)) for f, v in call.callees]
+        caller_hits = [(f, o) for f, o in caller if o is not None]
+        callee_hits = [(f, o) for f, o in callee if o is not None]
+        if not caller_hits and not callee_hits:
+            return None
+        if caller_hits and callee_hits:
+            direction = "internal"
+            number = caller_hits[0][1].value
+            counterpart = callee_hits[0][1].value
+        elif caller_hits:
+            direction = "outgoing"
+            number = caller_hits[0][1].value
+            counterpart = self._first(call.callees)
+        else:
+            direction = "incoming"
+            number = callee_hits[0][1].value
+            counterpart = self._first(call.callers)
+        hits = caller_hits + callee_hits
+        return Match(
+            direction=direction,
+            number=number,
+            counterpart=counterpart,
+            fields=frozenset(f for f, _ in hits),
+            owned=tuple(dict.fromkeys(o for _, o in hits)),
+        )
+
+    def _first(self, pairs: tuple[tuple[str, str], ...]) -> str:
+        for _, value in pairs:
+            if value.strip():
+                return self.display(value)
+        return ""
+
+    # -- helpers for searching and scrubbing -------------------------------------------------
+    def sql_values(self) -> list[str]:
+        """Every spelling of the subject's numbers and extensions, for ``IN`` lookups."""
+        values: set[str] = set(self.extensions)
+        for e164 in self.phones:
+            values |= textual_forms(e164, self.region)
+        return sorted(values)
+
+
+def scrub_patterns(match: Match, pseudonymise: Callable[[str], str]) -> list[Scrub]:
+    """Regexes replacing, inside free text, each number or extension the call matched on."""
+    patterns: list[Scrub] = []
+    for owned in match.owned:
+        if owned.kind == "phone":
+            pattern = number_pattern(owned.value)
+        else:
+            pattern = re.compile(rf"(?<![0-9A-Za-z]){re.escape(owned.value)}(?![0-9A-Za-z])")
+        patterns.append((pattern, pseudonymise(owned.value)))
+    return patterns

@@ -1,0 +1,202 @@
+"""Finding the lines of a huge call log that can hold the subject, without parsing the rest.
+
+A line can hold one of the subject's numbers only if, with every non-digit removed, it
+contains the number's national significant number (NSN): that is true of every spelling the
+core's ``parse_phone`` accepts (``0477 12 34 56``, ``+32 (0)477 12 34 56``, ``0032477123456``,
+``09/377.12.34``...). So each chunk of the file is reduced to its digits and newlines with one
+``bytes.translate`` (C speed), the NSNs are searched in that with ``bytes.find``, and only the
+lines holding a hit are handed on to be parsed and confirmed by exact E.164 comparison.
+Extensions are short and exact, so they are searched as literal text bounded by non-digits.
+
+Files are read in large binary chunks; memory stays flat whatever the file size. Lines are
+yielded with their byte offset, their exact bytes (terminator included) and their 1-based
+line number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+CHUNK_SIZE = 256 << 10  # fits the CPU caches: faster than bigger chunks
+
+_DELETE = bytes(b for b in range(256) if not 48 <= b <= 57 and b != 10)
+_ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A line that may hold the subject."""
+
+    offset: int
+    raw: bytes
+    number: int
+
+
+@dataclass(slots=True)
+class ScanStats:
+    """What a scan saw: lines read and candidates found."""
+
+    lines: int = 0
+    candidates: int = 0
+    size: int = 0  # the offset reading stopped at
+    complete: int = 0  # the offset just after the last line terminator read
+    complete_lines: int = 0  # the number of the last terminated line
+
+
+def scan(
+    stream: BinaryIO,
+    digit_needles: Sequence[bytes],
+    text_needles: Sequence[bytes] = (),
+    *,
+    stats: ScanStats | None = None,
+    limit: int | None = None,
+    start: int = 0,
+    first_line: int = 1,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[Candidate]:
+    """Yield, in file order, each line of ``stream`` that may hold a needle.
+
+    ``digit_needles`` are searched in the line's digits only; ``text_needles`` literally,
+    bounded by non-alphanumerics. ``limit`` stops reading at that byte offset (the size seen
+    when a rewrite was planned). A last line without a terminator is a line too. To go on
+    from an earlier scan, position ``stream`` at ``start`` (a line start) and give the line
+    number there as ``first_line``.
+
+    Chunks are searched in place: only the line straddling two chunks is copied.
+    """
+    stats = stats if stats is not None else ScanStats()
+    needles = _Needles([n for n in digit_needles if n], [n for n in text_needles if n])
+    offset = start  # file offset of ``carry`` (or of the next chunk when there is none)
+    line_no = first_line
+    carry = b""
+    remaining = None if limit is None else max(0, limit - start)
+    while True:
+        size = chunk_size if remaining is None else min(chunk_size, remaining)
+        data = stream.read(size) if size > 0 else b""
+        if remaining is not None:
+            remaining -= len(data)
+        if not data:
+            stats.complete, stats.complete_lines = offset, line_no - 1
+            if carry:
+                stats.lines += 1
+                yield from _candidates(carry, offset, line_no, needles, stats, False, False)
+                offset += len(carry)
+            stats.size = offset
+            return
+        first = data.find(b"\n")
+        if first == -1:
+            carry += data
+            continue
+        head = carry + data[: first + 1]
+        yield from _candidates(head, offset, line_no, needles, stats, False, False)
+        stats.lines += 1
+        line_no += 1
+        body_offset = offset + len(carry)  # file offset of data[0]
+        last = data.rfind(b"\n")
+        if last > first:
+            lines = yield from _candidates(
+                data, body_offset, line_no - 1, needles, stats, True, True
+            )
+            stats.lines += lines
+            line_no += lines
+        carry = data[last + 1 :]
+        offset = body_offset + last + 1
+
+
+@dataclass(slots=True)
+class _Needles:
+    digits: list[bytes]
+    text: list[bytes]
+
+
+def _candidates(
+    buf: bytes,
+    base_offset: int,
+    base_line: int,
+    needles: _Needles,
+    stats: ScanStats,
+    skip_head: bool,
+    skip_tail: bool,
+) -> Iterator[Candidate]:
+    """The candidate lines of ``buf``, whose byte 0 is at file offset ``base_offset`` and
+    whose first line (partial or not) is line ``base_line``.
+
+    With ``skip_head`` the part up to the first newline is not looked at (another call
+    handles it), with ``skip_tail`` the part after the last newline neither. Returns the
+    number of newlines in the part looked at.
+    """
+    reduced = buf.translate(None, _DELETE)
+    lo = buf.find(b"\n") + 1 if skip_head else 0
+    hi = buf.rfind(b"\n") + 1 if skip_tail else len(buf)
+    rlo = reduced.find(b"\n") + 1 if skip_head else 0
+    rhi = reduced.rfind(b"\n") + 1 if skip_tail else len(reduced)
+    newlines = reduced.count(b"\n", rlo, rhi)
+    head_lines = 1 if skip_head else 0
+    found: dict[int, int] = {}  # line start offset in buf → line index from base_line
+    positions: list[int] = []
+    for needle in needles.digits:
+        at = reduced.find(needle, rlo, rhi)
+        while at != -1:
+            positions.append(at)
+            at = reduced.find(needle, at + 1, rhi)
+    if positions:
+        positions.sort()
+        average = (hi - lo) / max(newlines, 1)
+        index = start_index = 0
+        last = rlo
+        start = lo
+        current = -1
+        for at in positions:
+            index += reduced.count(b"\n", last, at)
+            last = at
+            if index == current:
+                continue
+            start = _advance(buf, start, index - start_index, average)
+            start_index = current = index
+            found[start] = index + head_lines
+    for needle in needles.text:
+        hits: list[int] = []
+        at = buf.find(needle, lo, hi)
+        while at != -1:
+            before = buf[at - 1] if at > lo else 10
+            after_at = at + len(needle)
+            after = buf[after_at] if after_at < hi else 10
+            if before not in _ALNUM and after not in _ALNUM:
+                newline = buf.rfind(b"\n", lo, at)
+                hits.append(newline + 1 if newline != -1 else lo)
+            at = buf.find(needle, at + 1, hi)
+        index = 0
+        last = lo
+        for start in sorted(set(hits)):
+            index += buf.count(b"\n", last, start)
+            last = start
+            found.setdefault(start, index + head_lines)
+    for start in sorted(found):
+        end = buf.find(b"\n", start, hi)
+        end = hi if end == -1 else end + 1
+        stats.candidates += 1
+        yield Candidate(base_offset + start, buf[start:end], base_line + found[start])
+    return newlines
+
+
+def _advance(buf: bytes, start: int, lines: int, average: float) -> int:
+    """The offset of the line ``lines`` lines after the one starting at ``start``.
+
+    Guesses from the average line length, counts the newlines up to the guess in C, then
+    corrects by a few ``find``/``rfind`` steps: linear in C, a handful of Python steps.
+    """
+    if lines <= 0:
+        return start
+    guess = min(len(buf), start + int(lines * average))
+    seen = buf.count(b"\n", start, guess)
+    if seen >= lines:
+        at = guess
+        for _ in range(seen - lines + 1):
+            at = buf.rfind(b"\n", start, at)
+        return at + 1
+    at = guess
+    for _ in range(lines - seen):
+        at = buf.find(b"\n", at) + 1
+    return at
