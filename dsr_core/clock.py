@@ -27,13 +27,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 __all__ = [
     "DEFAULT_COUNTRY",
     "EXTENSION_MONTHS",
     "PERIOD_MONTHS",
     "ClockStatus",
+    "UnknownRegion",
     "Pause",
     "add_months",
     "days_left",
@@ -110,16 +109,22 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
+class UnknownRegion(ValueError):
+    """The ``holidays`` library has no table for this country or subdivision."""
+
+
 @lru_cache(maxsize=512)
 def _holiday_dates(country: str, subdiv: str | None, year: int) -> frozenset[date]:
+    import holidays  # slow to import: only when a deadline is computed
+
     try:
         table = holidays.country_holidays(country, subdiv=subdiv, years=year)
     except NotImplementedError as exc:
         if subdiv is not None and country in holidays.list_supported_countries():
-            raise ValueError(
+            raise UnknownRegion(
                 f"unknown subdivision {subdiv!r} of country {country!r} for public holidays"
             ) from exc
-        raise ValueError(f"unknown country code {country!r} for public holidays") from exc
+        raise UnknownRegion(f"unknown country code {country!r} for public holidays") from exc
     return frozenset(table)
 
 

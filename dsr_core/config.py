@@ -228,14 +228,10 @@ def _controller(table: Mapping[str, Any], path: Path | None) -> ControllerConfig
         raise ConfigFileError(
             f"{_where(path)}: controller.timezone {controller.timezone!r} is not a known zone"
         ) from None
-    import holidays
-
-    try:
-        holidays.country_holidays(controller.country.upper(), subdiv=controller.subdivision)
-    except NotImplementedError:
+    if not re.fullmatch(r"[A-Za-z]{2}", controller.country):
         raise ConfigFileError(
-            f"{_where(path)}: controller.country {controller.country!r} has no holiday table"
-        ) from None
+            f"{_where(path)}: controller.country must be a two-letter country code (ISO 3166)"
+        )
     return controller
 
 

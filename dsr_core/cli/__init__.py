@@ -29,6 +29,8 @@ COMMANDS = {
     "plugin": "dsr_core.cli.plugins_cmd:plugin",
     "worker": "dsr_core.cli.worker_cmd:worker",
     "demo": "dsr_core.cli.demo_cmd:demo",
+    "suppliers": "dsr_core.cli.suppliers_cmd:suppliers",
+    "notices": "dsr_core.cli.notices_cmd:notices",
 }
 
 HELP = {
@@ -43,6 +45,8 @@ HELP = {
     "plugin": "Scaffold a new plugin package.",
     "worker": "Claim and run queued tasks (shared database).",
     "demo": "Build a sample controller and run requests end to end.",
+    "suppliers": "The recipients register: suppliers and what was disclosed to them.",
+    "notices": "Art. 19 notices to suppliers: list, send, ack, waive, resend, remind.",
 }
 
 
@@ -139,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def run_cli(group: click.Group, args: list[str] | None, **extra: Any) -> None:
     """Run ``group`` with dsr's error handling: one line, non-zero exit, never a traceback."""
+    from ..clock import UnknownRegion
     from ..errors import UserError
 
     os.umask(0o077)  # everything dsr writes holds personal data: owner-only
@@ -150,6 +155,8 @@ def run_cli(group: click.Group, args: list[str] | None, **extra: Any) -> None:
         click.Group.main(group, args=argv, standalone_mode=False, **extra)
     except UserError as exc:
         _fail(str(exc), exc.exit_code, wants_json)
+    except UnknownRegion as exc:
+        _fail(f"controller.country/subdivision in the config: {exc}", 2, wants_json)
     except click.exceptions.Abort:
         _fail("aborted", 1, wants_json)
     except click.ClickException as exc:

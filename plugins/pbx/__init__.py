@@ -12,16 +12,35 @@ constructed or used. See README.md beside this file for the configuration.
 
 from __future__ import annotations
 
-from dsr_core import hookimpl
-from dsr_core.systems import RegisterSystem
+from typing import TYPE_CHECKING, Any
 
-from .asterisk_csv import AsteriskCsvSystem
-from .asterisk_sql import AsteriskSqlSystem
-from .freeswitch_csv import FreeswitchCsvSystem
+from dsr_core import hookimpl
+
+if TYPE_CHECKING:
+    from dsr_core.systems import RegisterSystem
+
+_TYPES = {
+    "AsteriskCsvSystem": ".asterisk_csv",
+    "AsteriskSqlSystem": ".asterisk_sql",
+    "FreeswitchCsvSystem": ".freeswitch_csv",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The system classes, imported on first use (the CLI imports this package at start-up)."""
+    if name in _TYPES:
+        import importlib
+
+        return getattr(importlib.import_module(_TYPES[name], __name__), name)
+    raise AttributeError(name)
 
 
 @hookimpl
 def dsr_register_systems(register: RegisterSystem) -> None:
+    from .asterisk_csv import AsteriskCsvSystem
+    from .asterisk_sql import AsteriskSqlSystem
+    from .freeswitch_csv import FreeswitchCsvSystem
+
     register("asterisk-csv", AsteriskCsvSystem)
     register("asterisk-sql", AsteriskSqlSystem)
     register("freeswitch-csv", FreeswitchCsvSystem)

@@ -115,3 +115,11 @@ def test_broken_config_is_one_line_naming_the_place(dsr, config, message):
     result = dsr.fails("request", "list")
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], lines
+
+
+def test_a_country_without_a_holiday_table_is_one_line(dsr):
+    dsr.write_config("[controller]\ncountry = 'QQ'\n")
+    result = dsr.fails("request", "new", "access", "--name", "J", "--email", "j@ex.be")
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown country code 'QQ'" in lines[0]
+    assert dsr.json("request", "list", "--all") == []
