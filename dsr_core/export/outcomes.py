@@ -1,0 +1,148 @@
+"""A system's outcomes (erased, anonymised, kept...) as ``outcomes.json`` and ``outcomes.csv``.
+
+Outcomes have fixed columns, so the CSV header is written first; both files are written as
+the outcomes arrive. Counts per action and per category are kept for the manifest and the
+report, plus the first kept records (with basis and until-date) and the first few of every
+action for the report's tables: bounded lists, whatever the number of outcomes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model import Action, Outcome
+from .spool import Spool
+from .values import CSV_NATIVE, TextParts, csv_cell, encode_text, json_encoder
+from .zipout import StreamEntry, ZipOut
+
+#: The columns of ``outcomes.csv``.
+OUTCOME_COLUMNS = ("record_id", "category", "action", "basis", "until", "detail", "fields")
+_BATCH = 512
+
+
+@dataclass(slots=True)
+class OutcomesResult:
+    """What one system did, per action and per category, with bounded samples."""
+
+    json_path: str | None = None
+    csv_path: str | None = None
+    actions: Counter[str] = field(default_factory=Counter)
+    by_category: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: The first kept outcomes (as many as the larger of the manifest and report limits).
+    kept: list[Outcome] = field(default_factory=list)
+    #: The first outcomes of each action, for the report.
+    samples: dict[str, list[Outcome]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.actions.values())
+
+    @property
+    def kept_total(self) -> int:
+        return self.actions.get(Action.KEPT.value, 0)
+
+
+class SystemOutcomes:
+    """Writes one system's outcomes into ``<folder>/outcomes.json`` / ``.csv``."""
+
+    def __init__(
+        self,
+        out: ZipOut,
+        folder: str,
+        *,
+        kept_limit: int,
+        sample_limit: int,
+        spool_dir: Path | None,
+    ) -> None:
+        self._out = out
+        self._folder = folder
+        self._kept_limit = kept_limit
+        self._sample_limit = sample_limit
+        self._spool_dir = spool_dir
+        self._json: StreamEntry | Spool | None = None
+        self._csv: Spool | None = None
+        self.result = OutcomesResult()
+
+    def _start(self) -> None:
+        self.result.json_path = f"{self._folder}/outcomes.json"
+        self.result.csv_path = f"{self._folder}/outcomes.csv"
+        if self._out.streaming:
+            self._json = Spool(self._spool_dir)
+        else:
+            self._json = self._out.stream(self.result.json_path)
+        self._csv = Spool(self._spool_dir)
+        header = io.StringIO()
+        csv.writer(header).writerow(OUTCOME_COLUMNS)
+        self._csv.write(encode_text(header.getvalue()))
+
+    def write(self, outcomes: Iterable[Outcome]) -> OutcomesResult:
+        """Consume ``outcomes`` and queue the two files (none when there are no outcomes)."""
+        result = self.result
+        batch: list[dict[str, object]] = []
+        parts: list[str] = []
+        writerow = csv.writer(TextParts(parts)).writerow
+        native = CSV_NATIVE.issuperset
+        first = True
+        for outcome in outcomes:
+            if self._json is None:
+                self._start()
+            action = str(outcome.action)
+            result.actions[action] += 1
+            result.by_category[(outcome.category, action)] += 1
+            if action == Action.KEPT and len(result.kept) < self._kept_limit:
+                result.kept.append(outcome)
+            samples = result.samples.setdefault(action, [])
+            if len(samples) < self._sample_limit:
+                samples.append(outcome)
+            item = outcome.to_json()
+            batch.append(item)
+            row = [
+                outcome.record_id,
+                outcome.category,
+                action,
+                outcome.basis,
+                item["until"],
+                outcome.detail,
+                json_encoder.encode(item["fields"]) if outcome.fields else None,
+            ]
+            if not native(map(type, row)):
+                row = [csv_cell(value) for value in row]
+            writerow(row)
+            if len(batch) >= _BATCH:
+                self._flush(batch, parts, first)
+                first = False
+        if self._json is None:
+            return result
+        self._flush(batch, parts, first)
+        assert self._csv is not None
+        self._json.write(b"\n]\n")
+        if isinstance(self._json, StreamEntry):
+            self._json.close()
+        else:
+            assert result.json_path is not None
+            self._out.add_spool(result.json_path, self._json)
+        assert result.csv_path is not None
+        self._out.add_spool(result.csv_path, self._csv)
+        self._json = self._csv = None
+        return result
+
+    def _flush(self, batch: list[dict[str, object]], parts: list[str], first: bool) -> None:
+        assert self._json is not None and self._csv is not None
+        if batch:
+            text = json_encoder.encode(batch)[1:-1].replace('},{"record_id":', '},\n{"record_id":')
+            self._json.write(encode_text(("[\n" if first else ",\n") + text))
+            batch.clear()
+        if parts:
+            self._csv.write(encode_text("".join(parts)))
+            parts.clear()
+
+    def discard(self) -> None:
+        """Drop the spools after a failure."""
+        for spool in (self._json, self._csv):
+            if isinstance(spool, Spool):
+                spool.close()

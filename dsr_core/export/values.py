@@ -1,0 +1,110 @@
+"""How field values are written: JSON for the ``.json`` files, flat cells for the ``.csv`` files.
+
+Both agree: dates and times are ISO 8601, booleans ``true``/``false``, nested lists and mappings
+are JSON text in a CSV cell, ``None`` is ``null`` in JSON and an empty CSV cell.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import json
+import uuid
+from collections.abc import Mapping, Set
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+#: What a secret field's value becomes unless secrets are exported (in an encrypted bundle).
+MASK = "••••••"
+
+#: Cell types the csv module writes as they are. ``bool`` is not here: it must read ``true``.
+CSV_NATIVE: frozenset[type] = frozenset({str, int, float, type(None)})
+
+#: What ends every CSV row (RFC 4180, and what :func:`csv.writer` writes by default).
+CSV_EOL = "\r\n"
+
+#: Text encoding of every file; a lone surrogate (bad input) becomes ``\\udcxx``, not a crash.
+ENCODING = "utf-8"
+ENCODING_ERRORS = "backslashreplace"
+
+
+def json_default(value: object) -> Any:
+    """The JSON form of values :mod:`json` does not know (its ``default`` hook)."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, Set):
+        items = list(value)
+        try:
+            return sorted(items)
+        except TypeError:
+            return items
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, uuid.UUID | PurePath):
+        return str(value)
+    if hasattr(value, "__iter__"):
+        return list(value)  # type: ignore[call-overload]
+    return str(value)
+
+
+#: Compact JSON, UTF-8 text as is, unknown types through :func:`json_default`. No check for
+#: circular structures (it costs a third of the encoding time): one ends in a RecursionError.
+json_encoder = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), default=json_default, check_circular=False
+)
+
+
+def csv_cell(value: object) -> str | int | float:
+    """One CSV cell: scalars as they are, anything nested as compact JSON."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, list | tuple | dict | Mapping | Set):
+        return json_encoder.encode(value)
+    converted = json_default(value)
+    if isinstance(converted, str):
+        return converted
+    return json_encoder.encode(converted)
+
+
+class TextParts:
+    """A write-only text "file" collecting what is written in a list (for :func:`csv.writer`,
+    which writes each row with one call: each item of ``parts`` is one row)."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, parts: list[str]) -> None:
+        self.write = parts.append
+
+
+def csv_text(value: object) -> str:
+    """The text of one CSV cell, for any value but ``str`` (which is its own text)."""
+    if value is None:
+        return ""
+    kind = type(value)
+    if kind is int or kind is float:
+        return repr(value)
+    cell = csv_cell(value)
+    return cell if isinstance(cell, str) else repr(cell)
+
+
+def encode_text(text: str) -> bytes:
+    """UTF-8 bytes of ``text`` as every file of the bundle stores it."""
+    return text.encode(ENCODING, ENCODING_ERRORS)
