@@ -165,6 +165,18 @@ def run_cli(group: click.Group, args: list[str] | None, **extra: Any) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", 130, wants_json)
+    except Exception as exc:  # a bug: one line for the user, the traceback in the log file
+        if os.environ.get("DSR_DEBUG"):
+            raise
+        from ..logging import get_logger
+
+        get_logger("dsr.cli").error("unexpected error", exc_info=True)
+        _fail(
+            f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())} (the traceback is "
+            "in the log file; DSR_DEBUG=1 shows it here)",
+            70,
+            wants_json,
+        )
     sys.exit(0)
 
 

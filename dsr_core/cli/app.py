@@ -98,8 +98,8 @@ class App:
         return controller_today(self.config.controller)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        with self.store.session() as session:
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        with self.store.session(readonly=readonly) as session:
             yield session
 
     # -- output -----------------------------------------------------------------------------

@@ -1,0 +1,177 @@
+"""``dsr export ID``: the request's bundle, and its transmission to another controller."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from ..errors import UserError
+from .app import engine_context, get_app, json_option
+
+
+@click.command()
+@click.argument("request_id")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Where to write the zip (default: <home>/exports/).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing file at PATH.")
+@click.option(
+    "--encrypt",
+    is_flag=True,
+    help="Encrypt the zip (AES-256, opens in 7-Zip, "
+    "WinZip, Keka); the password comes from --password-env or a prompt.",
+)
+@click.option(
+    "--include-secrets",
+    is_flag=True,
+    help="Export credentials in clear: technical "
+    "staff only, always encrypted, recorded on the audit trail.",
+)
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    default="DSR_EXPORT_PASSWORD",
+    show_default=True,
+    help="Environment variable holding the password (never on the command line).",
+)
+@click.option(
+    "--send-to",
+    metavar="URL",
+    help="Portability (Art. 20(2)): also send the bundle "
+    "to this HTTPS endpoint of the subject's new controller.",
+)
+@json_option
+def export(
+    request_id: str,
+    output: str | None,
+    overwrite: bool,
+    encrypt: bool,
+    include_secrets: bool,
+    password_env: str,
+    send_to: str | None,
+) -> None:
+    """Write the request's export bundle: manifest, JSON and CSV per system, report."""
+    from .. import audit
+    from ..export import BundleOptions, write_bundle
+    from ..export_source import bundle_inputs
+    from ..model import RequestKind
+
+    app = get_app()
+    config = app.config
+    with app.session(readonly=True) as session:
+        from .. import requests as reqs
+
+        row = reqs.get(session, request_id)
+        kind = RequestKind(row.kind)
+        rid = row.id
+        if not row.tasks:
+            raise UserError(f"request {rid} has not been run yet: dsr request run {rid}")
+    if send_to:
+        if kind != RequestKind.PORTABILITY:
+            raise UserError("--send-to is for portability requests (Art. 20(2))")
+        from ..transmit import check_url
+
+        check_url(send_to)
+    if include_secrets:
+        encrypt = True
+        if app.actor not in config.controller.technical_staff:
+            raise UserError(
+                f"{app.actor!r} may not reveal credentials: only the technical staff listed in "
+                "controller.technical_staff"
+            )
+    password = None
+    if encrypt:
+        password = os.environ.get(password_env) or None
+        if password is None:
+            if not sys.stdin.isatty():
+                raise UserError(
+                    f"set {password_env} to the bundle's password (no terminal to ask on)"
+                )
+            password = click.prompt(
+                "Password for the bundle", hide_input=True, confirmation_prompt=True
+            )
+        if len(password) < 10:
+            raise UserError("the bundle's password must have at least 10 characters")
+    target = (
+        Path(output)
+        if output
+        else (
+            config.home / "exports" / f"request-{rid}-{kind.value}-"
+            f"{datetime.now(config.controller.tz):%Y%m%d-%H%M%S}.zip"
+        )
+    )
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ctx = engine_context(app)
+    request, sections, recipients = bundle_inputs(ctx, rid)
+    options = BundleOptions(include_secrets=include_secrets, password=password, overwrite=overwrite)
+    try:
+        result = write_bundle(target, request, sections, recipients, options)
+    except FileExistsError:
+        raise UserError(f"{target} exists: use --overwrite or another -o PATH") from None
+    digest = result.sha256
+    with app.session() as session:
+        audit.append(
+            session,
+            "export.written",
+            actor=app.actor,
+            request_id=rid,
+            data={
+                "file": target.name,
+                "sha256": digest,
+                "encrypted": bool(password),
+                "secrets_revealed": include_secrets,
+                "systems": {s.name: str(s.status) for s in sections},
+            },
+        )
+        if include_secrets:
+            audit.append(
+                session,
+                "secrets.revealed",
+                actor=app.actor,
+                request_id=rid,
+                data={"file": target.name},
+            )
+    sent = None
+    if send_to:
+        from ..transmit import send_bundle
+
+        sent = send_bundle(target, send_to, request_id=rid, sha256=digest)
+        with app.session() as session:
+            audit.append(
+                session,
+                "export.transmitted",
+                actor=app.actor,
+                request_id=rid,
+                data={
+                    "host": sent["host"],
+                    "status": sent["status"],
+                    "receipt": sent.get("receipt"),
+                    "sha256": digest,
+                },
+            )
+    data = {
+        "request_id": rid,
+        "path": str(target),
+        "sha256": digest,
+        "encrypted": bool(password),
+        "records": result.records,
+        "kept": result.kept,
+        "files": [f.path for f in result.files],
+        "sent": sent,
+    }
+    app.emit(
+        data,
+        lambda: (
+            f"bundle for request {rid}: {target}"
+            + (" (encrypted)" if password else "")
+            + (f"\nsent to {sent['host']}: HTTP {sent['status']}" if sent else "")
+        ),
+    )

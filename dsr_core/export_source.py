@@ -1,0 +1,91 @@
+"""What a bundle is made of, read from the store: the request, each task's results, the
+subject's actual recipients. Results stream from ``task_results``; nothing is held in a list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from . import requests as reqs
+from .engine import results
+from .engine.context import EngineContext
+from .export import BundleRequest, Controller, ProcessingInfo, Recipient, SystemSection
+from .model import Identity, Outcome, Record, RequestKind, RequestState
+
+#: Called to list the subject's actual recipients (Art. 15(1)(c)); the recipients register
+#: sets it. Takes the engine context and the request id.
+RecipientSource = Callable[[EngineContext, int], list[Recipient]]
+_recipient_sources: list[RecipientSource] = []
+
+
+def add_recipient_source(source: RecipientSource) -> None:
+    if source not in _recipient_sources:
+        _recipient_sources.append(source)
+
+
+def _records(
+    ctx: EngineContext, task_id: int, attempt: str | None
+) -> Callable[[], Iterable[Record]]:
+    if attempt is None:
+        return lambda: ()
+    return lambda: results.records(ctx.store, task_id, attempt)
+
+
+def _outcomes(
+    ctx: EngineContext, task_id: int, attempt: str | None
+) -> Callable[[], Iterable[Outcome]]:
+    if attempt is None:
+        return lambda: ()
+    return lambda: results.outcomes(ctx.store, task_id, attempt)
+
+
+def bundle_inputs(
+    ctx: EngineContext, request_id: int
+) -> tuple[BundleRequest, list[SystemSection], list[Recipient]]:
+    controller = ctx.config.controller
+    with ctx.store.session(readonly=True) as session:
+        row = reqs.get(session, request_id)
+        subject = reqs.subject_of(row)
+        tasks = list(row.tasks)
+        session.expunge_all()
+    kind = RequestKind(row.kind)
+    request = BundleRequest(
+        id=row.id,
+        kind=kind,
+        subject_name=row.subject_name,
+        identities=subject.identities,
+        received_on=row.received_on,
+        due_on=row.due_on or row.received_on,
+        state=RequestState(row.state),
+        controller=Controller(
+            name=controller.name,
+            email=controller.email,
+            address=tuple(line.strip() for line in controller.address.split(",") if line.strip()),
+            language=controller.language,
+        ),
+        generated_at=datetime.now(controller.tz),
+    )
+    sections = []
+    for task in tasks:
+        conf = ctx.config.systems.get(task.system)
+        attempt = (task.summary or {}).get("attempt") if task.state == "done" else None
+        contributed: tuple[Identity, ...] = tuple(
+            i for i in subject.identities if i.source == task.system
+        )
+        sections.append(
+            SystemSection(
+                name=task.system,
+                type=task.system_type,
+                status=task.state,
+                error=task.error,
+                processing=ProcessingInfo.from_config(conf.processing if conf else {}),
+                identities=contributed,
+                records=_records(ctx, task.id, attempt) if not kind.changes_data else (lambda: ()),
+                outcomes=_outcomes(ctx, task.id, attempt) if kind.changes_data else (lambda: ()),
+            )
+        )
+    recipients: list[Recipient] = []
+    for source in _recipient_sources:
+        recipients.extend(source(ctx, row.id))
+    return request, sections, recipients
