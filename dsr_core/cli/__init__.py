@@ -28,7 +28,6 @@ COMMANDS = {
     "plugins": "dsr_core.cli.plugins_cmd:plugins",
     "plugin": "dsr_core.cli.plugins_cmd:plugin",
     "worker": "dsr_core.cli.worker_cmd:worker",
-    "demo": "dsr_core.cli.demo_cmd:demo",
     "suppliers": "dsr_core.cli.suppliers_cmd:suppliers",
     "notices": "dsr_core.cli.notices_cmd:notices",
 }
@@ -44,7 +43,6 @@ HELP = {
     "plugins": "Installed plugins and the system types they add.",
     "plugin": "Scaffold a new plugin package.",
     "worker": "Claim and run queued tasks (shared database).",
-    "demo": "Build a sample controller and run requests end to end.",
     "suppliers": "The recipients register: suppliers and what was disclosed to them.",
     "notices": "Art. 19 notices to suppliers: list, send, ack, waive, resend, remind.",
 }

@@ -46,6 +46,7 @@ class App:
         self.verbose = verbose
         self.json = False
         self.commands_added = False
+        self.last_data: Any = None
 
     # -- lazily opened ----------------------------------------------------------------------
     @cached_property
@@ -104,7 +105,9 @@ class App:
 
     # -- output -----------------------------------------------------------------------------
     def emit(self, data: Any, text: str | Callable[[], str]) -> None:
-        """One JSON document with --json, else readable text."""
+        """One JSON document with --json, else readable text. ``last_data`` keeps the data
+        for callers that run a command in-process (``dsr demo``)."""
+        self.last_data = data
         if self.json:
             click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         else:
