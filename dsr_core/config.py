@@ -162,6 +162,7 @@ def build_config(data: Mapping[str, Any], *, path: Path | None, home: Path) -> C
     url = os.environ.get("DSR_DATABASE_URL") or _substitute(store.get("url", ""), "store.url")
     if not url:
         url = f"sqlite:///{home / DATABASE_NAME}"
+    url = _anchor_sqlite(url, path.parent if path else home)
     plugins = _table(data, "plugins", path)
     plugins_dir = plugins.get("dir")
     base = path.parent if path else home
@@ -185,6 +186,16 @@ def build_config(data: Mapping[str, Any], *, path: Path | None, home: Path) -> C
         notices=_table(data, "notices", path),
         raw=data,
     )
+
+
+def _anchor_sqlite(url: str, base: Path) -> str:
+    """A relative SQLite file is relative to the config's folder, not to wherever dsr runs."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        rest = url[len(prefix) :]
+        if rest and not rest.startswith(":memory:") and not rest.startswith("file:"):
+            return prefix + str(base / rest)
+    return url
 
 
 def _where(path: Path | None) -> str:

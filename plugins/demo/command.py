@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import shlex
 import shutil
 from datetime import date
@@ -60,8 +61,14 @@ def _prepare(folder: Path) -> None:
 
 
 @click.command()
-@click.option("--dir", "directory", default="dsr-demo", show_default=True,
-              type=click.Path(file_okay=False), help="Where to build the sample controller.")
+@click.option(
+    "--dir",
+    "directory",
+    default="dsr-demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where to build the sample controller.",
+)
 @json_option
 def demo(directory: str) -> None:
     """Build a sample controller (CRM, PBX, dossier, suppliers) and run an access and an
@@ -69,33 +76,50 @@ def demo(directory: str) -> None:
     app = get_app()
     folder = Path(directory).resolve()
     _prepare(folder)
+    # the demo never touches a real database: its store is the SQLite file in its folder
+    os.environ.pop("DSR_DATABASE_URL", None)
     made = build(folder, date.today())
     run = Demo(folder, quiet=app.json, actor="demo-staff")
-    run.say(f"Built a sample controller in {folder}: {made['customers']} customers in the CRM, "
-            f"{made['calls']} calls in pbx/Master.csv, technical dossiers, config dsr.toml.")
+    run.say(
+        f"Built a sample controller in {folder}: {made['customers']} customers in the CRM, "
+        f"{made['calls']} calls in pbx/Master.csv, technical dossiers, config dsr.toml."
+    )
     run.dsr("init")
     run.dsr("systems", "check")
     _suppliers(run)
 
     name, email = ACCESS_SUBJECT
     run.say(f"\n== Access request (Art. 15) from {name}")
-    access = str(run.dsr("request", "new", "access", "--name", name, "--email", email,
-                         "--channel", "email")["id"])
-    run.dsr("request", "verify", access, "--method", "e-mail from the address in the CRM, "
-            "answered the security question")
+    access = str(
+        run.dsr("request", "new", "access", "--name", name, "--email", email, "--channel", "email")[
+            "id"
+        ]
+    )
+    run.dsr(
+        "request",
+        "verify",
+        access,
+        "--method",
+        "e-mail from the address in the CRM, answered the security question",
+    )
     run.dsr("request", "run", access)
-    access_bundle = run.dsr("export", access, "-o", str(folder / "exports" /
-                                                        f"request-{access}-access.zip"))["path"]
+    access_bundle = run.dsr(
+        "export", access, "-o", str(folder / "exports" / f"request-{access}-access.zip")
+    )["path"]
 
     name, email = ERASURE_SUBJECT
     run.say(f"\n== Erasure request (Art. 17) from {name}")
-    erasure = str(run.dsr("request", "new", "erasure", "--name", name, "--email", email,
-                          "--channel", "letter")["id"])
+    erasure = str(
+        run.dsr(
+            "request", "new", "erasure", "--name", name, "--email", email, "--channel", "letter"
+        )["id"]
+    )
     run.dsr("request", "verify", erasure, "--method", "signed letter with a copy of the eID")
     run.dsr("request", "run", erasure, "--dry-run")
     run.dsr("request", "run", erasure)
-    erasure_bundle = run.dsr("export", erasure, "-o", str(folder / "exports" /
-                                                          f"request-{erasure}-erasure.zip"))["path"]
+    erasure_bundle = run.dsr(
+        "export", erasure, "-o", str(folder / "exports" / f"request-{erasure}-erasure.zip")
+    )["path"]
     _notices(run, erasure)
     run.dsr("due")
     summary = {
@@ -125,16 +149,55 @@ def _suppliers(run: Demo) -> None:
     if "suppliers" not in COMMANDS:
         return
     run.say("\n== The recipients register")
-    run.dsr("suppliers", "add", "BelTel Wholesale", "--role", "carrier", "--language", "nl",
-            "--email", "privacy@beltel.example")
-    run.dsr("suppliers", "add", "Snel Transport", "--role", "transport", "--language", "fr",
-            "--email", "dpo@snel-transport.example")
+    run.dsr(
+        "suppliers",
+        "add",
+        "BelTel Wholesale",
+        "--role",
+        "carrier",
+        "--language",
+        "nl",
+        "--email",
+        "privacy@beltel.example",
+    )
+    run.dsr(
+        "suppliers",
+        "add",
+        "Snel Transport",
+        "--role",
+        "transport",
+        "--language",
+        "fr",
+        "--email",
+        "dpo@snel-transport.example",
+    )
     name, email = ERASURE_SUBJECT
-    run.dsr("suppliers", "disclose", "BelTel Wholesale", "--email", email,
-            "--phone", "0486 11 22 33", "--category", "contact", "--category", "contract",
-            "--note", "number porting order 2024-117")
-    run.dsr("suppliers", "disclose", "Snel Transport", "--email", email,
-            "--category", "contact", "--note", "delivery of a router")
+    run.dsr(
+        "suppliers",
+        "disclose",
+        "BelTel Wholesale",
+        "--email",
+        email,
+        "--phone",
+        "0486 11 22 33",
+        "--category",
+        "contact",
+        "--category",
+        "contract",
+        "--note",
+        "number porting order 2024-117",
+    )
+    run.dsr(
+        "suppliers",
+        "disclose",
+        "Snel Transport",
+        "--email",
+        email,
+        "--category",
+        "contact",
+        "--note",
+        "delivery of a router",
+    )
 
 
 def _notices(run: Demo, request_id: str) -> None:

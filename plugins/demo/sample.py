@@ -18,11 +18,50 @@ from pathlib import Path
 
 MARKER = ".dsr-demo"
 
-FIRST = ["Jan", "An", "Bart", "Els", "Koen", "Lien", "Pieter", "Sofie", "Tom", "Griet", "Wim",
-         "Ann", "Dirk", "Katrien", "Luc", "Nele", "Stijn", "Hilde", "Jens", "Marieke"]
-LAST = ["Peeters", "Claes", "Wouters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems",
-        "Goossens", "De Smet", "Dubois", "Lambert", "Vermeulen", "Hermans", "Aerts", "Desmet",
-        "Pauwels", "Verhoeven", "Michiels", "Coppens"]
+FIRST = [
+    "Jan",
+    "An",
+    "Bart",
+    "Els",
+    "Koen",
+    "Lien",
+    "Pieter",
+    "Sofie",
+    "Tom",
+    "Griet",
+    "Wim",
+    "Ann",
+    "Dirk",
+    "Katrien",
+    "Luc",
+    "Nele",
+    "Stijn",
+    "Hilde",
+    "Jens",
+    "Marieke",
+]
+LAST = [
+    "Peeters",
+    "Claes",
+    "Wouters",
+    "Janssens",
+    "Maes",
+    "Jacobs",
+    "Mertens",
+    "Willems",
+    "Goossens",
+    "De Smet",
+    "Dubois",
+    "Lambert",
+    "Vermeulen",
+    "Hermans",
+    "Aerts",
+    "Desmet",
+    "Pauwels",
+    "Verhoeven",
+    "Michiels",
+    "Coppens",
+]
 CITIES = ["Gent", "Antwerpen", "Brugge", "Leuven", "Aalst", "Mechelen", "Kortrijk", "Hasselt"]
 
 
@@ -80,21 +119,35 @@ def build_crm(path: Path, today: date, people: list[Customer]) -> None:
         db.execute(
             "INSERT INTO customers (id, name, email, phone, street, city, vat, carrier) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (c.id, c.name, c.email, c.mobile, f"Kerkstraat {c.id % 97}", c.city,
-             f"BE0{c.id}{c.id % 1000:03d}" if c.id % 3 == 0 else None,
-             "BelTel Wholesale" if c.id % 2 == 0 else "Numa Mobile"),
+            (
+                c.id,
+                c.name,
+                c.email,
+                c.mobile,
+                f"Kerkstraat {c.id % 97}",
+                c.city,
+                f"BE0{c.id}{c.id % 1000:03d}" if c.id % 3 == 0 else None,
+                "BelTel Wholesale" if c.id % 2 == 0 else "Numa Mobile",
+            ),
         )
         db.execute(
             "INSERT INTO contracts (customer_id, product, start_date) VALUES (?, ?, ?)",
-            (c.id, rng.choice(["Managed IT Basic", "Hosted PBX 5 users", "Mobile 20 GB"]),
-             (today - timedelta(days=900 + c.id % 300)).isoformat()),
+            (
+                c.id,
+                rng.choice(["Managed IT Basic", "Hosted PBX 5 users", "Mobile 20 GB"]),
+                (today - timedelta(days=900 + c.id % 300)).isoformat(),
+            ),
         )
         for months_ago in (2, 14, 40, 130, 140):
             db.execute(
                 "INSERT INTO invoices (customer_id, number, invoice_date, amount) "
                 "VALUES (?, ?, ?, ?)",
-                (c.id, f"F{invoice_no:06d}", (today - timedelta(days=30 * months_ago)).isoformat(),
-                 f"{rng.randint(25, 400)}.{rng.randint(0, 99):02d}"),
+                (
+                    c.id,
+                    f"F{invoice_no:06d}",
+                    (today - timedelta(days=30 * months_ago)).isoformat(),
+                    f"{rng.randint(25, 400)}.{rng.randint(0, 99):02d}",
+                ),
             )
             invoice_no += 1
     # numbers over time: An Claes (1002) had 0486 11 22 33 until it went to Bart Wouters (1003)
@@ -109,8 +162,11 @@ def build_crm(path: Path, today: date, people: list[Customer]) -> None:
     db.execute(
         "INSERT INTO phone_numbers (customer_id, number, assigned_from, assigned_to) "
         "VALUES (1002, ?, ?, ?)",
-        (recycled, (today - timedelta(days=1100)).isoformat(),
-         (handover - timedelta(days=30)).isoformat()),
+        (
+            recycled,
+            (today - timedelta(days=1100)).isoformat(),
+            (handover - timedelta(days=30)).isoformat(),
+        ),
     )
     db.execute(
         "INSERT INTO phone_numbers (customer_id, number, assigned_from, assigned_to) "
@@ -135,11 +191,27 @@ def _cdr_line(
     duration = int((end - start).total_seconds())
     fmt = "%Y-%m-%d %H:%M:%S"
     fields: list[str | int] = [
-        "voxtra", src, dst, "from-internal", f'"{name}" <{src}>', "PJSIP/trunk-0000a1",
-        "PJSIP/ext-0000b2", "Dial", f"PJSIP/{dst}@trunk,60", start.strftime(fmt),
-        answer.strftime(fmt) if answer else "", end.strftime(fmt), duration,
-        billsec if answered else 0, "ANSWERED" if answered else "NO ANSWER", "DOCUMENTATION",
-        f"{int(start.timestamp())}.{uid}", "", "", f"{int(start.timestamp())}.{uid}", uid,
+        "voxtra",
+        src,
+        dst,
+        "from-internal",
+        f'"{name}" <{src}>',
+        "PJSIP/trunk-0000a1",
+        "PJSIP/ext-0000b2",
+        "Dial",
+        f"PJSIP/{dst}@trunk,60",
+        start.strftime(fmt),
+        answer.strftime(fmt) if answer else "",
+        end.strftime(fmt),
+        duration,
+        billsec if answered else 0,
+        "ANSWERED" if answered else "NO ANSWER",
+        "DOCUMENTATION",
+        f"{int(start.timestamp())}.{uid}",
+        "",
+        "",
+        f"{int(start.timestamp())}.{uid}",
+        uid,
     ]
     return ",".join(_csv_field(f) for f in fields) + "\n"
 
@@ -161,17 +233,28 @@ def build_pbx(path: Path, today: date, people: list[Customer]) -> int:
             # numbers appear in the forms real trunks write them
             written = rng.choice([number, "0032" + number[1:], "+32" + number[1:]])
             if rng.random() < 0.5:
-                lines.append(_cdr_line(written, helpdesk, c.name, moment, rng.randint(20, 900),
-                                       uid, True))
+                lines.append(
+                    _cdr_line(written, helpdesk, c.name, moment, rng.randint(20, 900), uid, True)
+                )
             else:
-                lines.append(_cdr_line(helpdesk, written, "Voxtra helpdesk", moment,
-                                       rng.randint(10, 600), uid, rng.random() < 0.8))
+                lines.append(
+                    _cdr_line(
+                        helpdesk,
+                        written,
+                        "Voxtra helpdesk",
+                        moment,
+                        rng.randint(10, 600),
+                        uid,
+                        rng.random() < 0.8,
+                    )
+                )
             uid += 1
             moment += timedelta(minutes=17)
         if day % 9 == 0:  # the recycled number: An's calls before the handover, Bart's after
             who = "An Claes" if moment.date() < handover else "Bart Wouters"
-            lines.append(_cdr_line(recycled_an, helpdesk, who, moment, rng.randint(30, 300),
-                                   uid, True))
+            lines.append(
+                _cdr_line(recycled_an, helpdesk, who, moment, rng.randint(30, 300), uid, True)
+            )
             uid += 1
     lines.insert(len(lines) // 2, '"voxtra","0477","092345678","from-internal"\n')  # truncated
     with open(path, "w", encoding="utf-8", newline="") as fh:
@@ -202,7 +285,7 @@ def build_dossiers(root: Path, people: list[Customer]) -> None:
         )
 
 
-CONFIG = '''# dsr demo: a sample controller built by `dsr demo`. Safe to edit and to run again.
+CONFIG = """# dsr demo: a sample controller built by `dsr demo`. Safe to edit and to run again.
 
 [controller]
 name = "Voxtra bvba"
@@ -212,6 +295,9 @@ country = "BE"
 timezone = "Europe/Brussels"
 language = "nl"
 technical_staff = ["demo-tech"]
+
+[store]
+url = "sqlite:///dsr.sqlite3"   # the demo's own database, beside this file
 
 [notices]
 transport = "file"
@@ -284,7 +370,7 @@ purposes = ["Technisch beheer van uw IT-omgeving"]
 legal_basis = ["Uitvoering van de overeenkomst (art. 6.1.b AVG)"]
 retention = ["Tot het einde van de overeenkomst; daarna onmiddellijk gewist"]
 source = ["Onze technici, bij interventies"]
-'''
+"""
 
 
 def build(folder: Path, today: date) -> dict[str, object]:
