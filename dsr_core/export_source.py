@@ -86,6 +86,10 @@ def bundle_inputs(
             )
         )
     recipients: list[Recipient] = []
+    if not _recipient_sources:
+        from .recipients.disclosures import recipient_source
+
+        add_recipient_source(recipient_source)
     for source in _recipient_sources:
         recipients.extend(source(ctx, row.id))
     return request, sections, recipients

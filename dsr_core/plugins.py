@@ -238,8 +238,18 @@ class PluginHost:
         self._each("dsr_request_completed", request=request)
 
     def request_blockers(self, request: RequestInfo) -> list[str]:
+        """Every plugin's reasons; a plugin whose hook fails blocks too (better a request
+        held open than one closed while a supplier was never told)."""
         reasons: list[str] = []
-        for result in self._each("dsr_request_blockers", request=request):
+        for impl in self.pm.hook.dsr_request_blockers.get_hookimpls():
+            try:
+                result = impl.function(request=request)
+            except Exception as exc:  # noqa: BLE001
+                reasons.append(
+                    f"plugin {impl.plugin_name} could not say what the request "
+                    f"waits for: {_one_line(exc)}"
+                )
+                continue
             if result:
                 reasons.extend(str(r) for r in result)
         return reasons

@@ -334,7 +334,14 @@ def settle(
     finished: Sequence[int] = (),
     busy_elsewhere: set[str] | None = None,
 ) -> RunReport:
-    """Bring the request's flags and state in line with its tasks; fire the task hooks."""
+    """Bring the request's flags and state in line with its tasks; fire the task hooks.
+
+    First, once every task is finished, the recipients are notified (Art. 19): their notices
+    are created and sent in units of work of their own (it never raises).
+    """
+    from ..recipients.notify import on_tasks_finished
+
+    on_tasks_finished(ctx, request_id)
     with ctx.store.session() as session:
         row = reqs.get(session, request_id, lock=True)
         failed = [t for t in row.tasks if t.state == TaskState.FAILED.value]

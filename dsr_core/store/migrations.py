@@ -157,8 +157,92 @@ def _v2(conn: sa.Connection) -> None:
     )
 
 
+def _v3(conn: sa.Connection) -> None:
+    """Release 0.3 recipients: the suppliers register, disclosures and Art. 19 notices."""
+    md = sa.MetaData()
+    sa.Table("requests", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "suppliers",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(200), nullable=False, unique=True),
+        sa.Column("role", sa.String(20), nullable=False),
+        sa.Column("language", sa.String(2), nullable=False),
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("protocol", sa.String(20), nullable=False),
+        sa.Column("webhook_url", sa.Text),
+        sa.Column("secret_env", sa.String(100)),
+        sa.Column("webhook_disabled_at", _tz()),
+        sa.Column("webhook_disabled_reason", sa.Text),
+        sa.Column("country", sa.String(2)),
+        sa.Column("aliases", sa.JSON, nullable=False),
+        sa.Column("note", sa.Text),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", _tz(), nullable=False),
+        sa.Column("updated_at", _tz(), nullable=False),
+    )
+    sa.Table(
+        "disclosures",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "supplier_id", sa.Integer, sa.ForeignKey("suppliers.id"), nullable=False, index=True
+        ),
+        sa.Column("batch", sa.String(32), nullable=False, index=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("value", sa.String(320), nullable=False, index=True),
+        sa.Column("system", sa.String(100)),
+        sa.Column("categories", sa.JSON, nullable=False),
+        sa.Column("disclosed_on", sa.Date),
+        sa.Column("source", sa.String(100), nullable=False),
+        sa.Column("request_id", sa.Integer),
+        sa.Column("note", sa.Text),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", _tz(), nullable=False),
+    )
+    sa.Table(
+        "notices",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("notice_id", sa.String(64), nullable=False, unique=True),
+        sa.Column(
+            "request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False, index=True
+        ),
+        sa.Column(
+            "supplier_id", sa.Integer, sa.ForeignKey("suppliers.id"), nullable=False, index=True
+        ),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("state", sa.String(20), nullable=False, index=True),
+        sa.Column("identities", sa.JSON, nullable=False),
+        sa.Column("changes", sa.JSON),
+        sa.Column("confirm_by", sa.Date, nullable=False),
+        sa.Column("message_id", sa.String(255), nullable=False),
+        sa.Column("webhook_id", sa.String(100), nullable=False),
+        sa.Column("status_callback_url", sa.Text),
+        sa.Column("channel", sa.String(20)),
+        sa.Column("sends", sa.Integer, nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("first_sent_at", _tz()),
+        sa.Column("last_sent_at", _tz()),
+        sa.Column("last_attempt_at", _tz()),
+        sa.Column("last_error", sa.Text),
+        sa.Column("reference", sa.String(200)),
+        sa.Column("resolved_at", _tz()),
+        sa.Column("resolved_by", sa.String(100)),
+        sa.Column("resolution", sa.Text),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", _tz(), nullable=False),
+        sa.Column("updated_at", _tz(), nullable=False),
+        sa.UniqueConstraint("request_id", "supplier_id", name="uq_notices_request_supplier"),
+    )
+    md.create_all(
+        conn,
+        tables=[md.tables["suppliers"], md.tables["disclosures"], md.tables["notices"]],
+    )
+
+
 #: version -> the step that makes it from the version before.
-STEPS: dict[int, Step] = {1: _v1, 2: _v2}
+STEPS: dict[int, Step] = {1: _v1, 2: _v2, 3: _v3}
 LATEST = max(STEPS)
 
 

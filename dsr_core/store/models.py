@@ -193,3 +193,99 @@ class AuditEvent(Base):
     data: Mapped[str] = mapped_column(sa.Text)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class SupplierRow(Base):
+    """A recipient of personal data (Art. 19): a processor, carrier, transport firm...
+
+    ``secret_env`` names the environment variable holding the webhook signing secret; the
+    secret itself is never stored. ``webhook_disabled_at`` is set when the endpoint answered
+    410 Gone: notices then go by e-mail until staff give a working endpoint.
+    """
+
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    role: Mapped[str] = mapped_column(sa.String(20))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    email: Mapped[str] = mapped_column(sa.String(320))
+    protocol: Mapped[str] = mapped_column(sa.String(20))
+    webhook_url: Mapped[str | None] = mapped_column(sa.Text)
+    secret_env: Mapped[str | None] = mapped_column(sa.String(100))
+    webhook_disabled_at: Mapped[datetime | None]
+    webhook_disabled_reason: Mapped[str | None] = mapped_column(sa.Text)
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    aliases: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DisclosureRow(Base):
+    """One identity of a subject whose data went to a supplier.
+
+    Identities disclosed together share a ``batch``: the supplier holds all of them, so a
+    request matching one of them names the others in its notice. ``value`` is normalised
+    (e-mail lower-case, phone E.164); ``system`` qualifies a customer id. ``source`` is
+    ``"staff"`` or ``"derived:<system>"``.
+    """
+
+    __tablename__ = "disclosures"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    supplier_id: Mapped[int] = mapped_column(sa.ForeignKey("suppliers.id"), index=True)
+    batch: Mapped[str] = mapped_column(sa.String(32), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    value: Mapped[str] = mapped_column(sa.String(320), index=True)
+    system: Mapped[str | None] = mapped_column(sa.String(100))
+    categories: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    disclosed_on: Mapped[date | None]
+    source: Mapped[str] = mapped_column(sa.String(100))
+    request_id: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NoticeRow(Base):
+    """One Art. 19 notice: one request, one supplier, at most once (the outbox).
+
+    The row is committed (``pending``) before anything is sent; ``message_id`` and
+    ``webhook_id`` are fixed at creation, so every resend is recognisably the same notice.
+    States: ``pending`` (not delivered yet), ``sent``, ``failed`` (refused for good: staff fix
+    the supplier and resend), ``confirmed`` and ``waived`` (final).
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "supplier_id", name="uq_notices_request_supplier"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    notice_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("requests.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(sa.ForeignKey("suppliers.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    state: Mapped[str] = mapped_column(sa.String(20), index=True)
+    identities: Mapped[list[Any]] = mapped_column(sa.JSON)
+    changes: Mapped[dict[str, Any] | None]
+    confirm_by: Mapped[date]
+    message_id: Mapped[str] = mapped_column(sa.String(255))
+    webhook_id: Mapped[str] = mapped_column(sa.String(100))
+    status_callback_url: Mapped[str | None] = mapped_column(sa.Text)
+    channel: Mapped[str | None] = mapped_column(sa.String(20))
+    sends: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    first_sent_at: Mapped[datetime | None]
+    last_sent_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    reference: Mapped[str | None] = mapped_column(sa.String(200))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(sa.String(100))
+    resolution: Mapped[str | None] = mapped_column(sa.Text)
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

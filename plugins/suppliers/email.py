@@ -58,8 +58,9 @@ def build_email(
     msg["Message-ID"] = notice.message_id
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-DSR-Notice-Id"] = notice.notice_id
-    msg["Content-Language"] = str(supplier.language)
     msg.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
+    # after set_content, which clears Content-* headers it did not set itself
+    msg["Content-Language"] = str(supplier.language)
     return msg
 
 

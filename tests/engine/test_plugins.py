@@ -206,3 +206,23 @@ def test_scaffolded_plugin_passes_its_conformance_tests(dsr, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout and "failed" not in result.stdout
     assert "exists already" in dsr.fails("plugin", "new", "helpdesk", "--dir", str(tmp_path)).stderr
+
+
+def test_a_failing_blockers_hook_holds_the_request_open(dsr, tmp_path):
+    plugins = tmp_path / "failing"
+    plugins.mkdir()
+    (plugins / "flaky.py").write_text(
+        "from dsr_core import hookimpl\n@hookimpl\ndef dsr_request_blockers(request):\n"
+        "    raise RuntimeError('register unreachable')\n"
+    )
+    write_store(
+        dsr.home / "crm.json",
+        [{"id": 1, "email": "jan@example.be", "category": "contact", "fields": {}}],
+    )
+    dsr.write_config(config({"crm": {"type": "test-store", "path": "crm.json"}}))
+    dsr("init")
+    rid = new_verified(dsr)
+    dsr("--plugins-dir", str(plugins), "request", "run", rid)
+    refused = dsr.fails("--plugins-dir", str(plugins), "request", "close", rid)
+    assert "plugin flaky could not say" in refused.stderr
+    assert "register unreachable" in refused.stderr

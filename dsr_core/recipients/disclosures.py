@@ -1,0 +1,326 @@
+"""Disclosures: which subject's data went to which supplier, when, and which categories.
+
+A disclosure is a *batch* of identities given to one supplier together (an e-mail address, a
+phone number and a customer number sent to the carrier with a porting order), with the
+categories of data and the day. It is stored as one row per identity sharing the batch id, so
+that finding a subject's recipients is an indexed lookup.
+
+Matching a request to disclosures: a batch matches when one of its identities equals one of
+the request's identities (those given with the request and those the systems found):
+
+- e-mail addresses and phone numbers (E.164) compare exactly;
+- customer ids compare by value, and by system when both sides name one;
+- a phone number the request knows for a period only (ported, recycled) matches a disclosure
+  of a known day only when that day lies inside the period;
+- names are recorded (the supplier knows the person by name) but never matched on.
+
+The supplier then holds *every* identity of the matching batches, and nothing else: that is
+what its notice names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..errors import UserError
+from ..identities import InvalidIdentity, normalise_email, normalise_phone
+from ..model import Identity, Subject
+from ..store.models import DisclosureRow, SupplierRow
+
+if TYPE_CHECKING:
+    from ..engine.context import EngineContext
+    from ..export.types import Recipient
+
+#: Identity kinds a disclosure records; all but ``name`` are matched on.
+KINDS = ("name", "customer_id", "email", "phone")
+MATCHED = frozenset({"customer_id", "email", "phone"})
+_ORDER = {kind: i for i, kind in enumerate(KINDS)}
+
+
+@dataclass(frozen=True)
+class Held:
+    """One identity a supplier holds."""
+
+    kind: str
+    value: str
+    system: str | None = None
+
+
+@dataclass
+class Match:
+    """A supplier that received some of the subject's data, as the register knows it."""
+
+    supplier: SupplierRow
+    held: list[Held] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    since: date | None = None
+    batches: set[str] = field(default_factory=set)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """``(kind, value)`` of what the supplier holds, names first, without repeats."""
+        seen: list[tuple[str, str]] = []
+        for held in sorted(self.held, key=lambda h: (_ORDER.get(h.kind, 9), h.value)):
+            pair = (held.kind, held.value)
+            if pair not in seen:
+                seen.append(pair)
+        return seen
+
+
+def parse_identities(
+    *,
+    names: Sequence[str] = (),
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    customer_ids: Sequence[str] = (),
+    region: str = "BE",
+) -> list[Held]:
+    """What staff typed, normalised like a request's identities; a bad one is refused."""
+    held: list[Held] = []
+    try:
+        for raw in emails:
+            held.append(Held("email", normalise_email(raw)))
+        for raw in phones:
+            held.append(Held("phone", normalise_phone(raw, region)))
+    except InvalidIdentity as exc:
+        raise UserError(str(exc)) from None
+    for raw in customer_ids:
+        text = raw.strip()
+        if not text:
+            raise UserError("an empty customer id was given")
+        system, sep, ident = text.partition(":")
+        if sep and system and ident and " " not in system:
+            held.append(Held("customer_id", ident, system))
+        else:
+            held.append(Held("customer_id", text))
+    for raw in names:
+        name = " ".join(raw.split())
+        if name:
+            held.append(Held("name", name))
+    unique: list[Held] = []
+    for item in held:
+        if item not in unique:
+            unique.append(item)
+    return unique
+
+
+def _categories(categories: Iterable[str]) -> list[str]:
+    clean: list[str] = []
+    for category in categories:
+        text = category.strip().lower()
+        if text and text not in clean:
+            clean.append(text)
+    return clean
+
+
+def record(
+    session: Session,
+    supplier: SupplierRow,
+    held: Sequence[Held],
+    *,
+    categories: Iterable[str],
+    actor: str,
+    on: date | None = None,
+    source: str = "staff",
+    request_id: int | None = None,
+    note: str | None = None,
+) -> str:
+    """Record one disclosure batch; returns its batch id."""
+    if not any(h.kind in MATCHED for h in held):
+        raise UserError(
+            "a disclosure needs an identity to match requests on: --email, --phone or "
+            "--customer-id (a name alone is not enough)"
+        )
+    cats = _categories(categories)
+    if not cats:
+        raise UserError("say which categories of data were disclosed: --category (repeatable)")
+    batch = uuid.uuid4().hex
+    for item in held:
+        session.add(
+            DisclosureRow(
+                supplier_id=supplier.id,
+                batch=batch,
+                kind=item.kind,
+                value=item.value,
+                system=item.system,
+                categories=cats,
+                disclosed_on=on,
+                source=source,
+                request_id=request_id,
+                note=note,
+                created_by=actor,
+            )
+        )
+    session.flush()
+    counts: dict[str, int] = {}
+    for item in held:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    audit.append(
+        session,
+        "disclosure.recorded",
+        actor=actor,
+        request_id=request_id,
+        data={
+            "supplier": supplier.name,
+            "batch": batch,
+            "identities": counts,
+            "categories": cats,
+            "on": on.isoformat() if on else None,
+            "source": source,
+        },
+    )
+    return batch
+
+
+def _matches(row: DisclosureRow, ident: Identity) -> bool:
+    if row.kind != ident.kind.value or row.value != ident.value:
+        return False
+    if row.kind == "customer_id" and row.system and ident.system and row.system != ident.system:
+        return False
+    return not (row.kind == "phone" and row.disclosed_on and not ident.covers(row.disclosed_on))
+
+
+def recipients(session: Session, subject: Subject) -> list[Match]:
+    """The suppliers holding some of the subject's data, by supplier name."""
+    idents = [i for i in subject.identities if i.kind.value in MATCHED]
+    if not idents:
+        return []
+    pairs = {(i.kind.value, i.value) for i in idents}
+    candidates = session.execute(
+        sa.select(DisclosureRow).where(
+            sa.or_(*[sa.and_(DisclosureRow.kind == k, DisclosureRow.value == v) for k, v in pairs])
+        )
+    ).scalars()
+    batches = {row.batch for row in candidates if any(_matches(row, i) for i in idents)}
+    if not batches:
+        return []
+    rows = session.execute(
+        sa.select(DisclosureRow, SupplierRow)
+        .join(SupplierRow, SupplierRow.id == DisclosureRow.supplier_id)
+        .where(DisclosureRow.batch.in_(sorted(batches)))
+        .order_by(DisclosureRow.id)
+    ).all()
+    found: dict[int, Match] = {}
+    for row, supplier in rows:
+        entry = found.setdefault(supplier.id, Match(supplier))
+        entry.batches.add(row.batch)
+        held = Held(row.kind, row.value, row.system)
+        if held not in entry.held:
+            entry.held.append(held)
+        for category in row.categories or []:
+            if category not in entry.categories:
+                entry.categories.append(category)
+        if row.disclosed_on and (entry.since is None or row.disclosed_on < entry.since):
+            entry.since = row.disclosed_on
+    return sorted(found.values(), key=lambda r: r.supplier.name.casefold())
+
+
+def recipients_of_request(session: Session, request_id: int | str) -> list[Recipient]:
+    """The actual recipients of a request's subject (Art. 15(1)(c)), for the export report."""
+    from .. import requests as reqs
+    from ..export.types import Recipient
+
+    row = reqs.get(session, request_id)
+    return [
+        Recipient(
+            name=r.supplier.name,
+            role=r.supplier.role,
+            categories=tuple(r.categories),
+            since=r.since,
+            country=r.supplier.country or "",
+        )
+        for r in recipients(session, reqs.subject_of(row))
+    ]
+
+
+def recipient_source(ctx: EngineContext, request_id: int) -> list[Recipient]:
+    """The export's recipient source (``dsr_core.export_source.add_recipient_source``)."""
+    with ctx.store.session(readonly=True) as session:
+        return recipients_of_request(session, request_id)
+
+
+def recipient_json(entry: Match, *, identities: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "supplier_id": entry.supplier.id,
+        "name": entry.supplier.name,
+        "role": entry.supplier.role,
+        "country": entry.supplier.country,
+        "categories": list(entry.categories),
+        "since": entry.since.isoformat() if entry.since else None,
+        "disclosures": len(entry.batches),
+    }
+    if identities:
+        data["identities"] = [{"kind": k, "value": v} for k, v in entry.pairs()]
+    return data
+
+
+def batches_of(session: Session, supplier: SupplierRow) -> list[dict[str, Any]]:
+    """A supplier's disclosures, one entry per batch, newest first (for ``suppliers show``)."""
+    rows = session.execute(
+        sa.select(DisclosureRow)
+        .where(DisclosureRow.supplier_id == supplier.id)
+        .order_by(DisclosureRow.id)
+    ).scalars()
+    batches: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = batches.setdefault(
+            row.batch,
+            {
+                "batch": row.batch,
+                "on": row.disclosed_on.isoformat() if row.disclosed_on else None,
+                "categories": list(row.categories or []),
+                "source": row.source,
+                "request_id": row.request_id,
+                "note": row.note,
+                "identities": [],
+                "recorded_at": row.created_at.isoformat(),
+                "recorded_by": row.created_by,
+            },
+        )
+        entry["identities"].append({"kind": row.kind, "value": row.value, "system": row.system})
+    return list(reversed(batches.values()))
+
+
+def derived_exists(
+    session: Session, supplier: SupplierRow, held: Sequence[Held], source: str
+) -> bool:
+    """True when ``source`` recorded these very identities for the supplier already."""
+    matched = [h for h in held if h.kind in MATCHED]
+    if not matched:
+        return False
+    rows = session.execute(
+        sa.select(DisclosureRow).where(
+            DisclosureRow.supplier_id == supplier.id,
+            DisclosureRow.source == source,
+            sa.or_(
+                *[
+                    sa.and_(DisclosureRow.kind == h.kind, DisclosureRow.value == h.value)
+                    for h in matched
+                ]
+            ),
+        )
+    ).scalars()
+    by_batch: dict[str, set[Held]] = {}
+    for row in rows:
+        by_batch.setdefault(row.batch, set()).add(Held(row.kind, row.value, row.system))
+    return any(set(matched) <= found for found in by_batch.values())
+
+
+__all__ = [
+    "Held",
+    "Match",
+    "batches_of",
+    "derived_exists",
+    "parse_identities",
+    "recipients",
+    "recipient_source",
+    "recipients_of_request",
+    "record",
+]

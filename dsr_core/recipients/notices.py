@@ -1,0 +1,364 @@
+"""Art. 19 notices: one per request and recipient, recorded before anything is sent.
+
+A notice's id is ``N-<request id>-<supplier id>``: stable, and unique per request and supplier
+(the database refuses a second one). It carries the request kind, the identities the supplier
+already holds (those recorded with its disclosures, nothing more), the changes of a
+rectification, the day we ask it to confirm by, and its ``Message-ID`` and ``webhook-id``,
+fixed at creation so every resend is the same message.
+
+States::
+
+    pending --send--> sent --ack / webhook reply "done"--> confirmed
+       |  \\                 \\--waive--> waived
+       |   \\--refused for good--> failed --resend--> sent ...
+       \\-- (a webhook reply "done" confirms at once)
+
+``confirmed`` and ``waived`` are final. Every change goes on the audit trail with the actor;
+the trail names the notice and the supplier, never the subject's identifiers.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .. import audit
+from .. import requests as reqs
+from ..errors import IllegalTransition, NotFound, UserError
+from ..model import RequestKind, RequestState
+from ..store.models import NoticeRow, RequestRow, SupplierRow
+from .disclosures import recipients
+
+if TYPE_CHECKING:
+    from dsr_plugins.suppliers.message import Controller, Notice
+
+
+class NoticeState(enum.StrEnum):
+    PENDING = "pending"  # recorded, not delivered yet
+    SENT = "sent"  # delivered; waiting for the supplier's confirmation
+    FAILED = "failed"  # refused for good: fix the supplier, then resend
+    CONFIRMED = "confirmed"
+    WAIVED = "waived"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (NoticeState.CONFIRMED, NoticeState.WAIVED)
+
+
+OPEN_STATES = tuple(s.value for s in NoticeState if s.is_open)
+
+
+def notice_id_for(request_id: int, supplier_id: int) -> str:
+    return f"N-{request_id}-{supplier_id}"
+
+
+def tasks_finished(row: RequestRow) -> bool:
+    """Every task of the request is done or skipped (and there is at least one)."""
+    return bool(row.tasks) and not reqs.unfinished_tasks(row)
+
+
+def create_for_request(
+    session: Session,
+    row: RequestRow,
+    *,
+    controller: Controller,
+    confirm_within_days: int,
+    today: date,
+    actor: str,
+    callback_url: Any = None,
+) -> list[NoticeRow]:
+    """The request's missing notices, one per recipient without one; returns those made.
+
+    Runs in the caller's unit of work, which should hold the request row locked (so two
+    processes do not race; the unique constraint would refuse the second anyway).
+    """
+    from dsr_plugins.suppliers.message import Notice
+
+    kind = RequestKind(row.kind)
+    if not kind.notifies_recipients:
+        return []
+    have = set(
+        session.execute(sa.select(NoticeRow.supplier_id).where(NoticeRow.request_id == row.id))
+        .scalars()
+        .all()
+    )
+    changes = {str(k): str(v) for k, v in (row.changes or {}).items()}
+    made: list[NoticeRow] = []
+    for match in recipients(session, reqs.subject_of(row)):
+        supplier = match.supplier
+        if supplier.id in have:
+            continue
+        nid = notice_id_for(row.id, supplier.id)
+        value = Notice.create(
+            notice_id=nid,
+            request_id=row.id,
+            kind=kind,
+            identities=match.pairs(),
+            confirm_by=today + timedelta(days=confirm_within_days),
+            controller=controller,
+            changes=changes if kind == RequestKind.RECTIFICATION else None,
+            status_callback_url=callback_url(nid) if callback_url else None,
+        )
+        notice = NoticeRow(
+            notice_id=nid,
+            request_id=row.id,
+            supplier_id=supplier.id,
+            kind=kind.value,
+            state=NoticeState.PENDING.value,
+            identities=[list(pair) for pair in value.identities],
+            changes=dict(value.changes) or None,
+            confirm_by=value.confirm_by,
+            message_id=value.message_id,
+            webhook_id=value.webhook_id,
+            status_callback_url=value.status_callback_url,
+            sends=0,
+            attempts=0,
+            created_by=actor,
+            created_at=value.created_at,
+        )
+        session.add(notice)
+        made.append(notice)
+        audit.append(
+            session,
+            "notice.created",
+            actor=actor,
+            request_id=row.id,
+            data={
+                "notice_id": nid,
+                "supplier": supplier.name,
+                "kind": kind.value,
+                "identities": len(value.identities),
+                "confirm_by": value.confirm_by.isoformat(),
+            },
+        )
+    session.flush()
+    return made
+
+
+def to_notice(row: NoticeRow) -> Notice:
+    """The delivery layer's value of a stored notice: the same ids on every send."""
+    from dsr_plugins.suppliers.message import Notice
+
+    created = row.created_at
+    return Notice(
+        notice_id=row.notice_id,
+        request_id=row.request_id,
+        kind=RequestKind(row.kind),
+        identities=tuple((str(k), str(v)) for k, v in row.identities),
+        confirm_by=row.confirm_by,
+        created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+        message_id=row.message_id,
+        webhook_id=row.webhook_id,
+        changes=dict(row.changes or {}),
+        status_callback_url=row.status_callback_url,
+    )
+
+
+def get(session: Session, ref: str, *, lock: bool = False) -> NoticeRow:
+    """A notice by its id (``N-12-3``, any case); ``lock`` holds its row until the unit of
+    work ends (a sender recording its result waits, and the other way round)."""
+    text = ref.strip()
+    stmt = sa.select(NoticeRow).where(sa.func.upper(NoticeRow.notice_id) == text.upper())
+    if lock:
+        stmt = stmt.with_for_update()
+    found = session.execute(stmt).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"no notice {text!r} (dsr notices list)")
+    return found
+
+
+def supplier_of(session: Session, row: NoticeRow) -> SupplierRow:
+    supplier = session.get(SupplierRow, row.supplier_id)
+    assert supplier is not None
+    return supplier
+
+
+def _resolve(
+    session: Session,
+    row: NoticeRow,
+    state: NoticeState,
+    *,
+    actor: str,
+    text: str | None,
+    how: str,
+) -> None:
+    current = NoticeState(row.state)
+    if not current.is_open:
+        raise IllegalTransition(f"notice {row.notice_id} is {current.value} already")
+    supplier = supplier_of(session, row)
+    row.state = state.value
+    row.resolved_at = datetime.now(UTC)
+    row.resolved_by = actor
+    row.resolution = text
+    row.updated_at = row.resolved_at
+    data: dict[str, Any] = {
+        "notice_id": row.notice_id,
+        "supplier": supplier.name,
+        "from": current.value,
+        "by": how,
+    }
+    if state == NoticeState.WAIVED:
+        data["reason"] = text
+    elif text:
+        data["note"] = text
+    audit.append(
+        session, f"notice.{state.value}", actor=actor, request_id=row.request_id, data=data
+    )
+
+
+def ack(
+    session: Session,
+    row: NoticeRow,
+    *,
+    actor: str,
+    note: str | None = None,
+    reference: str | None = None,
+    how: str = "staff",
+) -> None:
+    """The supplier confirmed (staff record it, or the webhook reply said so)."""
+    if reference:
+        row.reference = reference[:200]
+    _resolve(
+        session,
+        row,
+        NoticeState.CONFIRMED,
+        actor=actor,
+        text=(note or "").strip() or None,
+        how=how,
+    )
+
+
+def waive(session: Session, row: NoticeRow, *, actor: str, reason: str) -> None:
+    """Staff decide the notice needs no confirmation, and say why (Art. 19: "unless this
+    proves impossible or involves disproportionate effort")."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise UserError("say why the notice is waived: --reason TEXT")
+    _resolve(session, row, NoticeState.WAIVED, actor=actor, text=reason, how="staff")
+
+
+def for_request(session: Session, request_id: int) -> list[NoticeRow]:
+    return list(
+        session.execute(
+            sa.select(NoticeRow).where(NoticeRow.request_id == request_id).order_by(NoticeRow.id)
+        ).scalars()
+    )
+
+
+def blockers(session: Session, request_id: int) -> list[str]:
+    """One line per recipient that keeps the request from completing.
+
+    A notice not confirmed or waived, and a recipient of the subject without a notice yet
+    (its disclosure was recorded after the notices went out, or creating it failed).
+    """
+    row = session.execute(
+        sa.select(RequestRow).where(RequestRow.id == request_id)
+    ).scalar_one_or_none()
+    if row is None or not RequestKind(row.kind).notifies_recipients:
+        return []
+    if not RequestState(row.state).is_open:
+        return []
+    lines: list[str] = []
+    notices = for_request(session, request_id)
+    names = {
+        s.id: s.name
+        for s in session.execute(
+            sa.select(SupplierRow).where(SupplierRow.id.in_({n.supplier_id for n in notices}))
+        ).scalars()
+    }
+    for notice in notices:
+        name = names.get(notice.supplier_id, "?")
+        state = NoticeState(notice.state)
+        if state == NoticeState.PENDING:
+            why = f": {notice.last_error}" if notice.last_error else ""
+            lines.append(f"notice {notice.notice_id} to {name} is not delivered yet{why}")
+        elif state == NoticeState.SENT:
+            lines.append(
+                f"notice {notice.notice_id} to {name} is not confirmed yet "
+                f"(confirm by {notice.confirm_by.isoformat()})"
+            )
+        elif state == NoticeState.FAILED:
+            lines.append(
+                f"notice {notice.notice_id} to {name} could not be delivered: "
+                f"{notice.last_error}; fix the supplier, then dsr notices resend "
+                f"{notice.notice_id}"
+            )
+    covered = {n.supplier_id for n in notices}
+    for match in recipients(session, reqs.subject_of(reqs.get(session, request_id))):
+        if match.supplier.id not in covered:
+            lines.append(
+                f"{match.supplier.name} received the subject's data but has no notice yet: "
+                f"dsr notices send {request_id}"
+            )
+    return lines
+
+
+def notice_json(
+    row: NoticeRow, supplier: SupplierRow, *, today: date, detail: bool = False
+) -> dict[str, Any]:
+    late = NoticeState(row.state).is_open and today > row.confirm_by
+    data: dict[str, Any] = {
+        "notice_id": row.notice_id,
+        "request_id": row.request_id,
+        "supplier": supplier.name,
+        "supplier_id": supplier.id,
+        "role": supplier.role,
+        "kind": row.kind,
+        "state": row.state,
+        "late": late,
+        "confirm_by": row.confirm_by.isoformat(),
+        "channel": row.channel,
+        "sends": row.sends,
+        "attempts": row.attempts,
+        "first_sent_at": _iso(row.first_sent_at),
+        "last_sent_at": _iso(row.last_sent_at),
+        "last_error": row.last_error,
+        "reference": row.reference,
+        "resolved_at": _iso(row.resolved_at),
+        "resolved_by": row.resolved_by,
+        "resolution": row.resolution,
+        "created_at": _iso(row.created_at),
+    }
+    if detail:
+        data.update(
+            {
+                "message_id": row.message_id,
+                "webhook_id": row.webhook_id,
+                "identities": [{"kind": k, "value": v} for k, v in row.identities],
+                "changes": row.changes or {},
+                "status_callback_url": row.status_callback_url,
+                "language": supplier.language,
+                "protocol": supplier.protocol,
+            }
+        )
+    return data
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def query(
+    session: Session,
+    *,
+    pending: bool = False,
+    request_id: int | None = None,
+    supplier_id: int | None = None,
+) -> list[tuple[NoticeRow, SupplierRow]]:
+    stmt = sa.select(NoticeRow, SupplierRow).join(
+        SupplierRow, SupplierRow.id == NoticeRow.supplier_id
+    )
+    if pending:
+        stmt = stmt.where(NoticeRow.state.in_(OPEN_STATES))
+    if request_id is not None:
+        stmt = stmt.where(NoticeRow.request_id == request_id)
+    if supplier_id is not None:
+        stmt = stmt.where(NoticeRow.supplier_id == supplier_id)
+    return [(n, s) for n, s in session.execute(stmt.order_by(NoticeRow.id)).all()]
+
+
+__all__ = ["NoticeState", "ack", "blockers", "create_for_request", "waive"]
