@@ -81,7 +81,7 @@ def claim_many(store: Store, tasks: list[TaskRow], owner: str, lease: float) -> 
     if not wanted:
         return []
     won = []
-    with store.engine.begin() as conn:
+    with store.writing() as conn:
         for task, free in wanted:
             done = conn.execute(
                 sa.update(TaskRow)
@@ -106,7 +106,7 @@ def claim(store: Store, task: TaskRow, owner: str, lease: float) -> bool:
 
 def release(store: Store, task_id: int, owner: str, **values: object) -> bool:
     """Finish a step: write ``values`` only if this runner still holds the task."""
-    with store.engine.begin() as conn:
+    with store.writing() as conn:
         done = conn.execute(
             sa.update(TaskRow)
             .where(
@@ -132,7 +132,7 @@ class LeaseKeeper(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(self.lease / 3):
             try:
-                with self.store.engine.begin() as conn:
+                with self.store.writing() as conn:
                     conn.execute(
                         sa.update(TaskRow)
                         .where(

@@ -21,6 +21,7 @@ from .. import audit
 from .. import requests as reqs
 from ..errors import IllegalTransition, UserError
 from ..model import RequestKind, RequestState, TaskInfo, TaskState
+from ..recipients.notify import on_tasks_finished
 from ..store.models import IdentityRow, TaskRow
 from ..systems import ManualStep
 from . import claims
@@ -256,7 +257,7 @@ def _reset_stale(ctx: EngineContext, tasks: list[TaskRow], generation: int) -> b
     ]
     if not stale:
         return False
-    with ctx.store.engine.begin() as conn:
+    with ctx.store.writing() as conn:
         conn.execute(
             sa.update(TaskRow)
             .where(
@@ -339,8 +340,6 @@ def settle(
     First, once every task is finished, the recipients are notified (Art. 19): their notices
     are created and sent in units of work of their own (it never raises).
     """
-    from ..recipients.notify import on_tasks_finished
-
     on_tasks_finished(ctx, request_id)
     with ctx.store.session() as session:
         row = reqs.get(session, request_id, lock=True)

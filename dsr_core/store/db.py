@@ -8,8 +8,9 @@ half-way. PostgreSQL is selected with ``DSR_DATABASE_URL=postgresql+psycopg://..
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,12 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _make_engine(url)
+        # SQLite has one writer at a time. Threads of this process queue on a Python lock
+        # (handed over at once) rather than in SQLite's busy handler, which sleeps in steps of
+        # up to 100 ms; other processes still queue in SQLite. PostgreSQL needs none.
+        self._writer: AbstractContextManager[Any] = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(
             self.engine.execution_options(dsr_readonly=True), expire_on_commit=False
@@ -119,6 +126,18 @@ class Store:
         """One unit of work, committed at the end. ``readonly`` sessions must not write: on
         SQLite they do not take the write lock."""
         session = (self._readers if readonly else self._sessions)()
+        guard = nullcontext() if readonly else self._writer
+        with guard:
+            yield from self._unit_of_work(session)
+
+    @contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """A plain write transaction (``engine.begin()``), queued behind this process's other
+        writers on SQLite."""
+        with self._writer, self.engine.begin() as conn:
+            yield conn
+
+    def _unit_of_work(self, session: Session) -> Iterator[Session]:
         try:
             yield session
             session.commit()
