@@ -183,7 +183,17 @@ def show(request_id: str) -> None:
         row = reqs.get(session, request_id)
         blockers = app.plugins.request_blockers(reqs.info(row))
         data = request_json(row, controller, app.today(), detail=True, blockers=blockers)
+        data["notices"] = _notices(session, row.id, app.today())
     app.emit(data, lambda: request_text(data))
+
+
+def _notices(session: Any, request_id: int, today: date) -> list[dict[str, Any]]:
+    from ..recipients import notices
+
+    return [
+        notices.notice_json(n, notices.supplier_of(session, n), today=today)
+        for n in notices.for_request(session, request_id)
+    ]
 
 
 def _change(request_id: str, action: str, **kwargs: Any) -> tuple[App, dict[str, Any]]:

@@ -156,6 +156,15 @@ def request_text(data: dict[str, Any]) -> str:
                 lines.append(f"    error: {t['error']}")
             if t["state"] == "manual" and t["instructions"]:
                 lines.append(f"    to do: {t['instructions']}")
+    notices = data.get("notices", [])
+    if notices:
+        lines.append("notices:")
+        for n in notices:
+            late = "  LATE" if n["late"] else ""
+            lines.append(
+                f"  {n['notice_id']:<8} {n['supplier']:<24} {n['state']:<10} "
+                f"confirm by {n['confirm_by']}{late}"
+            )
     for b in data.get("blockers", []):
         lines.append(f"waiting:   {b}")
     return "\n".join(lines)

@@ -84,3 +84,23 @@ def test_demo_can_run_again_but_never_over_a_folder_it_did_not_make(dsr, tmp_pat
     result = dsr.fails("demo", "--dir", str(other))
     assert "not made by dsr demo" in result.stderr
     assert (other / "thesis.txt").read_text() == "precious"
+
+
+def test_demo_erasure_waits_for_both_suppliers(dsr, demo):
+    folder, out = demo
+    shown = dsr.json("--home", str(folder), "request", "show", str(out["erasure_request"]))
+    assert shown["state"] == "awaiting_confirmations"
+    assert {n["supplier"]: n["state"] for n in shown["notices"]} == {
+        "BelTel Wholesale": "sent",
+        "Snel Transport": "sent",
+    }
+    assert sorted(p.name for p in (folder / "outbox").iterdir()) == [
+        f"{n['notice_id']}.eml" for n in shown["notices"]
+    ]
+    fr = (folder / "outbox" / "N-2-2.eml").read_text()
+    assert "Auto-Submitted: auto-generated" in fr and "Content-Language: fr" in fr
+    for notice in shown["notices"]:
+        dsr("--home", str(folder), "notices", "ack", notice["notice_id"], "--note", "done")
+    dsr("--home", str(folder), "request", "close", str(out["erasure_request"]))
+    closed = dsr.json("--home", str(folder), "request", "show", str(out["erasure_request"]))
+    assert closed["state"] == "completed"
