@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dsr_plugins.crm.sql_crm import SqlCrmSystem
 
 from dsr_core.testing import make_context
+from dsr_plugins.crm.sql_crm import SqlCrmSystem
 from tests.crm import sample
 from tests.dbservers import mariadb_database, postgres_database
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dsr_plugins.crm.sql_crm import SqlCrmSystem
 
 from dsr_core.model import Identity, IdentityKind, Subject
 from dsr_core.testing import SystemConformance, make_context
+from dsr_plugins.crm.sql_crm import SqlCrmSystem
 from tests.crm import sample
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dsr_plugins.crm.mapping import Duration, parse_mapping
-from dsr_plugins.crm.sql_crm import SqlCrmSystem
 
 from dsr_core.systems import ConfigError
 from dsr_core.testing import make_context
+from dsr_plugins.crm.mapping import Duration, parse_mapping
+from dsr_plugins.crm.sql_crm import SqlCrmSystem
 from tests.crm import sample
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from dsr_plugins import crm
-
 from dsr_core.model import RequestKind
 from dsr_core.systems import System
+from dsr_plugins import crm
 
 
 def test_hook_registers_sql_crm() -> None:

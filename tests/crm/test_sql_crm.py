@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dsr_plugins.crm.erasure import FK_BASIS
-from dsr_plugins.crm.sql_crm import SqlCrmSystem
 
 from dsr_core.model import Action, Identity, IdentityKind, Outcome, Subject
 from dsr_core.systems import ManualStep, PermanentError, TransientError
 from dsr_core.testing import make_context
+from dsr_plugins.crm.erasure import FK_BASIS
+from dsr_plugins.crm.sql_crm import SqlCrmSystem
 from tests.crm import sample
 
 JAN = Subject("Jan Peeters", (Identity(IdentityKind.EMAIL, "JAN.peeters@example.be"),))

@@ -23,6 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller as SmtpController
 from aiosmtpd.smtp import SMTP as SmtpServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+
 from dsr_plugins.suppliers.message import Controller, Notice, Supplier
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+
 from dsr_plugins.suppliers import email as email_module
 from dsr_plugins.suppliers.email import FileTransport, SmtpTransport, build_email
 from dsr_plugins.suppliers.message import Controller, Notice

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
+
+from dsr_core.model import Identity, IdentityKind, RequestKind
 from dsr_plugins.suppliers.message import (
     Controller,
     DeliveryProtocol,
@@ -17,8 +19,6 @@ from dsr_plugins.suppliers.message import (
     make_message_id,
     make_webhook_id,
 )
-
-from dsr_core.model import Identity, IdentityKind, RequestKind
 
 from .conftest import SECRET, hook_supplier
 

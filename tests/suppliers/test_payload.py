@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+
 from dsr_plugins.suppliers.message import Controller, DeliveryProtocol, Notice
 from dsr_plugins.suppliers.payload import (
     build_body,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from dsr_plugins.suppliers.signing import (
     SignatureError,
     check_signature,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+
 from dsr_plugins.suppliers.message import Controller, Notice
 from dsr_plugins.suppliers.payload import opendsr_request_id
 from dsr_plugins.suppliers.webhook import WebhookTransport, parse_retry_after
