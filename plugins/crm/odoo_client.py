@@ -26,10 +26,10 @@ import xmlrpc.client
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from dsr_core.retry import RetryableError, RetryPolicy, parse_retry_after
 from dsr_core.systems import PermanentError
 
 from .odoo_config import parse_major
-from .odoo_retry import RetryableError, RetryPolicy, parse_retry_after
 
 if TYPE_CHECKING:
     import httpx

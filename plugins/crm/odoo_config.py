@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from dsr_core.retry import RetryPolicy
 from dsr_core.systems import ConfigError
 
 from .odoo_retention import Period
-from .odoo_retry import RetryPolicy
 
 CONFIG_KEYS: Mapping[str, str] = {
     "url": "base URL of the Odoo server, e.g. https://erp.example.be",

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dsr_core.retry import RetryPolicy
 from dsr_core.systems import ConfigError
-
-from .retry import RetryPolicy
 
 #: The retry keys both HTTP-backed types share.
 RETRY_KEYS: Mapping[str, str] = {

@@ -35,6 +35,7 @@ from dsr_core.model import (
     RequestKind,
     Subject,
 )
+from dsr_core.retry import RetryableError
 from dsr_core.systems import (
     ConfigError,
     PermanentError,
@@ -46,7 +47,6 @@ from dsr_core.systems import (
 from .common import customer_ids, is_secret, plain, rectify_manually, restrict_manually
 from .config import RETRY_KEYS, Reader
 from .hudu_client import HuduClient
-from .retry import RetryableError
 
 log = structlog.get_logger(__name__)
 

@@ -18,9 +18,8 @@ import weakref
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from dsr_core.retry import RetryableError, RetryPolicy, parse_retry_after
 from dsr_core.systems import PermanentError
-
-from .retry import RetryableError, RetryPolicy, parse_retry_after
 
 if TYPE_CHECKING:
     import httpx

@@ -1,11 +1,10 @@
-"""Retrying one HTTP exchange (Hudu): exponential backoff with jitter, bounded attempts.
+"""For plugins: retrying one exchange with a remote API (Odoo, Hudu, ...).
 
-Only :class:`~dsr_core.systems.TransientError` is retried (a timeout, a lost connection, a 5xx
-or a 429); anything else (a 4xx) goes straight back to the caller. When the attempts run out
-the last TransientError is raised, and the engine may retry the whole task later.
-
-(The same policy as ``dsr_plugins.crm.odoo_retry``: kept apart so that neither plugin package
-imports the other; it belongs in the core once the core offers an HTTP helper.)
+Exponential backoff with jitter and bounded attempts. Only
+:class:`~dsr_core.systems.TransientError` is retried (a timeout, a lost connection, a 5xx or a
+429, honouring the server's ``retry_after`` hint); anything else (a 4xx, an XML-RPC fault) goes
+straight back to the caller. When the attempts run out the last TransientError is raised, and
+the engine may retry the whole task later.
 """
 
 from __future__ import annotations
@@ -14,12 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import structlog
-
-from dsr_core.systems import TransientError
+from .logging import get_logger
+from .systems import TransientError
 
 T = TypeVar("T")
-log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +49,7 @@ class RetryPolicy:
 
         def before_sleep(state: RetryCallState) -> None:
             exc: Any = state.outcome.exception() if state.outcome else None
-            log.info(
+            get_logger(__name__).info(
                 "retrying",
                 call=what,
                 attempt=state.attempt_number,
