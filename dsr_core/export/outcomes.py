@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import Action, Outcome
-from .spool import Spool
-from .values import CSV_NATIVE, TextParts, csv_cell, encode_text, json_encoder
-from .zipout import StreamEntry, ZipOut
+from .values import CSV_NATIVE, TextParts, csv_cell, encode_text, json_lines, json_text
+from .zipout import PackedWriter, StreamEntry, ZipOut
 
 #: The columns of ``outcomes.csv``.
 OUTCOME_COLUMNS = ("record_id", "category", "action", "basis", "until", "detail", "fields")
@@ -64,18 +63,18 @@ class SystemOutcomes:
         self._kept_limit = kept_limit
         self._sample_limit = sample_limit
         self._spool_dir = spool_dir
-        self._json: StreamEntry | Spool | None = None
-        self._csv: Spool | None = None
+        self._json: StreamEntry | PackedWriter | None = None
+        self._csv: PackedWriter | None = None
         self.result = OutcomesResult()
 
     def _start(self) -> None:
         self.result.json_path = f"{self._folder}/outcomes.json"
         self.result.csv_path = f"{self._folder}/outcomes.csv"
         if self._out.streaming:
-            self._json = Spool(self._spool_dir)
+            self._json = self._out.packed(self._spool_dir)
         else:
             self._json = self._out.stream(self.result.json_path)
-        self._csv = Spool(self._spool_dir)
+        self._csv = self._out.packed(self._spool_dir)
         header = io.StringIO()
         csv.writer(header).writerow(OUTCOME_COLUMNS)
         self._csv.write(encode_text(header.getvalue()))
@@ -108,7 +107,7 @@ class SystemOutcomes:
                 outcome.basis,
                 item["until"],
                 outcome.detail,
-                json_encoder.encode(item["fields"]) if outcome.fields else None,
+                json_text(item["fields"]) if outcome.fields else None,
             ]
             if not native(map(type, row)):
                 row = [csv_cell(value) for value in row]
@@ -125,24 +124,21 @@ class SystemOutcomes:
             self._json.close()
         else:
             assert result.json_path is not None
-            self._out.add_spool(result.json_path, self._json)
+            self._out.add_packed(result.json_path, self._json)
         assert result.csv_path is not None
-        self._out.add_spool(result.csv_path, self._csv)
+        self._out.add_packed(result.csv_path, self._csv)
         self._json = self._csv = None
         return result
 
     def _flush(self, batch: list[dict[str, object]], parts: list[str], first: bool) -> None:
         assert self._json is not None and self._csv is not None
         if batch:
-            text = json_encoder.encode(batch)[1:-1].replace('},{"record_id":', '},\n{"record_id":')
-            self._json.write(encode_text(("[\n" if first else ",\n") + text))
+            self._json.write((b"[\n" if first else b",\n") + json_lines(batch))
             batch.clear()
         if parts:
             self._csv.write(encode_text("".join(parts)))
             parts.clear()
 
     def discard(self) -> None:
-        """Drop the spools after a failure."""
-        for spool in (self._json, self._csv):
-            if isinstance(spool, Spool):
-                spool.close()
+        """Forget the files after a failure (the zip writer drops what it deflated)."""
+        self._json = self._csv = None

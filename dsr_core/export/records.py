@@ -1,17 +1,24 @@
 """A system's records as ``data/<system>/<category>.json`` and ``.csv``, written as they arrive.
 
 Records of several categories come interleaved from one iterator; each category has a
-:class:`CategoryTable` that serialises each record as it arrives (flushing every few hundred):
+:class:`CategoryTable` that collects them in batches of a few hundred and serialises a batch at
+a time (the per-record loop only checks a record and queues it):
 
 - JSON: an array, one record per line: ``record_id``, ``source``, ``provided_by_subject``, then
   the record's fields (a field named like one of those three becomes ``field_<name>``). The
-  first category of a system is streamed straight into the zip; the others wait in a spool.
+  record ids, sources, flags and field mappings of a batch are encoded as four JSON arrays and
+  spliced into the objects (see :func:`_json_objects`). The first category of a system is
+  streamed straight into the zip; the others are deflated by the zip writer thread as they come
+  (:class:`~.zipout.PackedWriter`) and copied in at the end.
 - CSV: the same rows with flat columns (RFC 4180: UTF-8, ``,``, ``\r\n``, quotes only where
-  needed; nested values as JSON text). The header is the union of every record's field names
-  in order of first appearance, so the rows wait in a spool and the header is written when the
-  last record is known. A row written before a later record added a column is shorter; the
-  spool remembers where the column count changed, and the copy into the zip pads those rows
-  with empty cells, so that every row has every column.
+  needed; nested values as JSON text), made a column at a time: a column of plain strings is
+  taken as it is, the others are converted by type, and only a column holding a ``,``, ``"`` or
+  line break has its cells checked for quoting. The header is the union of every record's
+  field names in order of first appearance. It is only certain after the last record, but
+  almost always known after the first batch: so the CSV is deflated as it comes behind the
+  header of the first batch. If a later batch brings a new column after all, the file is
+  inflated again at the end behind the full header, and the rows written before each change
+  are padded with empty cells (the table remembers where the column count changed).
 - The first ``preview`` rows also go to a small spool for the report.
 
 Nothing grows with the number of records: batches are flushed every few hundred records and
@@ -25,27 +32,36 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..model import Record
 from .names import UniqueNames, safe_component
 from .spool import Spool
-from .values import CSV_EOL, MASK, TextParts, csv_text, encode_text, json_encoder
-from .zipout import CHUNK, StreamEntry, ZipOut
+from .values import MASK, csv_text, encode_text, json_bytes, json_lines
+from .zipout import CHUNK, PackedWriter, StreamEntry, ZipOut
 
 #: The columns every record has, before its own fields.
 META_COLUMNS = ("record_id", "source", "provided_by_subject")
 _RESERVED = frozenset(META_COLUMNS)
-#: Records serialised per batch: large enough to amortise the encoder call, small enough to
+#: Records serialised per batch: large enough to amortise the per-batch work, small enough to
 #: keep memory flat.
 _BATCH = 512
-#: Every record object starts with ``{"record_id":``, so this marks the gap between two records
-#: in an encoded batch (a ``"`` inside a string is always escaped, so never a false match
-#: outside nested values, where a line break is harmless).
-_BETWEEN = '},{"record_id":'
-_BETWEEN_LINES = '},\n{"record_id":'
 _PREVIEW_MEMORY = 256 << 10
+_FLAG_TEXT = {True: "true", False: "false"}
+_STR_OR_NONE = frozenset({str, type(None)})
+_NUMBERS = frozenset({int, float})
+# The parts of a Record (a named tuple) a batch needs, by position.
+_RECORD_ID = itemgetter(2)
+_FIELDS = itemgetter(3)
+_SOURCE = itemgetter(4)
+_PROVIDED = itemgetter(5)
+_ID_KEY = b'{"record_id":'
+_NEXT_ID_KEY = b'},\n{"record_id":'
+_SOURCE_KEY = b',"source":'
+_PROVIDED_KEY = b',"provided_by_subject":'
 
 
 @dataclass(slots=True)
@@ -84,7 +100,7 @@ class CategoryTable:
         "json_path",
         "csv_path",
         "json_out",
-        "csv_spool",
+        "csv_out",
         "preview",
         "preview_left",
         "previewed",
@@ -93,9 +109,9 @@ class CategoryTable:
         "rows",
         "masked",
         "batch",
-        "csv_parts",
-        "writerow",
-        "json_started",
+        "ragged",
+        "header",
+        "csv_width",
         "bounds",
     )
 
@@ -104,7 +120,8 @@ class CategoryTable:
         category: str,
         json_path: str,
         csv_path: str,
-        json_out: StreamEntry | Spool,
+        json_out: StreamEntry | PackedWriter,
+        csv_out: PackedWriter,
         spool_dir: Path | None,
         preview_rows: int,
     ) -> None:
@@ -112,22 +129,39 @@ class CategoryTable:
         self.json_path = json_path
         self.csv_path = csv_path
         self.json_out = json_out
-        self.csv_spool = Spool(spool_dir)
+        self.csv_out = csv_out
         self.preview = Spool(spool_dir, memory_limit=_PREVIEW_MEMORY)
         self.preview_left = preview_rows
         self.previewed = 0
         #: The records' own field names, in order of first appearance.
         self.columns: list[Any] = []
         self.colset: set[Any] = set()
+        #: Records serialised so far (the batch not included).
         self.rows = 0
         self.masked = 0
-        self.batch: list[dict[Any, Any]] = []
-        self.csv_parts: list[str] = []
-        self.writerow = csv.writer(TextParts(self.csv_parts)).writerow
-        self.json_started = False
-        #: (end offset in the CSV spool, row width) of each run of rows written before the
+        #: The records waiting (with ``fields`` a dict with the table's column names).
+        self.batch: list[Record] = []
+        #: Some record of the batch lacks one of the columns.
+        self.ragged = False
+        #: The CSV header at the start of ``csv_out`` (that of the first batch).
+        self.header = b""
+        #: The number of cells of the CSV rows written last.
+        self.csv_width = 0
+        #: (end offset after the header, row width) of each run of CSV rows written before the
         #: column list grew.
         self.bounds: list[tuple[int, int]] = []
+
+    def admit(self, record: Record, mask: bool) -> Record:
+        """The slow path of :meth:`SystemRecords.write`: ``record`` with its fields a dict,
+        masked if ``mask``, and named as the columns (which it may add to)."""
+        fields = record.fields
+        if type(fields) is not dict:
+            fields = dict(fields)
+        if mask and record.secret_fields:
+            fields = self.mask(fields, record.secret_fields)
+        if fields.keys() != self.colset:
+            fields = self.widen(fields)
+        return record if fields is record.fields else record._replace(fields=fields)
 
     def mask(self, fields: dict[Any, Any], secret: frozenset[str]) -> dict[Any, Any]:
         """``fields`` with the secret ones replaced by :data:`MASK`."""
@@ -137,42 +171,69 @@ class CategoryTable:
         self.masked += len(hidden)
         return {k: (MASK if k in hidden else v) for k, v in fields.items()}
 
-    def widen(self, record: Record, fields: dict[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:
+    def widen(self, fields: dict[Any, Any]) -> dict[Any, Any]:
         """The slow path: ``fields`` differ from the known columns (new, missing or reserved
-        names). Adds new columns and returns the fields as written and the CSV row."""
+        names). Adds new columns; returns the fields as written."""
         if not _RESERVED.isdisjoint(fields):
             fields = _rename_reserved(fields)
         new = [name for name in fields if name not in self.colset]
         if new:
-            if self.rows:
-                self.flush_csv()
-                self.bounds.append((self.csv_spool.size, len(META_COLUMNS) + len(self.columns)))
+            if self.batch:
+                self.ragged = True  # the records before lack the new columns
             self.columns.extend(new)
             self.colset.update(new)
-        flag = "true" if record.provided_by_subject else "false"
-        cells = [record.record_id, record.source, flag, *map(fields.get, self.columns)]
-        return fields, cells
-
-    def add_preview(self, row: list[str]) -> None:
-        self.preview.write(encode_text(json_encoder.encode(row)) + b"\n")
-        self.preview_left -= 1
-        self.previewed += 1
+        if len(fields) < len(self.colset):
+            self.ragged = True
+        return fields
 
     def flush(self) -> None:
-        """Move the batch into the outputs."""
-        if self.batch:
-            text = json_encoder.encode(self.batch)  # "[{...},{...}]" on one line
-            self.batch.clear()
-            body = text[1:-1].replace(_BETWEEN, _BETWEEN_LINES)
-            self.json_out.write(encode_text((",\n" if self.json_started else "[\n") + body))
-            self.json_started = True
-        self.flush_csv()
+        """Serialise the batch into the outputs."""
+        batch = self.batch
+        if not batch:
+            return
+        ids = list(map(_RECORD_ID, batch))
+        sources = list(map(_SOURCE, batch))
+        flags = list(map(_PROVIDED, batch))
+        fields = list(map(_FIELDS, batch))
+        self.json_out.write(b",\n" if self.rows else b"[\n")
+        self.json_out.write(_json_objects(ids, sources, flags, fields))
+        names = [*META_COLUMNS, *self.columns]
+        if self.ragged:
+            get = dict.get
+            values = [list(map(get, fields, repeat(name))) for name in self.columns]
+        else:
+            values = [list(map(itemgetter(name), fields)) for name in self.columns]
+        id_texts, id_cells = _csv_column(ids)
+        source_texts, source_cells = _csv_column(sources)
+        flag_texts = list(map(_FLAG_TEXT.__getitem__, map(bool, flags)))
+        texts = [id_texts, source_texts, flag_texts]  # for the preview
+        cells = [id_cells, source_cells, flag_texts]  # quoted where needed
+        for column in values:
+            text, quoted = _csv_column(column)
+            texts.append(text)
+            cells.append(quoted)
+        if self.preview_left:
+            self.add_preview(texts)
+        width = len(names)
+        if not self.csv_width:
+            self.header = encode_text(_csv_line(names))
+            self.csv_out.write(self.header)
+        elif width != self.csv_width:
+            self.bounds.append((self.csv_out.size - len(self.header), self.csv_width))
+        self.csv_width = width
+        lines = chain(map(",".join, zip(*cells, strict=True)), ("",))  # "" for the last \r\n
+        self.csv_out.write(encode_text("\r\n".join(lines)))
+        self.rows += len(batch)
+        batch.clear()
+        self.ragged = False
 
-    def flush_csv(self) -> None:
-        if self.csv_parts:
-            data = encode_text("".join(self.csv_parts))
-            self.csv_parts.clear()
-            self.csv_spool.write(data)
+    def add_preview(self, texts: list[list[str]]) -> None:
+        """The first rows of the batch (as many as still wanted) into the preview spool."""
+        count = min(self.preview_left, len(texts[0]))
+        for row in zip(*(column[:count] for column in texts), strict=True):
+            self.preview.write(json_bytes(row) + b"\n")
+        self.preview_left -= count
+        self.previewed += count
 
     def finish(self, out: ZipOut) -> CategoryResult:
         """Queue the category's files into the zip; what was written."""
@@ -181,29 +242,34 @@ class CategoryTable:
         if isinstance(self.json_out, StreamEntry):
             self.json_out.close()
         else:
-            out.add_spool(self.json_path, self.json_out)
-        columns = [*META_COLUMNS, *(str(c) for c in self.columns)]
-        header = io.StringIO()
-        csv.writer(header).writerow(columns)
-        transform = _Padder(self.bounds, len(columns)) if self.bounds else None
-        head = encode_text(header.getvalue())
-        out.add_spool(self.csv_path, self.csv_spool, header=head, transform=transform)
+            out.add_packed(self.json_path, self.json_out)
+        columns = [*META_COLUMNS, *self.columns]
+        header = encode_text(_csv_line(columns))
+        if header == self.header:
+            out.add_packed(self.csv_path, self.csv_out)
+        else:  # a column came after the first batch
+            transform = _Padder(self.bounds, len(columns)) if self.bounds else None
+            out.add_unpacked(
+                self.csv_path,
+                self.csv_out,
+                skip=len(self.header),
+                header=header,
+                transform=transform,
+            )
         return CategoryResult(
             category=self.category,
             json_path=self.json_path,
             csv_path=self.csv_path,
             records=self.rows,
             masked=self.masked,
-            columns=columns,
+            columns=[str(c) for c in columns],
             preview=self.preview,
             preview_rows=self.previewed,
         )
 
     def discard(self) -> None:
-        self.csv_spool.close()
+        """Drop the preview after a failure (the zip writer drops the packed files)."""
         self.preview.close()
-        if isinstance(self.json_out, Spool):
-            self.json_out.close()
 
 
 @dataclass(slots=True)
@@ -245,9 +311,9 @@ class SystemRecords:
     def _new_table(self, category: str) -> CategoryTable:
         stem = self._names.take(safe_component(str(category), "records"))
         json_path = f"{self._folder}/{stem}.json"
-        json_out: StreamEntry | Spool
+        json_out: StreamEntry | PackedWriter
         if self._out.streaming:
-            json_out = Spool(self._spool_dir)
+            json_out = self._out.packed(self._spool_dir)
         else:
             json_out = self._out.stream(json_path)
         table = CategoryTable(
@@ -255,6 +321,7 @@ class SystemRecords:
             json_path,
             f"{self._folder}/{stem}.csv",
             json_out,
+            self._out.packed(self._spool_dir),
             self._spool_dir,
             self._preview_rows,
         )
@@ -268,47 +335,18 @@ class SystemRecords:
         portable_only = self._portable_only
         mask = self._mask
         for record in records:
-            flag = record.provided_by_subject
+            # A Record is a named tuple: unpacking it is cheaper than reading four attributes.
+            _, category, _, fields, _, flag, secret = record
             if portable_only and not flag:
                 self.excluded += 1
                 continue
-            table = get(record.category)
+            table = get(category)
             if table is None:
-                table = self._new_table(record.category)
-            fields = record.fields
-            if type(fields) is not dict:
-                fields = dict(fields)
-            if mask and record.secret_fields:
-                fields = table.mask(fields, record.secret_fields)
-            if fields.keys() == table.colset:
-                cells = [
-                    record.record_id,
-                    record.source,
-                    "true" if flag else "false",
-                    *map(fields.get, table.columns),
-                ]
-            else:
-                fields, cells = table.widen(record, fields)
-            # CSV: a row none of whose cells needs quotes is its cells joined by commas (what
-            # csv.writer would write too, only three times faster); others go through it.
-            texts = [cell if type(cell) is str else csv_text(cell) for cell in cells]
-            line = ",".join(texts)
-            if '"' in line or "\n" in line or "\r" in line or line.count(",") != len(texts) - 1:
-                table.writerow(texts)
-            else:
-                table.csv_parts.append(line + CSV_EOL)
+                table = self._new_table(category)
+            if type(fields) is not dict or (mask and secret) or fields.keys() != table.colset:
+                record = table.admit(record, mask)
             batch = table.batch
-            batch.append(
-                {
-                    "record_id": record.record_id,
-                    "source": record.source,
-                    "provided_by_subject": flag,
-                    **fields,  # never one of those three: widen() renamed them
-                }
-            )
-            table.rows += 1
-            if table.preview_left:
-                table.add_preview(texts)
+            batch.append(record)
             if len(batch) >= _BATCH:
                 table.flush()
 
@@ -325,6 +363,80 @@ class SystemRecords:
         for table in self._tables.values():
             table.discard()
         self._tables.clear()
+
+
+def _json_objects(
+    ids: list[Any], sources: list[Any], flags: list[Any], fields: list[dict[Any, Any]]
+) -> bytes:
+    """The JSON objects of a batch, one per line (see :func:`~.values.json_lines`).
+
+    The record ids, the sources, the flags and the field mappings are encoded as four arrays,
+    cut at their commas (and at ``},{`` for the mappings) and spliced with the keys in between:
+    the same bytes as encoding one object per record, at a fraction of the cost. If a cut does
+    not give one piece per record (a comma in an id or a source, ``},{`` inside a field's
+    value, a record without fields), the batch is encoded object by object instead.
+    """
+    count = len(ids)
+    inner = json_bytes(fields)[2:-2].split(b"},{")
+    if len(inner) == count and b"" not in inner:
+        id_parts = json_bytes(ids)[1:-1].split(b",")
+        source_parts = json_bytes(sources)[1:-1].split(b",")
+        flag_parts = json_bytes(flags)[1:-1].split(b",")
+        if len(id_parts) == len(source_parts) == len(flag_parts) == count:
+            pieces = zip(
+                chain((_ID_KEY,), repeat(_NEXT_ID_KEY)),
+                id_parts,
+                repeat(_SOURCE_KEY),
+                source_parts,
+                repeat(_PROVIDED_KEY),
+                flag_parts,
+                repeat(b","),
+                inner,
+            )
+            return b"".join(chain(chain.from_iterable(pieces), (b"}",)))
+    return json_lines(
+        [
+            {"record_id": i, "source": s, "provided_by_subject": p, **f}
+            for i, s, p, f in zip(ids, sources, flags, fields, strict=True)
+        ]
+    )
+
+
+def _csv_column(values: list[Any]) -> tuple[list[str], list[str]]:
+    """One column of a batch as CSV texts: the cells' texts, and the same quoted as needed."""
+    try:
+        joined = "".join(values)  # a column of strings (the common case) is its own text
+        texts: list[str] = values
+    except TypeError:
+        kinds = set(map(type, values))
+        if kinds <= _STR_OR_NONE:
+            texts = ["" if value is None else value for value in values]
+        elif kinds <= _NUMBERS:
+            texts = list(map(repr, values))
+        elif kinds == {bool}:
+            texts = ["true" if value else "false" for value in values]
+        else:
+            texts = [value if type(value) is str else csv_text(value) for value in values]
+        joined = "".join(texts)
+    if '"' in joined or "," in joined or "\n" in joined or "\r" in joined:
+        return texts, [_csv_quote(text) for text in texts]
+    return texts, texts
+
+
+def _csv_quote(text: str) -> str:
+    """``text`` as a CSV cell: quoted (inner quotes doubled) if it holds ``,``, ``"`` or a line
+    break, as :func:`csv.writer` does."""
+    if '"' in text:
+        return '"' + text.replace('"', '""') + '"'
+    if "," in text or "\n" in text or "\r" in text:
+        return '"' + text + '"'
+    return text
+
+
+def _csv_line(cells: Iterable[Any]) -> str:
+    line = io.StringIO()
+    csv.writer(line).writerow([str(cell) for cell in cells])
+    return line.getvalue()
 
 
 def _rename_reserved(fields: Mapping[Any, Any]) -> dict[Any, Any]:

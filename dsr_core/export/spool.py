@@ -1,9 +1,10 @@
 """Spool files: bytes held in memory while small, then in an owner-only temporary file.
 
-A category's CSV must be written after its last record (its header is the union of every
-record's fields), so its rows wait in a spool. The temporary file is made by
-:func:`tempfile.TemporaryFile`: mode 0600 from the start and, on Linux, nameless
-(``O_TMPFILE``), so nothing is left on disk even if the process is killed.
+Only one zip entry can be written at a time, so the files an export produces alongside the
+one being streamed (a category's CSV, the other categories' JSON) wait in spools, deflated
+(:class:`~dsr_core.export.zipout.Packed`); the report's preview rows wait in one too. The
+temporary file is made by :func:`tempfile.TemporaryFile`: mode 0600 from the start and, on
+Linux, nameless (``O_TMPFILE``), so nothing is left on disk even if the process is killed.
 """
 
 from __future__ import annotations
