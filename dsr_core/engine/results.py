@@ -78,11 +78,12 @@ class ResultWriter:
 def save_final(session: Session, writer: ResultWriter) -> None:
     """In the unit of work that marks the task done: the last rows, and the removal of rows
     left by attempts that did not finish (a killed run, a retried try)."""
+    conn = session.connection()  # plain executemany: no ORM bulk machinery on this path
     if writer._pending:
-        session.execute(sa.insert(TaskResultRow), writer._pending)
+        conn.execute(sa.insert(TaskResultRow.__table__), writer._pending)
         writer._pending = []
-    session.execute(
-        sa.delete(TaskResultRow).where(
+    conn.execute(
+        sa.delete(TaskResultRow.__table__).where(
             TaskResultRow.task_id == writer.task_id, TaskResultRow.attempt != writer.attempt
         )
     )

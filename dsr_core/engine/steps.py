@@ -230,6 +230,7 @@ def act(
                 lease_until=None,
                 finished_at=finished,
             )
+            .execution_options(synchronize_session=False)
         ).rowcount
         if mine != 1:
             raise RuntimeError("the task was taken over while it ran")
