@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from tests.engine.helpers import PLUGINS, write_store
+from tests.loopback import SECRET as SECRET  # re-exported for the tests here
+from tests.loopback import SMTP_PASSWORD as SMTP_PASSWORD
+from tests.loopback import SMTP_USER as SMTP_USER
+from tests.loopback import free_port as free_port
 
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-SMTP_USER = "dsr"
-SMTP_PASSWORD = "s3cret-pw"
 EMAIL = "jan.peeters@example.be"
 PHONE = "+32477123456"
 
@@ -32,12 +32,6 @@ CRM_ROWS = [
     },
     {"id": 3, "email": "someone@example.be", "category": "contact", "fields": {"carrier": "X"}},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _toml(value: Any) -> str:
