@@ -99,11 +99,6 @@ def claim_many(store: Store, tasks: list[TaskRow], owner: str, lease: float) -> 
     return won
 
 
-def claim(store: Store, task: TaskRow, owner: str, lease: float) -> bool:
-    """Try to take ``task`` for one step; True when this runner now holds it."""
-    return bool(claim_many(store, [task], owner, lease))
-
-
 def release(store: Store, task_id: int, owner: str, **values: object) -> bool:
     """Finish a step: write ``values`` only if this runner still holds the task."""
     with store.writing() as conn:

@@ -11,7 +11,7 @@ too, and enums their value.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -89,15 +89,6 @@ def save_final(session: Session, writer: ResultWriter) -> None:
     )
 
 
-def discard_other_attempts(store: Store, task_id: int, keep: str | None) -> None:
-    """Remove rows of attempts that did not finish (a killed run, a retried try)."""
-    stmt = sa.delete(TaskResultRow).where(TaskResultRow.task_id == task_id)
-    if keep is not None:
-        stmt = stmt.where(TaskResultRow.attempt != keep)
-    with store.engine.begin() as conn:
-        conn.execute(stmt)
-
-
 def _payloads(store: Store, task_id: int, attempt: str) -> Iterator[dict[str, Any]]:
     last = -1
     while True:
@@ -127,10 +118,3 @@ def records(store: Store, task_id: int, attempt: str) -> Iterator[Record]:
 def outcomes(store: Store, task_id: int, attempt: str) -> Iterator[Outcome]:
     for data in _payloads(store, task_id, attempt):
         yield Outcome.from_json(data)
-
-
-def count_by(items: Iterable[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item] = counts.get(item, 0) + 1
-    return counts
