@@ -21,11 +21,12 @@ from pathlib import Path
 from dsr_core import hookimpl
 from dsr_core.config import load_config
 from dsr_core.engine import EngineContext, run_request
-from dsr_core.logging import get_logger
+from dsr_core.logging import configure
 from dsr_core.model import Identity, IdentityKind, Record, RequestKind, Subject
 from dsr_core.plugins import PluginHost
 from dsr_core.requests import NewRequest, create, get, verify_identity
 from dsr_core.store import open_store
+from dsr_core.store.keys import installation_key
 from dsr_core.systems import System
 
 STEP = 0.2
@@ -70,7 +71,8 @@ def main() -> None:
         plugins = PluginHost.load(config=config, include_entry_points=False)
         plugins.register_object("bench", _Plugin())
         ctx = EngineContext(store=store, config=config, plugins=plugins, actor="bench")
-        get_logger()  # as the CLI does when it opens the store: logging is set up before a run
+        # as the CLI does when it opens the store: logging is set up, the key exists
+        configure(log_file=config.log_file, hash_key=installation_key(store))
         with store.session() as session:
             row = create(
                 session,

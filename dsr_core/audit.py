@@ -29,6 +29,15 @@ from .store.models import AuditEvent, Meta
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
 
+# Appending is on every step's path: its statements are built once, with bound parameters
+# (building a statement costs several times what running it does).
+_META = Meta.__table__
+_READ_HEAD = sa.select(_META.c.value).where(_META.c.key == HEAD_KEY)
+_READ_HEAD_LOCKED = _READ_HEAD.with_for_update()  # PostgreSQL: appenders queue, no forks
+_INSERT_EVENT = sa.insert(AuditEvent.__table__)
+_INSERT_HEAD = sa.insert(_META).values(key=HEAD_KEY, value=sa.bindparam("head"))
+_UPDATE_HEAD = sa.update(_META).where(_META.c.key == HEAD_KEY).values(value=sa.bindparam("head"))
+
 
 def default_actor() -> str:
     """``$DSR_ACTOR`` or the OS user."""
@@ -74,9 +83,7 @@ def _connection(where: Session | sa.Connection) -> sa.Connection:
 
 def _head(where: Session | sa.Connection) -> tuple[int, str]:
     conn = _connection(where)
-    stmt = sa.select(Meta.value).where(Meta.key == HEAD_KEY)
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # appenders queue here: one chain, no forks
+    stmt = _READ_HEAD_LOCKED if conn.dialect.name == "postgresql" else _READ_HEAD
     value = conn.execute(stmt).scalar_one_or_none()
     if value is None:
         return 0, GENESIS
@@ -94,7 +101,7 @@ def append(
 ) -> int:
     """Add an event to the trail inside the caller's unit of work; returns its number.
 
-    Plain statements on the unit of work's connection: appending is on every step's path.
+    Plain prepared statements on the unit of work's connection.
     """
     conn = _connection(where)
     seq, prev = _head(conn)
@@ -103,22 +110,19 @@ def append(
     payload = _canonical(dict(data or {}))
     digest = event_hash(seq, at, actor, request_id, action, payload, prev)
     conn.execute(
-        sa.insert(AuditEvent).values(
-            seq=seq,
-            at=at,
-            actor=actor,
-            request_id=request_id,
-            action=action,
-            data=payload,
-            prev_hash=prev,
-            hash=digest,
-        )
+        _INSERT_EVENT,
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "request_id": request_id,
+            "action": action,
+            "data": payload,
+            "prev_hash": prev,
+            "hash": digest,
+        },
     )
-    head = f"{seq}:{digest}"
-    if seq == 1:
-        conn.execute(sa.insert(Meta).values(key=HEAD_KEY, value=head))
-    else:
-        conn.execute(sa.update(Meta).where(Meta.key == HEAD_KEY).values(value=head))
+    conn.execute(_INSERT_HEAD if seq == 1 else _UPDATE_HEAD, {"head": f"{seq}:{digest}"})
     return seq
 
 

@@ -9,6 +9,7 @@ A runner renews its leases while a step runs.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
@@ -74,44 +75,77 @@ def _claim_condition(task: TaskRow, now: datetime) -> sa.ColumnElement[bool] | N
 
 
 def claim_many(store: Store, tasks: list[TaskRow], owner: str, lease: float) -> list[TaskRow]:
-    """Try to take each task for one step, in one transaction; returns those now held."""
+    """Try to take each task for one step, in one transaction; returns those now held.
+
+    Pending tasks are taken with one statement (``UPDATE ... RETURNING`` where the database
+    has it); tasks left running by a runner that is gone, one by one on their own condition.
+    """
     now = datetime.now(UTC)
     until = now + timedelta(seconds=lease)
     wanted = [(t, c) for t in tasks if (c := _claim_condition(t, now)) is not None]
     if not wanted:
         return []
-    won = []
+    values = {
+        "state": TaskState.RUNNING.value,
+        "lease_owner": owner,
+        "lease_until": until,
+        "attempts": TaskRow.attempts + 1,
+        "started_at": now,
+    }
+    won: set[int] = set()
     with store.writing() as conn:
+        pending = [t.id for t in tasks if t.state == TaskState.PENDING.value]
+        if pending and conn.dialect.update_returning:
+            won.update(
+                conn.execute(
+                    sa.update(TaskRow)
+                    .where(TaskRow.id.in_(pending), TaskRow.state == TaskState.PENDING.value)
+                    .values(values)
+                    .returning(TaskRow.id)
+                ).scalars()
+            )
+            wanted = [(t, c) for t, c in wanted if t.state != TaskState.PENDING.value]
         for task, free in wanted:
             done = conn.execute(
-                sa.update(TaskRow)
-                .where(TaskRow.id == task.id, free)
-                .values(
-                    state=TaskState.RUNNING.value,
-                    lease_owner=owner,
-                    lease_until=until,
-                    attempts=TaskRow.attempts + 1,
-                    started_at=now,
-                )
+                sa.update(TaskRow).where(TaskRow.id == task.id, free).values(values)
             ).rowcount
             if done == 1:
-                won.append(task)
-    return won
+                won.add(task.id)
+    return [t for t in tasks if t.id in won]
+
+
+_TASKS = TaskRow.__table__
+
+
+@functools.cache
+def _release_statement(names: tuple[str, ...]) -> sa.Update:
+    """``UPDATE tasks SET <names>, lease cleared WHERE id, owner and running``, built once per
+    set of columns (building a statement costs more than running it; steps end often)."""
+    return (
+        sa.update(_TASKS)
+        .where(
+            _TASKS.c.id == sa.bindparam("task_id"),
+            _TASKS.c.lease_owner == sa.bindparam("owner"),
+            _TASKS.c.state == TaskState.RUNNING.value,
+        )
+        .values({name: sa.bindparam(f"set_{name}") for name in names})
+    )
+
+
+def release_on(conn: sa.Connection, task_id: int, owner: str, **values: object) -> bool:
+    """In the caller's transaction: write ``values`` and clear the lease, only if this runner
+    still holds the task."""
+    values = {"lease_owner": None, "lease_until": None, **values}
+    params = {f"set_{name}": value for name, value in values.items()}
+    statement = _release_statement(tuple(sorted(values)))
+    done = conn.execute(statement, {"task_id": task_id, "owner": owner, **params}).rowcount
+    return done == 1
 
 
 def release(store: Store, task_id: int, owner: str, **values: object) -> bool:
     """Finish a step: write ``values`` only if this runner still holds the task."""
     with store.writing() as conn:
-        done = conn.execute(
-            sa.update(TaskRow)
-            .where(
-                TaskRow.id == task_id,
-                TaskRow.lease_owner == owner,
-                TaskRow.state == TaskState.RUNNING.value,
-            )
-            .values(lease_owner=None, lease_until=None, **values)
-        ).rowcount
-    return done == 1
+        return release_on(conn, task_id, owner, **values)
 
 
 class LeaseKeeper(threading.Thread):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,12 +25,15 @@ class EngineContext:
     lease_seconds: float = 60.0
     retry_wait_initial: float = 0.5
     _key: bytes | None = field(default=None, repr=False)
+    _key_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def key(self) -> bytes:
-        if self._key is None:
-            self._key = installation_key(self.store)
-        return self._key
+        """The installation key, read once for all the run's threads."""
+        with self._key_lock:
+            if self._key is None:
+                self._key = installation_key(self.store)
+            return self._key
 
     def system_config(self, name: str) -> SystemConfig:
         conf = self.config.systems.get(name)

@@ -22,12 +22,12 @@ from .. import requests as reqs
 from ..errors import IllegalTransition, UserError
 from ..model import RequestKind, RequestState, TaskInfo, TaskState
 from ..recipients.notify import on_tasks_finished
-from ..store.models import IdentityRow, TaskRow
+from ..store.models import TaskRow
 from ..systems import ManualStep
 from . import claims
 from .calls import Cancelled, Progress, describe_error
 from .context import EngineContext
-from .steps import act, locate
+from .steps import Loaded, act, load_subject, locate
 
 POLL = 0.05  # the watchdog's beat; a step's end wakes the loop at once
 ACTIVE_STATES = (TaskState.PENDING.value, TaskState.RUNNING.value)
@@ -156,24 +156,33 @@ def _finish(
     return bool(done)
 
 
-def run_step(ctx: EngineContext, task: TaskRow, owner: str, progress: Progress) -> None:
-    """Run the task's current step; every ending is written to the task."""
+def run_step(
+    ctx: EngineContext,
+    task: TaskRow,
+    owner: str,
+    progress: Progress,
+    loaded: Loaded | None = None,
+) -> int:
+    """Run the task's current step; every ending is written to the task. ``loaded`` is the
+    request as the runner last read it (the step reads it itself without). Returns how many
+    identities a locate step added to the request."""
     from ..logging import get_logger
 
     log = get_logger("dsr.engine").bind(
         request_id=task.request_id, system=task.system, step=task.step
     )
     log.info("step started")
+    added = 0
     try:
         system = ctx.build(task.system)
         if task.step == "locate":
-            locate(ctx, task, system, owner, progress)
+            added = locate(ctx, task, system, owner, progress, loaded)
         else:
-            act(ctx, task, system, owner, progress)
+            act(ctx, task, system, owner, progress, loaded)
         log.info("step finished")
     except Cancelled:
         log.warning("step abandoned after the watchdog gave up on it")
-        return
+        return 0
     except ManualStep as manual:
         log.info("step needs staff")
         if not progress.cancelled.is_set():
@@ -190,32 +199,45 @@ def run_step(ctx: EngineContext, task: TaskRow, owner: str, progress: Progress) 
         log.warning("step failed", error=describe_error(exc))
         if not progress.cancelled.is_set():
             _finish(ctx, task, owner, state=TaskState.FAILED, error=describe_error(exc))
+    return added
 
 
 @dataclass
 class _Active:
     task: TaskRow
-    thread: threading.Thread
     progress: Progress
     timeout: float
+    thread: threading.Thread | None = None
+    ended: threading.Event = field(default_factory=threading.Event)
+    added: int = 0  # identities a locate step added
+
+    @property
+    def over(self) -> bool:
+        """The step has ended (set before its thread is wholly gone, so a wake-up finds it)."""
+        return self.ended.is_set() or (self.thread is not None and not self.thread.is_alive())
 
 
 def _start(
-    ctx: EngineContext, task: TaskRow, owner: str, wake: threading.Event | None = None
+    ctx: EngineContext,
+    task: TaskRow,
+    owner: str,
+    wake: threading.Event | None = None,
+    loaded: Loaded | None = None,
 ) -> _Active:
     """Run the task's step in a daemon thread; ``wake`` is set when it ends."""
-    progress = Progress()
+    active = _Active(task, Progress(), ctx.system_config(task.system).timeout)
 
     def target() -> None:
         try:
-            run_step(ctx, task, owner, progress)
+            active.added = run_step(ctx, task, owner, active.progress, loaded)
         finally:
+            active.ended.set()
             if wake is not None:
                 wake.set()
 
-    thread = threading.Thread(target=target, daemon=True, name=f"dsr-task-{task.id}")
-    thread.start()
-    return _Active(task, thread, progress, ctx.system_config(task.system).timeout)
+    active.thread = threading.Thread(target=target, daemon=True, name=f"dsr-task-{task.id}")
+    active.thread.start()
+    return active
 
 
 def _timed_out(ctx: EngineContext, active: _Active, owner: str) -> None:
@@ -230,19 +252,18 @@ def _timed_out(ctx: EngineContext, active: _Active, owner: str) -> None:
 
 
 # -- which steps may run ---------------------------------------------------------------------
-def _load_tasks(ctx: EngineContext, request_id: int) -> tuple[list[TaskRow], int]:
-    """The request's tasks (detached) and its identity count, in two cheap queries."""
+def _load_tasks(ctx: EngineContext, request_id: int) -> tuple[list[TaskRow], Loaded]:
+    """The request's tasks (detached) and the request as its steps need it, read in one
+    snapshot: the steps started from it need not read it again."""
     with ctx.store.session(readonly=True) as session:
         tasks = list(
             session.execute(
                 sa.select(TaskRow).where(TaskRow.request_id == request_id).order_by(TaskRow.id)
             ).scalars()
         )
-        generation = session.execute(
-            sa.select(sa.func.count(IdentityRow.id)).where(IdentityRow.request_id == request_id)
-        ).scalar_one()
+        loaded = load_subject(ctx, request_id, session.connection())
         session.expunge_all()
-    return tasks, int(generation)
+    return tasks, loaded
 
 
 def _reset_stale(ctx: EngineContext, tasks: list[TaskRow], generation: int) -> bool:
@@ -269,6 +290,17 @@ def _reset_stale(ctx: EngineContext, tasks: list[TaskRow], generation: int) -> b
             .values(state=TaskState.PENDING.value, step="locate")
         )
     return True
+
+
+def _reload_now(ended: Sequence[_Active], still: Sequence[_Active]) -> bool:
+    """Can the steps that just ended make another step claimable before the rest end?
+
+    Only a locate can: one that added identities (others locate again), or the last one
+    (acting may start). An ended act frees nothing that waits; the run reloads when it is
+    left with nothing running.
+    """
+    locating = any(a.task.step == "locate" for a in still)
+    return any(a.task.step == "locate" and (a.added or not locating) for a in ended)
 
 
 def ready(tasks: Sequence[TaskRow], task: TaskRow) -> bool:
@@ -299,31 +331,32 @@ def run_request(
     wake = threading.Event()
     try:
         while True:
-            tasks, generation = _load_tasks(ctx, rid)
+            tasks, loaded = _load_tasks(ctx, rid)
             if only:
                 tasks = [t for t in tasks if t.system in only]
-            if _reset_stale(ctx, [t for t in tasks if t.id not in active], generation):
+            if _reset_stale(ctx, [t for t in tasks if t.id not in active], loaded.generation):
                 continue
             candidates = claimable(tasks, set(active))
             won = claims.claim_many(ctx.store, candidates, owner, ctx.lease_seconds)
             for task in won:
-                active[task.id] = _start(ctx, task, owner, wake)
+                active[task.id] = _start(ctx, task, owner, wake, loaded)
             busy_elsewhere = {t.system for t in candidates if t not in won}
             if not active:
                 break
             while active:
-                ended = [tid for tid, a in active.items() if not a.thread.is_alive()]
+                wake.clear()
+                ended = [tid for tid, a in active.items() if a.over]
                 for tid, a in list(active.items()):
                     if tid not in ended and a.progress.idle_for() > a.timeout:
                         _timed_out(ctx, a, owner)
                         ended.append(tid)
                 if ended:
-                    for tid in ended:
-                        active.pop(tid, None)
-                        finished.append(tid)
-                    break
+                    gone = [active.pop(tid) for tid in ended]
+                    finished.extend(ended)
+                    if _reload_now(gone, list(active.values())):
+                        break
+                    continue
                 wake.wait(POLL)
-                wake.clear()
     finally:
         keeper.stop()
     return settle(ctx, rid, finished, busy_elsewhere)

@@ -24,6 +24,11 @@ from ..store.models import TaskResultRow
 
 BATCH = 2000
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
+_RESULTS = TaskResultRow.__table__
+_INSERT = sa.insert(_RESULTS)
+_DROP_OTHER_ATTEMPTS = sa.delete(_RESULTS).where(
+    _RESULTS.c.task_id == sa.bindparam("task_id"), _RESULTS.c.attempt != sa.bindparam("attempt")
+)
 
 
 def encode_payload(data: Any) -> str:
@@ -71,7 +76,7 @@ class ResultWriter:
         if not self._pending or (final and len(self._pending) < BATCH):
             return
         with self.store.engine.begin() as conn:
-            conn.execute(sa.insert(TaskResultRow), self._pending)
+            conn.execute(_INSERT, self._pending)
         self._pending = []
 
 
@@ -80,13 +85,9 @@ def save_final(session: Session, writer: ResultWriter) -> None:
     left by attempts that did not finish (a killed run, a retried try)."""
     conn = session.connection()  # plain executemany: no ORM bulk machinery on this path
     if writer._pending:
-        conn.execute(sa.insert(TaskResultRow.__table__), writer._pending)
+        conn.execute(_INSERT, writer._pending)
         writer._pending = []
-    conn.execute(
-        sa.delete(TaskResultRow.__table__).where(
-            TaskResultRow.task_id == writer.task_id, TaskResultRow.attempt != writer.attempt
-        )
-    )
+    conn.execute(_DROP_OTHER_ATTEMPTS, {"task_id": writer.task_id, "attempt": writer.attempt})
 
 
 def _payloads(store: Store, task_id: int, attempt: str) -> Iterator[dict[str, Any]]:

@@ -26,6 +26,23 @@ from .context import EngineContext
 
 MAX_KEPT_LISTED = 200
 
+# Read by every step of every task: built once (building costs more than running them).
+_REQUEST_HEAD = sa.select(RequestRow.kind, RequestRow.changes, RequestRow.subject_name).where(
+    RequestRow.id == sa.bindparam("request_id")
+)
+_IDENTITIES = (
+    sa.select(
+        IdentityRow.kind,
+        IdentityRow.value,
+        IdentityRow.valid_from,
+        IdentityRow.valid_to,
+        IdentityRow.system,
+        IdentityRow.source,
+    )
+    .where(IdentityRow.request_id == sa.bindparam("request_id"))
+    .order_by(IdentityRow.id)
+)
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -40,26 +57,14 @@ class Loaded:
         return len(self.subject.identities)
 
 
-def load_subject(ctx: EngineContext, request_id: int) -> Loaded:
-    """Two plain queries (steps run often and at once: no ORM graph to build)."""
-    with ctx.store.engine.connect().execution_options(dsr_readonly=True) as conn:
-        head = conn.execute(
-            sa.select(RequestRow.kind, RequestRow.changes, RequestRow.subject_name).where(
-                RequestRow.id == request_id
-            )
-        ).one()
-        rows = conn.execute(
-            sa.select(
-                IdentityRow.kind,
-                IdentityRow.value,
-                IdentityRow.valid_from,
-                IdentityRow.valid_to,
-                IdentityRow.system,
-                IdentityRow.source,
-            )
-            .where(IdentityRow.request_id == request_id)
-            .order_by(IdentityRow.id)
-        ).all()
+def load_subject(ctx: EngineContext, request_id: int, conn: sa.Connection | None = None) -> Loaded:
+    """Two plain queries (steps run often and at once: no ORM graph to build), on ``conn``
+    when given (to read in the caller's snapshot)."""
+    if conn is None:
+        with ctx.store.engine.connect().execution_options(dsr_readonly=True) as own:
+            return load_subject(ctx, request_id, own)
+    head = conn.execute(_REQUEST_HEAD, {"request_id": request_id}).one()
+    rows = conn.execute(_IDENTITIES, {"request_id": request_id}).all()
     identities = tuple(
         Identity(IdentityKind(kind), value, valid_from, valid_to, system, source)
         for kind, value, valid_from, valid_to, system, source in rows
@@ -102,9 +107,16 @@ def add_identities(ctx: EngineContext, request_id: int, found: list[Identity], s
 
 
 def locate(
-    ctx: EngineContext, task: TaskRow, system: System, owner: str, progress: Progress
-) -> None:
-    loaded = load_subject(ctx, task.request_id)
+    ctx: EngineContext,
+    task: TaskRow,
+    system: System,
+    owner: str,
+    progress: Progress,
+    loaded: Loaded | None = None,
+) -> int:
+    """Locate the subject; returns how many identities were new to the request."""
+    if loaded is None:
+        loaded = load_subject(ctx, task.request_id)
     subject, generation = loaded.subject, loaded.generation
     conf = ctx.system_config(task.system)
 
@@ -130,6 +142,7 @@ def locate(
         summary=None if keys else {"records": 0, "note": "holds nothing about the subject"},
         finished_at=None if keys else datetime.now(UTC),
     )
+    return added
 
 
 def _kept_days(outcomes: dict[date, int]) -> list[dict[str, Any]]:
@@ -137,9 +150,15 @@ def _kept_days(outcomes: dict[date, int]) -> list[dict[str, Any]]:
 
 
 def act(
-    ctx: EngineContext, task: TaskRow, system: System, owner: str, progress: Progress
+    ctx: EngineContext,
+    task: TaskRow,
+    system: System,
+    owner: str,
+    progress: Progress,
+    loaded: Loaded | None = None,
 ) -> dict[str, Any]:
-    loaded = load_subject(ctx, task.request_id)
+    if loaded is None:
+        loaded = load_subject(ctx, task.request_id)
     subject, kind = loaded.subject, loaded.kind
     keys = [Identity.from_json(k) for k in (task.keys or {}).get("identities", [])]
     conf = ctx.system_config(task.system)
@@ -214,25 +233,17 @@ def act(
     progress.tick()
     finished = datetime.now(UTC)
     with ctx.store.session() as session:
-        mine = session.execute(
-            sa.update(TaskRow)
-            .where(
-                TaskRow.id == task.id,
-                TaskRow.lease_owner == owner,
-                TaskRow.state == TaskState.RUNNING.value,
-            )
-            .values(
-                state=TaskState.DONE.value,
-                step="finished",
-                summary=summary,
-                error=None,
-                lease_owner=None,
-                lease_until=None,
-                finished_at=finished,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if mine != 1:
+        mine = claims.release_on(
+            session.connection(),
+            task.id,
+            owner,
+            state=TaskState.DONE.value,
+            step="finished",
+            summary=summary,
+            error=None,
+            finished_at=finished,
+        )
+        if not mine:
             raise RuntimeError("the task was taken over while it ran")
         results.save_final(session, state["writer"])
         for until, count in state["kept_until"].items():

@@ -84,14 +84,14 @@ def work(
                 time.sleep(poll)
                 continue
             active = _start(ctx, task, owner)
-            while active.thread.is_alive():
+            while not active.over:
                 if active.progress.idle_for() > active.timeout:
                     _timed_out(ctx, active, owner)
                     break
                 time.sleep(0.02)
             steps += 1
-            tasks, generation = _load_tasks(ctx, task.request_id)
-            _reset_stale(ctx, tasks, generation)
+            tasks, loaded = _load_tasks(ctx, task.request_id)
+            _reset_stale(ctx, tasks, loaded.generation)
             settle(ctx, task.request_id, [task.id])
             idle_since = time.monotonic()
     finally:

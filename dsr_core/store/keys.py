@@ -17,6 +17,10 @@ KEY_NAME = "installation_key"
 
 
 def installation_key(store: Store) -> bytes:
+    with store.session(readonly=True) as session:  # it exists but once per installation
+        row = session.get(Meta, KEY_NAME)
+        if row is not None:
+            return bytes.fromhex(row.value)
     with store.session() as session:
         row = session.get(Meta, KEY_NAME)
         if row is None:

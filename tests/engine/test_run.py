@@ -315,3 +315,55 @@ def test_no_systems_configured(dsr):
     dsr("init")
     rid = new_verified(dsr)
     assert "no systems are configured" in dsr.fails("request", "run", rid).stderr
+
+
+def test_a_slow_system_finding_a_number_late_still_reaches_the_fast_ones(dsr):
+    """The fast systems locate, end and wait; the slow one's late find makes them locate
+    again, and no system acts before the last locate."""
+    write_store(dsr.home / "crm.json", JAN)
+    write_store(dsr.home / "pbx.json", CALLS)
+    write_store(dsr.home / "mail.json", JAN)
+    _setup(
+        dsr,
+        {
+            "crm": {
+                "type": "test-store",
+                "path": "crm.json",
+                "delay": 0.6,
+                "log": "steps.log",
+                "expand": [{"kind": "phone", "value": "+32477123456"}],
+            },
+            "pbx": {"type": "test-store", "path": "pbx.json", "log": "steps.log"},
+            "mail": {"type": "test-store", "path": "mail.json", "log": "steps.log"},
+        },
+    )
+    rid = new_verified(dsr)
+    tasks = {t["system"]: t for t in dsr.json("request", "run", rid)["tasks"]}
+    assert tasks["pbx"]["state"] == "done" and tasks["pbx"]["summary"]["records"] == 1
+    assert tasks["mail"]["state"] == "done" and tasks["crm"]["state"] == "done"
+    steps = [line.split()[:2] for line in log_lines(dsr.home / "steps.log")]
+    crm_located = steps.index(["crm", "locate"])
+    acted = [i for i, (_, step) in enumerate(steps) if step == "access"]
+    assert len(acted) == 3 and min(acted) > crm_located, steps
+    assert steps.count(["pbx", "access"]) == 1
+
+
+def test_claims_work_on_a_sqlite_without_update_returning(dsr, monkeypatch):
+    """SQLite before 3.35 has no ``UPDATE ... RETURNING``: tasks are claimed one by one."""
+    from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+
+    monkeypatch.setattr(SQLiteDialect, "update_returning", False)
+    write_store(dsr.home / "crm.json", JAN)
+    write_store(dsr.home / "mail.json", JAN)
+    _setup(
+        dsr,
+        {
+            "crm": {"type": "test-store", "path": "crm.json", "log": "steps.log"},
+            "mail": {"type": "test-store", "path": "mail.json", "log": "steps.log"},
+        },
+    )
+    rid = new_verified(dsr)
+    states = {t["system"]: t["state"] for t in dsr.json("request", "run", rid)["tasks"]}
+    assert states == {"crm": "done", "mail": "done"}
+    steps = sorted(" ".join(line.split()[:2]) for line in log_lines(dsr.home / "steps.log"))
+    assert steps == ["crm access", "crm locate", "mail access", "mail locate"]
