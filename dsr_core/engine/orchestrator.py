@@ -22,7 +22,7 @@ from .. import requests as reqs
 from ..errors import IllegalTransition, UserError
 from ..model import RequestKind, RequestState, TaskInfo, TaskState
 from ..recipients.notify import on_tasks_finished
-from ..store.models import TaskRow
+from ..store.models import RequestRow, TaskRow
 from ..systems import ManualStep
 from . import claims
 from .calls import Cancelled, Progress, describe_error
@@ -252,10 +252,25 @@ def _timed_out(ctx: EngineContext, active: _Active, owner: str) -> None:
 
 
 # -- which steps may run ---------------------------------------------------------------------
-def _load_tasks(ctx: EngineContext, request_id: int) -> tuple[list[TaskRow], Loaded]:
+_LOCK_REQUEST = (
+    sa.select(RequestRow.id).where(RequestRow.id == sa.bindparam("request_id")).with_for_update()
+)
+
+
+def _load_tasks(
+    ctx: EngineContext, request_id: int, *, serial: bool = False
+) -> tuple[list[TaskRow], Loaded]:
     """The request's tasks (detached) and the request as its steps need it, read in one
-    snapshot: the steps started from it need not read it again."""
-    with ctx.store.session(readonly=True) as session:
+    snapshot: the steps started from it need not read it again.
+
+    ``serial`` reads in turn with the other runners of the request (SQLite's write lock, the
+    request's row lock on PostgreSQL), after every step they ended before: two runners
+    looking one last time at once cannot each see the other's step still running and both
+    leave the next steps undone.
+    """
+    with ctx.store.session(readonly=not serial) as session:
+        if serial and ctx.store.dialect == "postgresql":
+            session.execute(_LOCK_REQUEST, {"request_id": request_id})
         tasks = list(
             session.execute(
                 sa.select(TaskRow).where(TaskRow.request_id == request_id).order_by(TaskRow.id)
@@ -329,9 +344,10 @@ def run_request(
     active: dict[int, _Active] = {}
     busy_elsewhere: set[str] = set()
     wake = threading.Event()
+    last_look = False  # nothing was left to start: look once more, in turn with other runners
     try:
         while True:
-            tasks, loaded = _load_tasks(ctx, rid)
+            tasks, loaded = _load_tasks(ctx, rid, serial=last_look)
             if only:
                 tasks = [t for t in tasks if t.system in only]
             if _reset_stale(ctx, [t for t in tasks if t.id not in active], loaded.generation):
@@ -342,7 +358,11 @@ def run_request(
                 active[task.id] = _start(ctx, task, owner, wake, loaded)
             busy_elsewhere = {t.system for t in candidates if t not in won}
             if not active:
-                break
+                if last_look or not any(t.state in ACTIVE_STATES for t in tasks):
+                    break
+                last_look = True
+                continue
+            last_look = False
             while active:
                 wake.clear()
                 ended = [tid for tid, a in active.items() if a.over]
