@@ -112,7 +112,9 @@ class System:
         One line for ``dsr plugins list``.
     ``config_keys``
         The type's own config keys with a one-line description each; a key not listed is
-        refused when the config loads (typos are caught early).
+        refused before anything runs (``dsr request run``, ``dsr worker``) and reported by
+        ``dsr systems check``, so typos are caught early. ``__init__`` raises
+        :class:`ConfigError` for a bad value the same way.
     ``required_keys``
         The subset of ``config_keys`` that must be present.
     """

@@ -38,6 +38,7 @@ def run_request(
     from ..engine import run_request as do_run
 
     ctx = engine_context(app)
+    ctx.check_systems(systems)
     if due_erasures:
         done = run_due_erasures(ctx)
         data = [

@@ -34,7 +34,7 @@ def worker(idle_exit: float | None, max_steps: int | None, poll: float) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    steps = work(
-        engine_context(app), idle_exit=idle_exit, max_steps=max_steps, poll=poll, stop=stop
-    )
+    ctx = engine_context(app)
+    ctx.check_systems()
+    steps = work(ctx, idle_exit=idle_exit, max_steps=max_steps, poll=poll, stop=stop)
     app.emit({"steps": steps}, f"worker stopped after {steps} steps")

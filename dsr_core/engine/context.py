@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..config import Config, SystemConfig
+from ..config import Config, ConfigFileError, SystemConfig
 from ..errors import UserError
 from ..plugins import PluginHost
 from ..store import Store
@@ -58,6 +58,24 @@ class EngineContext:
         """The configured system ``name``; a config problem is a one-line UserError."""
         conf = self.system_config(name)
         return self.plugins.build_system(conf, self.system_context(name))
+
+    def check_systems(self, names: Sequence[str] = ()) -> None:
+        """Build each named system (every enabled one by default) as its step would: a config
+        problem (unknown type, unknown or missing key, a bad value) is refused in one line
+        before anything runs, rather than found by one task half-way through a run."""
+        wanted = list(names) or [n for n, c in self.config.systems.items() if c.enabled]
+        problems = []
+        for name in wanted:
+            try:
+                self.build(name)
+            except UserError as exc:
+                problems.append(str(exc))
+        if problems:
+            where = self.config.path or "the config"
+            raise ConfigFileError(
+                f"{where}: {'; '.join(problems)} (fix it, or set enabled = false to run "
+                "without that system)"
+            )
 
     def system_type(self, name: str) -> type[System]:
         conf = self.system_config(name)

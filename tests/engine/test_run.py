@@ -190,31 +190,44 @@ def test_unverified_request_does_not_run(dsr):
     assert dsr.json("request", "show", rid)["tasks"] == []
 
 
-def test_unknown_system_type_fails_its_task_only(dsr):
-    write_store(dsr.home / "crm.json", JAN)
-    _setup(
-        dsr, {"crm": {"type": "test-store", "path": "crm.json"}, "odd": {"type": "no-such-type"}}
-    )
-    rid = new_verified(dsr)
-    states = {t["system"]: t for t in dsr.json("request", "run", rid)["tasks"]}
-    assert states["crm"]["state"] == "done"
-    assert states["odd"]["state"] == "failed" and "unknown type" in states["odd"]["error"]
-
-
-def test_bad_system_config_is_reported_on_its_task(dsr):
+def test_an_unknown_system_type_is_refused_before_anything_runs(dsr):
     write_store(dsr.home / "crm.json", JAN)
     _setup(
         dsr,
         {
-            "crm": {"type": "test-store", "path": "crm.json"},
-            "typo": {"type": "test-store", "path": "crm.json", "pth": "x"},
+            "crm": {"type": "test-store", "path": "crm.json", "log": "steps.log"},
+            "odd": {"type": "no-such-type"},
         },
     )
     rid = new_verified(dsr)
-    states = {t["system"]: t for t in dsr.json("request", "run", rid)["tasks"]}
-    assert states["typo"]["state"] == "failed"
-    assert states["typo"]["error"] == "systems.typo: unknown key 'pth'"
+    lines = dsr.fails("request", "run", rid).stderr.strip().splitlines()
+    assert len(lines) == 1 and "systems.odd: unknown type 'no-such-type'" in lines[0], lines
+    assert "enabled = false" in lines[0]
+    assert dsr.json("request", "show", rid)["tasks"] == []
+    assert log_lines(dsr.home / "steps.log") == []
+
+
+def test_bad_system_config_is_refused_when_the_run_loads_it(dsr):
+    write_store(dsr.home / "crm.json", JAN)
+    systems = {
+        "crm": {"type": "test-store", "path": "crm.json", "log": "steps.log"},
+        "typo": {"type": "test-store", "path": "crm.json", "pth": "x"},
+    }
+    _setup(dsr, systems)
+    rid = new_verified(dsr)
+    for command in (["request", "run", rid], ["request", "run", rid, "--dry-run"], ["worker"]):
+        lines = dsr.fails(*command).stderr.strip().splitlines()
+        assert len(lines) == 1 and "systems.typo: unknown key 'pth'" in lines[0], (command, lines)
+    assert dsr.json("request", "show", rid)["tasks"] == []
+    assert log_lines(dsr.home / "steps.log") == []
     assert "unknown key 'pth'" in dsr("systems", "check", ok=False).stdout
+    # a system switched off is not checked: the others run
+    del systems["typo"]["pth"]
+    systems["typo"]["enabled"] = False
+    systems["typo"]["path"] = 3
+    dsr.write_config(config(systems))
+    states = {t["system"]: t["state"] for t in dsr.json("request", "run", rid)["tasks"]}
+    assert states == {"crm": "done"}
 
 
 def test_erasure_keeps_records_schedules_them_and_erases_when_due(dsr, monkeypatch):
