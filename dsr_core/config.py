@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import UserError
+from .errors import UserError, did_you_mean
 from .systems import CORE_KEYS
 
 CONFIG_NAME = "dsr.toml"
@@ -156,7 +156,8 @@ def build_config(data: Mapping[str, Any], *, path: Path | None, home: Path) -> C
     known = {"controller", "systems", "store", "plugins", "logging", "notices"}
     for key in data:
         if key not in known:
-            raise ConfigFileError(f"{_where(path)}: unknown section [{key}]")
+            hint = did_you_mean(key, known)
+            raise ConfigFileError(f"{_where(path)}: unknown section [{key}]{hint}")
     controller = _controller(_table(data, "controller", path), path)
     store = _table(data, "store", path)
     url = os.environ.get("DSR_DATABASE_URL") or _substitute(store.get("url", ""), "store.url")
@@ -221,7 +222,8 @@ def _controller(table: Mapping[str, Any], path: Path | None) -> ControllerConfig
     allowed = set(ControllerConfig.__dataclass_fields__)
     for key in table:
         if key not in allowed:
-            raise ConfigFileError(f"{_where(path)}: unknown key controller.{key}")
+            hint = did_you_mean(key, allowed)
+            raise ConfigFileError(f"{_where(path)}: unknown key controller.{key}{hint}")
     values = dict(table)
     for key, value in values.items():
         if key == "technical_staff":

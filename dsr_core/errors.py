@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class UserError(Exception):
     """Bad input, missing config, an unknown request, an illegal step: one line, exit 2."""
@@ -24,3 +26,11 @@ class StoreUnavailable(UserError):
     """The database cannot be reached or opened."""
 
     exit_code = 3
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to a mistyped ``word``, or ``""``."""
+    import difflib
+
+    hint = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""

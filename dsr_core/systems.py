@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from .errors import did_you_mean
 from .model import CheckResult, Identity, Outcome, Record, RequestKind, Subject
 
 #: Keys of a ``[systems.NAME]`` table that the core reads itself; a system type never sees them.
@@ -130,7 +131,8 @@ class System:
         self.context = context
         unknown = sorted(set(self.config) - set(self.config_keys))
         if unknown:
-            raise ConfigError(f"systems.{name}: unknown key {unknown[0]!r}")
+            hint = did_you_mean(unknown[0], self.config_keys)
+            raise ConfigError(f"systems.{name}: unknown key {unknown[0]!r}{hint}")
         missing = sorted(self.required_keys - set(self.config))
         if missing:
             raise ConfigError(f"systems.{name}: {missing[0]!r} is required")

@@ -73,8 +73,8 @@ class EngineContext:
         if problems:
             where = self.config.path or "the config"
             raise ConfigFileError(
-                f"{where}: {'; '.join(problems)} (fix it, or set enabled = false to run "
-                "without that system)"
+                f"{where}: {'; '.join(problems)} (nothing was run: fix the config, or set "
+                "enabled = false on a system to run without it)"
             )
 
     def system_type(self, name: str) -> type[System]:

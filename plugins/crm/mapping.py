@@ -9,13 +9,13 @@ the tables and columns exist can only be seen in the database: :mod:`.database` 
 from __future__ import annotations
 
 import calendar
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from dsr_core.errors import did_you_mean
 from dsr_core.systems import ConfigError
 
 #: The subject identifiers a table can be searched by (``identify = { email = "email" }``).
@@ -252,9 +252,8 @@ class _Parser:
     def unknown(self, where: str, data: Mapping[str, Any], allowed: frozenset[str]) -> None:
         for key in data:
             if key not in allowed:
-                hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-                raise self.fail(where, f"unknown key {key!r}{extra}")
+                hint = did_you_mean(str(key), allowed)
+                raise self.fail(where, f"unknown key {key!r}{hint}")
 
     # -- pieces ---------------------------------------------------------------------------
     def flag(self, where: str, value: Any) -> Flag:

@@ -217,7 +217,8 @@ def test_bad_system_config_is_refused_when_the_run_loads_it(dsr):
     rid = new_verified(dsr)
     for command in (["request", "run", rid], ["request", "run", rid, "--dry-run"], ["worker"]):
         lines = dsr.fails(*command).stderr.strip().splitlines()
-        assert len(lines) == 1 and "systems.typo: unknown key 'pth'" in lines[0], (command, lines)
+        assert len(lines) == 1, (command, lines)
+        assert "systems.typo: unknown key 'pth' (did you mean 'path'?)" in lines[0], lines
     assert dsr.json("request", "show", rid)["tasks"] == []
     assert log_lines(dsr.home / "steps.log") == []
     assert "unknown key 'pth'" in dsr("systems", "check", ok=False).stdout
