@@ -73,9 +73,10 @@ def new(name: str, directory: str) -> None:
     """Create dsr-NAME/: a package with a system type and the conformance tests wired in."""
     from .scaffold import scaffold
 
+    name = name.replace("-", "_")  # the package is dsr-NAME, the module dsr_NAME
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         raise UserError(
-            "a plugin name is lower-case letters, digits and '_', starting with a letter"
+            "a plugin name is lower-case letters, digits, '-' and '_', starting with a letter"
         )
     target = Path(directory) / f"dsr-{name.replace('_', '-')}"
     if target.exists():

@@ -208,6 +208,15 @@ def test_scaffolded_plugin_passes_its_conformance_tests(dsr, tmp_path):
     assert "exists already" in dsr.fails("plugin", "new", "helpdesk", "--dir", str(tmp_path)).stderr
 
 
+def test_a_plugin_name_may_be_written_with_dashes(dsr, tmp_path):
+    out = dsr.json("plugin", "new", "acme-erp", "--dir", str(tmp_path))
+    package = Path(out["path"])
+    assert package.name == "dsr-acme-erp"
+    assert (package / "dsr_acme_erp" / "__init__.py").is_file()
+    assert 'acme_erp = "dsr_acme_erp"' in (package / "pyproject.toml").read_text()
+    assert "starting with a letter" in dsr.fails("plugin", "new", "9lives").stderr
+
+
 def test_a_failing_blockers_hook_holds_the_request_open(dsr, tmp_path):
     plugins = tmp_path / "failing"
     plugins.mkdir()
