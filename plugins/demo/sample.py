@@ -360,7 +360,12 @@ purposes = ["Telefonie: gesprekken doorschakelen en factureren"]
 legal_basis = ["Uitvoering van de overeenkomst (art. 6.1.b AVG)"]
 retention = ["Oproepgegevens: 12 maanden voor facturatie"]
 source = ["Gegenereerd door uw gebruik van onze telefoniedienst"]
-instructions = "Een oproeplog wordt niet verbeterd: pas de klantgegevens in het CRM aan."
+
+[systems.pbx.instructions]
+rectification = "Een oproeplog wordt niet verbeterd: pas de klantgegevens in het CRM aan."
+restriction = "Zet het nummer op de lijst 'beperkt' in de telefooncentrale: de oproepen blijven \
+bewaard voor de facturatie, maar worden niet meer gebruikt voor rapporten."
+objection = "Oproepgegevens worden niet gebruikt voor direct marketing: niets te doen."
 
 [systems.dossier]
 type = "techdossier-folder"
@@ -370,6 +375,12 @@ purposes = ["Technisch beheer van uw IT-omgeving"]
 legal_basis = ["Uitvoering van de overeenkomst (art. 6.1.b AVG)"]
 retention = ["Tot het einde van de overeenkomst; daarna onmiddellijk gewist"]
 source = ["Onze technici, bij interventies"]
+
+[systems.dossier.instructions]
+rectification = "Verbeter de gegevens in de map van de klant onder dossiers/ (contact.json)."
+restriction = "Zet in de map van de klant een bestand BEPERKT met de datum: technici werken \
+het dossier dan enkel nog bij op vraag van de klant."
+objection = "Technische dossiers worden niet gebruikt voor direct marketing: niets te doen."
 """
 
 

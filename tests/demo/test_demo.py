@@ -104,3 +104,22 @@ def test_demo_erasure_waits_for_both_suppliers(dsr, demo):
     dsr("--home", str(folder), "request", "close", str(out["erasure_request"]))
     closed = dsr.json("--home", str(folder), "request", "show", str(out["erasure_request"]))
     assert closed["state"] == "completed"
+
+
+def test_demo_systems_tell_staff_what_to_do_for_each_kind_they_cannot_do(demo, dsr):
+    folder, _ = demo
+    home = ["--home", str(folder)]
+    shown = {}
+    for kind in ("restriction", "objection"):
+        rid = str(
+            dsr.json(*home, "request", "new", kind, "--name", "Jan", "--email", "jan@example.be")[
+                "id"
+            ]
+        )
+        dsr(*home, "request", "verify", rid, "--method", "eID")
+        tasks = dsr.json(*home, "request", "run", rid)["tasks"]
+        shown[kind] = {t["system"]: t["instructions"] for t in tasks if t["state"] == "manual"}
+    assert "beperkt" in shown["restriction"]["pbx"]
+    assert "BEPERKT" in shown["restriction"]["dossier"]
+    assert "direct marketing" in shown["objection"]["pbx"]
+    assert shown["restriction"]["pbx"] != shown["objection"]["pbx"]
