@@ -207,14 +207,13 @@ class _Active:
     task: TaskRow
     progress: Progress
     timeout: float
-    thread: threading.Thread | None = None
     ended: threading.Event = field(default_factory=threading.Event)
     added: int = 0  # identities a locate step added
 
     @property
     def over(self) -> bool:
         """The step has ended (set before its thread is wholly gone, so a wake-up finds it)."""
-        return self.ended.is_set() or (self.thread is not None and not self.thread.is_alive())
+        return self.ended.is_set()
 
 
 def _start(
@@ -235,8 +234,7 @@ def _start(
             if wake is not None:
                 wake.set()
 
-    active.thread = threading.Thread(target=target, daemon=True, name=f"dsr-task-{task.id}")
-    active.thread.start()
+    threading.Thread(target=target, daemon=True, name=f"dsr-task-{task.id}").start()
     return active
 
 
