@@ -4,12 +4,12 @@ and the manual steps for the kinds a dossier cannot do by itself."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from dsr_core.model import Identity, IdentityKind
-from dsr_core.systems import ManualStep
+from dsr_core.model import Identity, IdentityKind, Outcome, Subject
+from dsr_core.systems import ManualStep, System
 
 #: Words that make a field a secret: ``password``, ``admin_password``, ``OTP secret``, ``PIN``.
 SECRET_WORDS = frozenset(
@@ -77,20 +77,33 @@ def customer_ids(identities: Iterable[Identity], systems: Iterable[str]) -> set[
     return found
 
 
-def rectify_manually(system: str) -> ManualStep:
-    return ManualStep(
-        f"Correct the subject's technical dossier in {system} by hand: edit the notes, asset "
-        "and credential entries the request names, then mark the task done."
-    )
+class DossierSystem(System):
+    """Base of both dossier types: rectification and restriction are manual steps (a dossier
+    holds free text and credentials no program can correct or mark reliably)."""
 
-
-def restrict_manually(system: str, lift: bool) -> ManualStep:
-    if lift:
-        return ManualStep(
-            f"Lift the restriction on the subject's technical dossier in {system} as your "
-            "procedure says (remove the 'restricted' marking), then mark the task done."
+    def rectify(
+        self,
+        subject: Subject,
+        keys: Sequence[Identity],
+        changes: Mapping[str, Any],
+        *,
+        dry_run: bool,
+    ) -> Iterator[Outcome]:
+        raise ManualStep(
+            f"Correct the subject's technical dossier in {self.name} by hand: edit the notes, "
+            "asset and credential entries the request names, then mark the task done."
         )
-    return ManualStep(
-        f"Mark the subject's technical dossier in {system} as restricted (stored only: no one "
-        "uses it for support work until the restriction is lifted), then mark the task done."
-    )
+
+    def restrict(
+        self, subject: Subject, keys: Sequence[Identity], *, lift: bool, dry_run: bool
+    ) -> Iterator[Outcome]:
+        if lift:
+            raise ManualStep(
+                f"Lift the restriction on the subject's technical dossier in {self.name} as "
+                "your procedure says (remove the 'restricted' marking), then mark the task done."
+            )
+        raise ManualStep(
+            f"Mark the subject's technical dossier in {self.name} as restricted (stored only: "
+            "no one uses it for support work until the restriction is lifted), then mark the "
+            "task done."
+        )

@@ -25,12 +25,11 @@ from dsr_core.model import (
     RequestKind,
     Subject,
 )
-from dsr_core.systems import ConfigError, PermanentError, System, SystemContext
+from dsr_core.systems import ConfigError, PermanentError, SystemContext
 
 from .common import (
+    DossierSystem,
     customer_ids,
-    rectify_manually,
-    restrict_manually,
     secret_fields,
 )
 from .config import Reader
@@ -39,7 +38,7 @@ from .folder_store import FolderStore
 log = structlog.get_logger(__name__)
 
 
-class FolderDossierSystem(System):
+class FolderDossierSystem(DossierSystem):
     """Technical dossiers kept as folders: Markdown notes, asset and credential entries."""
 
     kinds = frozenset({RequestKind.ACCESS, RequestKind.PORTABILITY, RequestKind.ERASURE})
@@ -158,19 +157,3 @@ class FolderDossierSystem(System):
                 )
             log.info("dossiers deleted", system=self.name, dossiers=len(doomed))
         yield from outcomes
-
-    # -- what a dossier cannot do by itself ---------------------------------------------------
-    def rectify(
-        self,
-        subject: Subject,
-        keys: Sequence[Identity],
-        changes: Mapping[str, Any],
-        *,
-        dry_run: bool,
-    ) -> Iterator[Outcome]:
-        raise rectify_manually(self.name)
-
-    def restrict(
-        self, subject: Subject, keys: Sequence[Identity], *, lift: bool, dry_run: bool
-    ) -> Iterator[Outcome]:
-        raise restrict_manually(self.name, lift)

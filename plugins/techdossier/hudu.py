@@ -39,12 +39,11 @@ from dsr_core.retry import RetryableError
 from dsr_core.systems import (
     ConfigError,
     PermanentError,
-    System,
     SystemContext,
     TransientError,
 )
 
-from .common import customer_ids, is_secret, plain, rectify_manually, restrict_manually
+from .common import DossierSystem, customer_ids, is_secret, plain
 from .config import RETRY_KEYS, Reader
 from .hudu_client import HuduClient
 
@@ -58,7 +57,7 @@ class _StillThere(RetryableError):
     """Something of an erased dossier is still visible (Hudu may take a moment)."""
 
 
-class HuduSystem(System):
+class HuduSystem(DossierSystem):
     """Technical dossiers kept in Hudu."""
 
     kinds = frozenset({RequestKind.ACCESS, RequestKind.PORTABILITY, RequestKind.ERASURE})
@@ -324,22 +323,6 @@ class HuduSystem(System):
             self.policy.run(probe, "verify erasure")
         except _StillThere as exc:
             raise PermanentError(f"{exc} after deleting: erasure incomplete") from None
-
-    # -- what a dossier cannot do by itself ---------------------------------------------------
-    def rectify(
-        self,
-        subject: Subject,
-        keys: Sequence[Identity],
-        changes: Mapping[str, Any],
-        *,
-        dry_run: bool,
-    ) -> Iterator[Outcome]:
-        raise rectify_manually(self.name)
-
-    def restrict(
-        self, subject: Subject, keys: Sequence[Identity], *, lift: bool, dry_run: bool
-    ) -> Iterator[Outcome]:
-        raise restrict_manually(self.name, lift)
 
 
 def _fields(asset: Mapping[str, Any]) -> list[dict[str, Any]]:
