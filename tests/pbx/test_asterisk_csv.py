@@ -579,3 +579,18 @@ def test_check_agrees_with_parsing_line_by_line(tmp_path_factory, lines: list[st
     assert total == len(lines)
     assert errors == len(expected)
     assert examples == expected[:20]
+
+
+def test_warnings_list_twenty_broken_lines_and_count_the_rest(tmp_path: Path) -> None:
+    broken = [f'"","0477123456","20{i % 10}"' for i in range(25)]
+    write_lines(tmp_path / "Master.csv", [*sample_lines()[:2], *broken])
+    system = make(tmp_path)
+    system.locate(JAN_SUBJECT)
+    warnings = system.warnings()
+    master = tmp_path / "Master.csv"
+    assert len(warnings) == 21
+    assert warnings[0].startswith(f"{master} line 3: cannot be parsed (")
+    assert (
+        warnings[-1] == f"{master}: 25 lines looked at cannot be parsed (the first 20 are listed)"
+    )
+    assert "0477" not in " ".join(warnings)

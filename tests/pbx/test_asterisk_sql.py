@@ -377,3 +377,25 @@ def test_bad_config(tmp_path: Path, config: dict, key: str) -> None:
         AsteriskSqlSystem("cdrdb", config, make_context("cdrdb", tmp_path))
     message = str(info.value)
     assert message.startswith("systems.cdrdb:") and key in message and "\n" not in message
+
+
+def test_warnings_list_twenty_unreadable_rows_and_count_the_rest(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cdr.db'}"
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    table = cdr_table(metadata, "start")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for i in range(25):
+            conn.execute(
+                table.insert().values(src="0477123456", dst="201", start="?", uniqueid=f"b{i}")
+            )
+    system = AsteriskSqlSystem("cdrdb", {"url": url}, make_context("cdrdb", tmp_path))
+    assert list(system.access(JAN_SUBJECT, [])) == []
+    warnings = system.warnings()
+    assert len(warnings) == 21
+    assert all(w.startswith("table cdr row cdr:b") for w in warnings[:20])
+    assert warnings[-1] == "table cdr: 25 rows cannot be read (the first 20 are listed)"
+    assert "0477" not in " ".join(warnings)
+    system.close()
+    engine.dispose()
