@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -11,6 +12,25 @@ from typing import Any
 class ParseError(ValueError):
     """A line or row that cannot be read as a call. The message is the reason, and never holds
     the line's content (it may be logged)."""
+
+
+def parse_warnings(
+    listed: Sequence[Mapping[str, Any]],
+    sources: Sequence[Mapping[str, Any]],
+    source_key: str,
+    *,
+    each: Callable[[Mapping[str, Any]], str],
+    more: Callable[[Mapping[str, Any], int], str],
+) -> list[str]:
+    """A system's warnings about what it could not parse: one line per ``listed`` example
+    (``each``), then for each source (file or table) whose ``parse_errors`` count exceeds the
+    examples listed for it, one line saying so (``more``, given how many were listed)."""
+    result = [each(example) for example in listed]
+    for source in sources:
+        shown = sum(1 for example in listed if example[source_key] == source[source_key])
+        if source["parse_errors"] > shown:
+            result.append(more(source, shown))
+    return result
 
 
 @dataclass(slots=True)

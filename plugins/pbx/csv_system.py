@@ -48,7 +48,7 @@ from dsr_core.systems import (
 )
 
 from .cache import ScanCache
-from .calls import Call, ParseError, iso
+from .calls import Call, ParseError, iso, parse_warnings
 from .config import COMMON_KEYS, ConfigReader
 from .csvline import ENCODING, ERRORS, decode, replace_fields, split_fields
 from .erasure import decide, outcome
@@ -346,20 +346,18 @@ class CsvCallLogSystem(System):
     def warnings(self) -> list[str]:
         """The lines the last call looked at but could not parse: file, line and reason (the
         lines are left as they are). Holds no numbers or names."""
-        result = [
-            f"{e['file']} line {e['line']}: cannot be parsed ({e['reason']}); left as it is"
-            for e in self._summary.get("parse_error_lines", [])
-        ]
-        for entry in self._summary.get("files", []):
-            shown = sum(
-                1 for e in self._summary.get("parse_error_lines", []) if e["file"] == entry["file"]
-            )
-            if entry["parse_errors"] > shown:
-                result.append(
-                    f"{entry['file']}: {entry['parse_errors']} lines looked at cannot be parsed "
-                    f"(the first {shown} are listed)"
-                )
-        return result
+        return parse_warnings(
+            self._summary.get("parse_error_lines", []),
+            self._summary.get("files", []),
+            "file",
+            each=lambda e: (
+                f"{e['file']} line {e['line']}: cannot be parsed ({e['reason']}); left as it is"
+            ),
+            more=lambda f, shown: (
+                f"{f['file']}: {f['parse_errors']} lines looked at cannot be parsed "
+                f"(the first {shown} are listed)"
+            ),
+        )
 
     def last_run_summary(self) -> dict[str, Any]:
         """What the last locate/access/erase looked at: per file the lines read, candidates

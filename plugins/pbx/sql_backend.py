@@ -34,7 +34,15 @@ from sqlalchemy.engine import make_url
 from dsr_core.model import Action, CheckResult, Identity, Outcome, Record, Subject
 from dsr_core.systems import ConfigError, PermanentError, TransientError
 
-from .calls import Call, ParseError, derive_answer_end, iso, parse_int, parse_stamp
+from .calls import (
+    Call,
+    ParseError,
+    derive_answer_end,
+    iso,
+    parse_int,
+    parse_stamp,
+    parse_warnings,
+)
 from .config import ConfigReader
 from .erasure import decide, outcome
 from .matching import Match, Matcher, scrub_patterns
@@ -397,20 +405,18 @@ class SqlCallLog:
         self._summary = {"operation": operation, "tables": [], "parse_errors": 0}
 
     def warnings(self) -> list[str]:
-        result = [
-            f"table {e['table']} row {e['row']}: cannot be read ({e['reason']}); left as it is"
-            for e in self._summary.get("parse_error_rows", [])
-        ]
-        for entry in self._summary.get("tables", []):
-            shown = sum(
-                1 for e in self._summary.get("parse_error_rows", []) if e["table"] == entry["table"]
-            )
-            if entry["parse_errors"] > shown:
-                result.append(
-                    f"table {entry['table']}: {entry['parse_errors']} rows cannot be read "
-                    f"(the first {shown} are listed)"
-                )
-        return result
+        return parse_warnings(
+            self._summary.get("parse_error_rows", []),
+            self._summary.get("tables", []),
+            "table",
+            each=lambda e: (
+                f"table {e['table']} row {e['row']}: cannot be read ({e['reason']}); left as it is"
+            ),
+            more=lambda t, shown: (
+                f"table {t['table']}: {t['parse_errors']} rows cannot be read "
+                f"(the first {shown} are listed)"
+            ),
+        )
 
     def summary(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, list) else v) for k, v in self._summary.items()}
