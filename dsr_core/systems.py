@@ -148,6 +148,16 @@ class System:
         shows them to staff. Must not contain the subject's identifiers."""
         return ()
 
+    def unreadable(self) -> Sequence[str]:
+        """What the last call could not read although it may hold the subject's data, one line
+        each for staff (a file with no line in a known layout, lines that could not be parsed:
+        file and line numbers, never their content or the subject's identifiers).
+
+        When it is not empty the core never says the system holds nothing about the subject:
+        the task, ``dsr request show``, the bundle's manifest and its report say that some
+        records could not be read and are left for staff to review."""
+        return ()
+
     # -- finding the subject ----------------------------------------------------------------
     def locate(self, subject: Subject) -> Sequence[Identity]:
         """The subject's keys in this system; empty when it holds nothing about them.
