@@ -320,7 +320,10 @@ def test_list_filters_and_due_board_order(dsr):
     board = dsr.json("due")["requests"]
     assert [r["id"] for r in board] == [old, soon, fresh]
     text = dsr("due").stdout
-    assert "OVERDUE" in text and text.index("OVERDUE") < text.index(str(fresh) + "  ")
+    rows = [line.split() for line in text.splitlines()]
+    ids = [int(r[0]) for r in rows if r and r[0].isdigit()]
+    assert ids == [old, soon, fresh]
+    assert "OVERDUE" in rows[[r[0] if r else "" for r in rows].index(str(old))]
 
 
 def test_due_ics_is_a_calendar_without_personal_data(dsr, tmp_path):
