@@ -23,11 +23,18 @@ def write_private(path: Path, text: str) -> None:
 
 
 @click.command()
+@click.option(
+    "--home",
+    "home_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The dsr home to create (same as the global --home or DSR_HOME).",
+)
 @click.option("--name", default="My company", help="The controller's name (for letters).")
 @click.option("--email", default="privacy@example.com", help="The controller's e-mail.")
 @click.option("--language", type=click.Choice(["nl", "en"]), default="nl")
 @json_option
-def init(name: str, email: str, language: str) -> None:
+def init(home_dir: str | None, name: str, email: str, language: str) -> None:
     """Write dsr.toml and create the database in the dsr home (--home, DSR_HOME)."""
     from jinja2 import Environment, PackageLoader
 
@@ -35,6 +42,8 @@ def init(name: str, email: str, language: str) -> None:
     from ..config import CONFIG_NAME, default_home
 
     app = get_app()
+    if home_dir is not None:
+        app.home_option = home_dir
     home = Path(app.home_option).expanduser() if app.home_option else default_home()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     config_path = Path(app.config_path).expanduser() if app.config_path else home / CONFIG_NAME
@@ -44,7 +53,7 @@ def init(name: str, email: str, language: str) -> None:
         text = env.get_template("dsr.toml.j2").render(
             name=name.replace('"', "'"), email=email.replace('"', "'"), language=language
         )
-        write_private(config_path, text)
+        write_private(config_path, text.rstrip("\n") + "\n")  # appendable: ends its last line
         created_config = True
     app.config_path = str(config_path)
     app.home_option = str(home)
