@@ -187,6 +187,12 @@ class CrmDatabase:
             if key is None:
                 problems.append(f"{where}.{name}: no column can identify a row: set 'key'")
                 continue
+            if key.content and name == self.mapping.root and "customer_id" not in tmap.identify:
+                problems.append(
+                    f"{where}.{name}: the root table has no key: set 'key' or map "
+                    "identify.customer_id"
+                )
+                continue
             if missing:
                 continue
             if tmap.key is not None and not _unique_by_schema(table, key.columns):

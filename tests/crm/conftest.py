@@ -111,10 +111,13 @@ def make_history(history_urls: tuple[str, str], tmp_path: Path) -> Iterator[Any]
     system on it, the mapping changed as ``history.config()``."""
     made: list[SqlCrmSystem] = []
 
-    def build(*, history_pk: bool, **tables: dict[str, Any] | None) -> SqlCrmSystem:
+    def build(
+        *, history_pk: bool, root: str = "customers", **tables: dict[str, Any] | None
+    ) -> SqlCrmSystem:
         history.build(history_urls[1], history_pk=history_pk)
         context = make_context("crm", tmp_path, today=history.TODAY)
-        system = SqlCrmSystem("crm", history.config(history_urls[0], **tables), context)
+        mapping = history.config(history_urls[0], root=root, **tables)
+        system = SqlCrmSystem("crm", mapping, context)
         made.append(system)
         return system
 

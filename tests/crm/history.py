@@ -174,10 +174,11 @@ CONFIG: dict[str, Any] = {
 }
 
 
-def config(url: str, **tables: dict[str, Any] | None) -> dict[str, Any]:
+def config(url: str, *, root: str = "customers", **tables: dict[str, Any] | None) -> dict[str, Any]:
     """The mapping for ``url``; ``tables`` replaces (or, with None, drops) tables."""
     result = copy.deepcopy(CONFIG)
     result["url"] = url
+    result["root"] = root
     for name, table in tables.items():
         if table is None:
             result["tables"].pop(name, None)

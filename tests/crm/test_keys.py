@@ -282,3 +282,35 @@ def test_dsr_systems_check_and_a_run_refuse_a_key_that_is_not_unique(dsr: Any) -
     erasure = new_verified(dsr, "erasure")
     assert dsr.json("request", "run", erasure)["tasks"][0]["state"] == "failed"
     assert history.dump(f"sqlite:///{dsr.home / 'history.sqlite3'}") == before
+
+
+def test_a_keyless_root_needs_a_customer_id_column(make_history: Any) -> None:
+    """Locate returns the root row's customer id, which later calls find it by: a keyless
+    row's hashed id cannot be looked up, so a root table needs a key or identify.customer_id."""
+    crm = make_history(
+        history_pk=True,
+        root="newsletter",
+        newsletter={"category": "contact", "identify": {"email": "email"}},
+    )
+    assert (
+        "systems.crm.tables.newsletter: the root table has no key: set 'key' or map "
+        "identify.customer_id"
+    ) in crm.check().problems
+
+
+@pytest.mark.parametrize(("history_pk", "key"), KEYED)
+def test_a_row_found_with_scope_self_is_found_again_by_its_composite_id(
+    make_history: Any, history_pk: bool, key: list[str] | None
+) -> None:
+    table = dict(HISTORY, identify={"phone": "number"}, scope="self")
+    if key:
+        table["key"] = key
+    crm = make_history(history_pk=history_pk, number_history=table)
+    keys = list(crm.locate(LANDLINE_TODAY))
+    mine = 'number_history:["09 377 12 34","2021-02-01"]'
+    assert Identity(IdentityKind.OTHER, mine, system="crm", source="crm") in keys
+    assert _customer_ids(keys) == set()
+    by_id_only = [k for k in keys if k.kind == IdentityKind.OTHER]
+    records = list(crm.access(Subject("?", ()), by_id_only))
+    assert sorted(r.record_id for r in records if r.source != "call_notes") == [mine]
+    assert [r.fields["note"] for r in records if r.source == "call_notes"] == ["Bert: new modem"]
