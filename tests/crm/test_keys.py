@@ -8,7 +8,9 @@ on SQLite, PostgreSQL and MariaDB.
 from __future__ import annotations
 
 import json
+import tomllib
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -313,4 +315,20 @@ def test_a_row_found_with_scope_self_is_found_again_by_its_composite_id(
     by_id_only = [k for k in keys if k.kind == IdentityKind.OTHER]
     records = list(crm.access(Subject("?", ()), by_id_only))
     assert sorted(r.record_id for r in records if r.source != "call_notes") == [mine]
+    assert [r.fields["note"] for r in records if r.source == "call_notes"] == ["Bert: new modem"]
+
+
+def test_the_documented_number_history_mapping_works(make_history: Any) -> None:
+    readme = (Path(__file__).parents[2] / "plugins" / "crm" / "README.md").read_text("utf-8")
+    section = readme.split("### A number history", 1)[1]
+    block = section.split("```toml", 1)[1].split("```", 1)[0]
+    documented = tomllib.loads(block)["systems"]["crm"]["tables"]
+    assert set(documented) == {"number_history", "call_notes", "customer_tags"}
+    crm = make_history(history_pk=False, **documented)
+    assert crm.check().ok, crm.check().problems
+    records = list(crm.access(LANDLINE_TODAY, list(crm.locate(LANDLINE_TODAY))))
+    assert {r.record_id for r in records if r.source in ("customers", "invoices")} == {
+        "customers:2",
+        "invoices:2",
+    }
     assert [r.fields["note"] for r in records if r.source == "call_notes"] == ["Bert: new modem"]
