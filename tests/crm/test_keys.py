@@ -332,3 +332,52 @@ def test_the_documented_number_history_mapping_works(make_history: Any) -> None:
         "invoices:2",
     }
     assert [r.fields["note"] for r in records if r.source == "call_notes"] == ["Bert: new modem"]
+
+
+@pytest.mark.parametrize(("history_pk", "key"), KEYED)
+def test_a_kept_grandchild_holds_its_composite_key_parent(
+    make_history: Any, history_urls: tuple[str, str], history_pk: bool, key: list[str] | None
+) -> None:
+    notes = dict(
+        history.CONFIG["tables"]["call_notes"],
+        erase="keep",
+        keep_for="10 years",
+        date_column="valid_from",
+        basis=history.BASIS,
+    )
+    table = dict(HISTORY, key=key) if key else HISTORY
+    crm = make_history(history_pk=history_pk, number_history=table, call_notes=notes)
+    before = history.dump(history_urls[1])
+    outcomes = list(crm.erase(BERT, list(crm.locate(BERT)), dry_run=False))
+    by_source = {o.record_id.partition(":")[0]: o for o in outcomes}
+    assert by_source["call_notes"].action == Action.KEPT
+    assert by_source["call_notes"].until == date(2031, 2, 1)
+    held = by_source["number_history"]
+    assert held.record_id == 'number_history:["09 377 12 34","2021-02-01"]'
+    assert (held.action, held.until) == (Action.KEPT, date(2031, 2, 1))
+    assert held.detail == "referenced by kept call_notes"
+    after = history.dump(history_urls[1])
+    assert after["number_history"] == before["number_history"]
+    assert after["call_notes"] == before["call_notes"]
+
+
+def test_anonymising_rows_of_a_keyless_table_changes_exactly_them(
+    make_history: Any, history_urls: tuple[str, str]
+) -> None:
+    tags = dict(
+        history.CONFIG["tables"]["customer_tags"],
+        erase="anonymise",
+        anonymise={"tag": {"value": "-"}},
+    )
+    crm = make_history(history_pk=True, customer_tags=tags)
+    keys = list(crm.locate(ANNA))
+    outcomes = [o for o in crm.erase(ANNA, keys, dry_run=False) if "customer_tags" in o.record_id]
+    assert [o.action for o in outcomes] == [Action.ANONYMISED] * 3
+    assert sorted(history.dump(history_urls[1])["customer_tags"]) == [
+        (1, "-"),
+        (1, "-"),
+        (1, "-"),
+        (2, "vip"),
+    ]
+    again = [o for o in crm.erase(ANNA, keys, dry_run=False) if "customer_tags" in o.record_id]
+    assert {o.action for o in again} == {Action.UNCHANGED}
