@@ -235,7 +235,7 @@ class CrmDatabase:
         pk = tuple(c.name for c in table.primary_key.columns)
         if pk:
             return RowKey(tmap.name, pk, secret=secret)
-        columns = comparable_columns(table)
+        columns = comparable_columns(table, sqlite=self.is_sqlite)
         return RowKey(tmap.name, columns, content=True, secret=secret) if columns else None
 
     def _parent_key(

@@ -10,7 +10,8 @@ A row's *ident* is the tuple of its key columns' values. Three forms:
     (commas, quotes, NULL), and read back by :meth:`RowKey.parse`.
 *content* (a table without primary key and without ``key``)
     a row is identified by the values of all its columns that can be compared for equality
-    (floating-point, JSON and unknown column types cannot, reliably, and are left out). Its
+    (floating-point, JSON and, on server databases, unknown column types cannot, reliably,
+    and are left out). Its
     record id is ``TABLE:#`` and a keyed hash of those values (stable per installation, no
     personal data in the id); a second identical row gets ``~2``, and so on.
 
@@ -34,12 +35,15 @@ from .values import plain, to_column_type
 Ident = tuple[Any, ...]
 
 #: Column types whose values cannot be compared reliably with ``=``.
-_UNCOMPARABLE = (sa.Float, sa.JSON, sa.types.NullType)
+_UNCOMPARABLE = (sa.Float, sa.JSON)
 
 
-def comparable_columns(table: sa.Table) -> tuple[str, ...]:
-    """The columns a row of a keyless table is identified by."""
-    return tuple(c.name for c in table.columns if not isinstance(c.type, _UNCOMPARABLE))
+def comparable_columns(table: sa.Table, *, sqlite: bool) -> tuple[str, ...]:
+    """The columns a row of a keyless table is identified by. A type SQLAlchemy does not
+    know (``NullType``) is left out on server databases (PostgreSQL's ``xml`` or ``point``
+    have no ``=``); on SQLite it is an untyped column, compared like any other."""
+    skip = _UNCOMPARABLE if sqlite else (*_UNCOMPARABLE, sa.types.NullType)
+    return tuple(c.name for c in table.columns if not isinstance(c.type, skip))
 
 
 @dataclass(frozen=True, slots=True)

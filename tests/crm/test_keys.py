@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from dsr_core.model import Action, Identity, IdentityKind, Outcome, Record, Subject
 from dsr_core.systems import PermanentError
+from dsr_core.testing import make_context
 from dsr_plugins.crm.sql_crm import SqlCrmSystem
 from tests.crm import history
 from tests.engine.helpers import config, new_verified
@@ -381,3 +383,28 @@ def test_anonymising_rows_of_a_keyless_table_changes_exactly_them(
     ]
     again = [o for o in crm.erase(ANNA, keys, dry_run=False) if "customer_tags" in o.record_id]
     assert {o.action for o in again} == {Action.UNCHANGED}
+
+
+def test_an_untyped_keyless_sqlite_table_is_identified_by_its_columns(tmp_path: Path) -> None:
+    """SQLite lets columns go without a type (https://sqlite.org/datatype3.html, 3.1:
+    affinity BLOB); SQLAlchemy reflects them as NullType. They compare with = all the same."""
+    url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    history.build(url, history_pk=True)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE legacy_tags (customer_id, tag)")
+        conn.exec_driver_sql("INSERT INTO legacy_tags VALUES (1, 'vip'), (2, 'vip')")
+    legacy = {"category": "marketing", "parent": "customers", "foreign_key": "customer_id"}
+    mapping = history.config("sqlite:///history.sqlite3", legacy_tags=legacy)
+    crm = SqlCrmSystem("crm", mapping, make_context("crm", tmp_path, today=history.TODAY))
+    try:
+        assert crm.check().ok, crm.check().problems
+        outcomes = list(crm.erase(ANNA, list(crm.locate(ANNA)), dry_run=False))
+        assert [o.action for o in outcomes if o.record_id.startswith("legacy_tags:")] == [
+            Action.ERASED
+        ]
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT * FROM legacy_tags").all() == [(2, "vip")]
+    finally:
+        crm.close()
+        engine.dispose()
