@@ -89,7 +89,7 @@ class Eraser:
         tmap = b.map
         deletes: list[_Plan] = []
         for plan in rows:
-            row, rid = plan.row, plan.rid
+            row = plan.row
             action, note = tmap.erase, ""
             if action == "keep":
                 start = as_date(row.get(tmap.date_column or ""))
@@ -101,7 +101,7 @@ class Eraser:
                         if start is not None
                         else f"no {tmap.date_column}: kept {tmap.keep_for} from today"
                     )
-                    self._kept(b, row, rid, tmap.basis, until, detail)
+                    self._kept(b, plan, tmap.basis, until, detail)
                     continue
                 action, note = tmap.after_keep, f"retention ended {until.isoformat()}"
             held = self._held(b, bound, row)
@@ -110,21 +110,16 @@ class Eraser:
                 latest = max(legal, key=lambda h: h.until or today)
                 reason = f"referenced by kept {latest.table} until {latest.until}"
                 if tmap.anonymise:
-                    self._anonymise(conn, b, row, rid, f"{reason}: anonymised, not deleted", latest)
+                    self._anonymise(conn, b, plan, f"{reason}: anonymised, not deleted", latest)
                 else:
                     self._kept(
-                        b,
-                        row,
-                        rid,
-                        latest.basis,
-                        latest.until,
-                        f"referenced by kept {latest.table}",
+                        b, plan, latest.basis, latest.until, f"referenced by kept {latest.table}"
                     )
                 continue
             if action == "anonymise":
-                self._anonymise(conn, b, row, rid, note, max(legal, key=_until, default=None))
+                self._anonymise(conn, b, plan, note, max(legal, key=_until, default=None))
                 continue
-            deletes.append(_Plan(row, rid, note))
+            deletes.append(_Plan(row, plan.rid, note))
         self._delete(conn, b, deletes)
 
     def _held(self, b: Bound, bound: dict[str, Bound], row: dict[str, Any]) -> list[_Hold]:
@@ -145,26 +140,15 @@ class Eraser:
 
     # -- the three outcomes -----------------------------------------------------------------
     def _kept(
-        self,
-        b: Bound,
-        row: dict[str, Any],
-        rid: str,
-        basis: str | None,
-        until: date | None,
-        detail: str,
+        self, b: Bound, plan: _Plan, basis: str | None, until: date | None, detail: str
     ) -> None:
-        self.outcomes.append(Outcome(rid, b.map.category, Action.KEPT, basis, until, detail))
-        self._remains(b, row, _Hold(b.name, basis, until))
+        self.outcomes.append(Outcome(plan.rid, b.map.category, Action.KEPT, basis, until, detail))
+        self._remains(b, plan.row, _Hold(b.name, basis, until))
 
     def _anonymise(
-        self,
-        conn: Connection,
-        b: Bound,
-        row: dict[str, Any],
-        rid: str,
-        note: str,
-        hold: _Hold | None,
+        self, conn: Connection, b: Bound, plan: _Plan, note: str, hold: _Hold | None
     ) -> None:
+        row = plan.row
         changes: dict[str, Any] = {}
         for col, rule in b.map.anonymise.items():
             new = anonymise_value(rule, b.col(col), row.get(col), self.context)
@@ -178,7 +162,7 @@ class Eraser:
             action, detail = Action.UNCHANGED, "already anonymised"
         self.outcomes.append(
             Outcome(
-                rid,
+                plan.rid,
                 b.map.category,
                 action,
                 detail=detail,
@@ -216,12 +200,11 @@ class Eraser:
         except exc.IntegrityError:
             refused = "the database refused the delete: rows outside the mapping reference it"
             if b.map.anonymise:
-                self._anonymise(conn, b, plan.row, plan.rid, f"{refused}; anonymised instead", None)
+                self._anonymise(conn, b, plan, f"{refused}; anonymised instead", None)
             else:
                 self._kept(
                     b,
-                    plan.row,
-                    plan.rid,
+                    plan,
                     FK_BASIS,
                     self.context.today(),
                     f"{refused}; erase it by hand or map the referencing table",
