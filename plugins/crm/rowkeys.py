@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,7 +53,7 @@ class RowKey:
     table: str
     columns: tuple[str, ...]
     content: bool = False  # True: no key, the row's comparable columns identify it
-    secret: bytes = b""
+    secret: bytes = field(default=b"", repr=False)  # the installation's key, never shown
 
     def of(self, row: Mapping[str, Any]) -> Ident:
         return tuple(row[c] for c in self.columns)

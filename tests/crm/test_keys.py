@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from dsr_core.model import Action, Identity, IdentityKind, Outcome, Record, Subject
 from dsr_core.systems import PermanentError
 from dsr_core.testing import make_context
+from dsr_plugins.crm.rowkeys import RowKey
 from dsr_plugins.crm.sql_crm import SqlCrmSystem
 from tests.crm import history
 from tests.engine.helpers import config, new_verified
@@ -408,3 +409,30 @@ def test_an_untyped_keyless_sqlite_table_is_identified_by_its_columns(tmp_path: 
     finally:
         crm.close()
         engine.dispose()
+
+
+def test_the_installation_key_never_shows_in_a_row_key() -> None:
+    key = RowKey("customer_tags", ("customer_id", "tag"), content=True, secret=b"s3cret-key")
+    assert "s3cret" not in repr(key)
+    assert key.record_id((1, "vip")) == key.record_id((1, "vip"))
+    assert key.record_id((1, "vip")) != RowKey("customer_tags", key.columns, True).record_id(
+        (1, "vip")
+    )
+
+
+def test_composite_ids_read_back_whatever_the_values_hold() -> None:
+    table = sa.Table(
+        "t",
+        sa.MetaData(),
+        sa.Column("a", sa.String(20)),
+        sa.Column("b", sa.Date),
+        sa.Column("c", sa.Integer),
+    )
+    key = RowKey("t", ("a", "b", "c"))
+    tricky = [('x,"y"]\\', date(2021, 2, 1), 7), ("x", None, 7), ("x", date(2021, 2, 1), None)]
+    ids = [key.record_id(i) for i in tricky]
+    assert len(set(ids)) == len(ids)
+    for ident, rid in zip(tricky, ids, strict=True):
+        assert key.parse(rid.removeprefix("t:"), table) == ident
+    assert key.parse('["x","2021-02-01"]', table) is None  # one value short
+    assert key.parse("x,2021-02-01,7", table) is None
