@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from dsr_core.systems import ConfigError, PermanentError, SystemContext, TransientError
 
 from .mapping import AnonymiseRule, CrmMapping, TableMap
+from .rowkeys import Ident, RowKey, comparable_columns
 
 _PERMANENT_OPERATIONAL = re.compile(
     r"no such (table|column)|unknown column|doesn't exist|does not exist|syntax error"
@@ -36,12 +37,13 @@ _SERVER_DIALECTS = ("postgresql", "mysql", "mariadb")
 
 @dataclass(frozen=True, slots=True)
 class Bound:
-    """A mapped table with its reflected :class:`~sqlalchemy.Table` and resolved key."""
+    """A mapped table with its reflected :class:`~sqlalchemy.Table` and resolved keys."""
 
     map: TableMap
     table: sa.Table
-    key: str
-    parent_key: str | None  # the parent's column this table's foreign_key holds
+    key: RowKey
+    foreign_key: tuple[str, ...] = ()  # this table's columns pointing at the parent
+    parent_key: tuple[str, ...] = ()  # the parent's columns they hold
 
     @property
     def name(self) -> str:
@@ -49,6 +51,12 @@ class Bound:
 
     def col(self, name: str) -> sa.Column[Any]:
         return self.table.c[name]
+
+    def ident(self, row: Mapping[str, Any]) -> Ident:
+        return self.key.of(row)
+
+    def record_id(self, row: Mapping[str, Any], copy: int = 1) -> str:
+        return self.key.record_id(self.key.of(row), copy)
 
 
 def is_text(column: sa.Column[Any]) -> bool:
@@ -168,47 +176,97 @@ class CrmDatabase:
                 problems.append(f"{where}.{name}: no such table in the database")
                 continue
             reflected[name] = sa.Table(name, metadata, autoload_with=conn)
+        keys: dict[str, RowKey] = {}
+        for name, tmap in self.mapping.tables.items():  # parents first
+            table = reflected.get(name)
+            if table is None:
+                continue
+            missing = sorted(tmap.columns() - set(table.c.keys()))
+            problems += [f"{where}.{name}: no column {col!r} in the table" for col in missing]
+            key = self._key(tmap, table)
+            if key is None:
+                problems.append(f"{where}.{name}: no column can identify a row: set 'key'")
+                continue
+            if key.content and name == self.mapping.root and "customer_id" not in tmap.identify:
+                problems.append(
+                    f"{where}.{name}: the root table has no key: set 'key' or map "
+                    "identify.customer_id"
+                )
+                continue
+            if missing:
+                continue
+            if tmap.key is not None and not _unique_by_schema(table, key.columns):
+                if _duplicated(conn, table, key.columns):
+                    shown = (
+                        repr(key.columns[0]) if len(key.columns) == 1 else repr(list(key.columns))
+                    )
+                    problems.append(
+                        f"{where}.{name}.key: {shown} is not unique in {name} (several rows share "
+                        "a value): set 'key' to the columns that together identify one row"
+                    )
+                    continue
+            keys[name] = key
         bound: dict[str, Bound] = {}
         for name, tmap in self.mapping.tables.items():
-            if name not in reflected:
+            if name not in keys:
                 continue
             table = reflected[name]
-            for col in sorted(tmap.columns() - set(table.c.keys())):
-                problems.append(f"{where}.{name}: no column {col!r} in the table")
-            key = tmap.key
-            if key is None:
-                pk = list(table.primary_key.columns)
-                if len(pk) != 1:
-                    problems.append(f"{where}.{name}: no single-column primary key: set 'key'")
-                    continue
-                key = pk[0].name
-            parent_key = None
+            foreign_key = tmap.foreign_key or ()
+            parent_key: tuple[str, ...] = ()
             if tmap.parent is not None:
-                parent_key = tmap.parent_key or self._parent_key(tmap.parent, reflected)
-                parent_table = reflected.get(tmap.parent)
-                if parent_key is None:
+                parent = keys.get(tmap.parent)
+                if parent is None:
                     continue  # the parent's own problem is reported
-                if parent_table is not None and parent_key not in parent_table.c:
-                    problems.append(
-                        f"{where}.{name}.parent_key: no column {parent_key!r} in {tmap.parent}"
-                    )
-            if key not in table.c:
-                continue
+                found = self._parent_key(f"{where}.{name}", tmap, parent, reflected, problems)
+                if found is None:
+                    continue
+                parent_key = found
             problems.extend(_anonymise_problems(f"{where}.{name}.anonymise", tmap, table))
-            bound[name] = Bound(tmap, table, key, parent_key)
+            bound[name] = Bound(tmap, table, keys[name], foreign_key, parent_key)
         if not problems:
             self._bound = bound
         return problems
 
-    def _parent_key(self, parent: str, reflected: dict[str, sa.Table]) -> str | None:
-        tmap = self.mapping.tables[parent]
-        if tmap.key:
-            return tmap.key
-        table = reflected.get(parent)
-        if table is None:
+    def _key(self, tmap: TableMap, table: sa.Table) -> RowKey | None:
+        """The mapped ``key``, else the primary key, else every comparable column."""
+        secret = self.context.secret_key
+        if tmap.key is not None:
+            return RowKey(tmap.name, tmap.key, secret=secret)
+        pk = tuple(c.name for c in table.primary_key.columns)
+        if pk:
+            return RowKey(tmap.name, pk, secret=secret)
+        columns = comparable_columns(table, sqlite=self.is_sqlite)
+        return RowKey(tmap.name, columns, content=True, secret=secret) if columns else None
+
+    def _parent_key(
+        self,
+        where: str,
+        tmap: TableMap,
+        parent: RowKey,
+        reflected: dict[str, sa.Table],
+        problems: list[str],
+    ) -> tuple[str, ...] | None:
+        """The parent's columns ``foreign_key`` refers to; a problem is appended when none."""
+        assert tmap.parent is not None and tmap.foreign_key is not None
+        if tmap.parent_key is not None:
+            absent = [c for c in tmap.parent_key if c not in reflected[tmap.parent].c]
+            for col in absent:
+                problems.append(f"{where}.parent_key: no column {col!r} in {tmap.parent}")
+            return None if absent else tmap.parent_key
+        if parent.content:
+            problems.append(
+                f"{where}.parent_key: {tmap.parent} has no key: set 'parent_key' (the column "
+                f"of {tmap.parent} that foreign_key refers to)"
+            )
             return None
-        pk = list(table.primary_key.columns)
-        return pk[0].name if len(pk) == 1 else None
+        if len(parent.columns) != len(tmap.foreign_key):
+            problems.append(
+                f"{where}.foreign_key: names {len(tmap.foreign_key)} column(s), the key of "
+                f"{tmap.parent} has {len(parent.columns)} ({', '.join(parent.columns)}): "
+                "list them in that order, or set 'parent_key'"
+            )
+            return None
+        return parent.columns
 
     def unmapped_references(self, conn: Connection) -> list[str]:
         """Tables the mapping leaves out whose foreign keys point at mapped tables."""
@@ -245,6 +303,30 @@ def anonymise_value(
     hashed = context.pseudonymise(text)
     length = getattr(column.type, "length", None)
     return hashed[:length] if length else hashed
+
+
+def _unique_by_schema(table: sa.Table, columns: tuple[str, ...]) -> bool:
+    """Whether the database guarantees ``columns`` unique: a primary key or unique constraint
+    or index on some of them, none of those nullable (unique columns may repeat NULL)."""
+    wanted = set(columns)
+    sets = [{c.name for c in table.primary_key.columns}]
+    sets += [
+        {c.name for c in cons.columns}
+        for cons in table.constraints
+        if isinstance(cons, sa.UniqueConstraint)
+    ]
+    sets += [{c.name for c in index.columns} for index in table.indexes if index.unique]
+    return any(
+        cols and cols <= wanted and not any(table.c[c].nullable for c in cols) for cols in sets
+    )
+
+
+def _duplicated(conn: Connection, table: sa.Table, columns: tuple[str, ...]) -> bool:
+    """Whether two rows share the values of ``columns`` (NULLs count as equal: a row is
+    addressed with IS NULL). Reads no row, only whether one such group exists."""
+    cols = [table.c[c] for c in columns]
+    stmt = sa.select(*cols).group_by(*cols).having(sa.func.count() > 1).limit(1)
+    return conn.execute(stmt).first() is not None
 
 
 def _anonymise_problems(where: str, tmap: TableMap, table: sa.Table) -> list[str]:

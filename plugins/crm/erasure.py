@@ -32,9 +32,11 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
 from dsr_core.model import Action, Outcome
+from dsr_core.systems import PermanentError
 
 from .database import Bound, anonymise_value
 from .finder import CHUNK, Finder
+from .rowkeys import Ident
 from .values import as_date
 
 #: The basis of a row kept only because the database refused its delete.
@@ -55,6 +57,7 @@ class _Plan:
     """A row's fate once its children are done."""
 
     row: dict[str, Any]
+    rid: str
     note: str = ""
 
 
@@ -65,14 +68,14 @@ class Eraser:
         self.finder = finder
         self.db = finder.db
         self.context = finder.context
-        self.holds: dict[tuple[str, str, Any], list[_Hold]] = defaultdict(list)
+        self.holds: dict[tuple[str, tuple[str, ...], Ident], list[_Hold]] = defaultdict(list)
         self.outcomes: list[Outcome] = []
 
-    def run(self, conn: Connection, anchors: dict[str, set[Any]]) -> list[Outcome]:
+    def run(self, conn: Connection, anchors: dict[str, set[Ident]]) -> list[Outcome]:
         bound = self.db.bound(conn)
-        rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for b, row in self.finder.walk(conn, anchors):
-            rows[b.name].append(row)
+        rows: dict[str, list[_Plan]] = defaultdict(list)
+        for b, row, rid in self.finder.walk(conn, anchors):
+            rows[b.name].append(_Plan(row, rid))
         for name in reversed(list(bound)):
             if rows.get(name):
                 self._table(conn, bound[name], bound, rows[name])
@@ -80,12 +83,13 @@ class Eraser:
 
     # -- one table --------------------------------------------------------------------------
     def _table(
-        self, conn: Connection, b: Bound, bound: dict[str, Bound], rows: list[dict[str, Any]]
+        self, conn: Connection, b: Bound, bound: dict[str, Bound], rows: list[_Plan]
     ) -> None:
         today = self.context.today()
         tmap = b.map
         deletes: list[_Plan] = []
-        for row in rows:
+        for plan in rows:
+            row = plan.row
             action, note = tmap.erase, ""
             if action == "keep":
                 start = as_date(row.get(tmap.date_column or ""))
@@ -97,7 +101,7 @@ class Eraser:
                         if start is not None
                         else f"no {tmap.date_column}: kept {tmap.keep_for} from today"
                     )
-                    self._kept(b, row, tmap.basis, until, detail)
+                    self._kept(b, plan, tmap.basis, until, detail)
                     continue
                 action, note = tmap.after_keep, f"retention ended {until.isoformat()}"
             held = self._held(b, bound, row)
@@ -106,59 +110,59 @@ class Eraser:
                 latest = max(legal, key=lambda h: h.until or today)
                 reason = f"referenced by kept {latest.table} until {latest.until}"
                 if tmap.anonymise:
-                    self._anonymise(conn, b, row, f"{reason}: anonymised, not deleted", latest)
+                    self._anonymise(conn, b, plan, f"{reason}: anonymised, not deleted", latest)
                 else:
                     self._kept(
-                        b, row, latest.basis, latest.until, f"referenced by kept {latest.table}"
+                        b, plan, latest.basis, latest.until, f"referenced by kept {latest.table}"
                     )
                 continue
             if action == "anonymise":
-                self._anonymise(conn, b, row, note, max(legal, key=_until, default=None))
+                self._anonymise(conn, b, plan, note, max(legal, key=_until, default=None))
                 continue
-            deletes.append(_Plan(row, note))
+            deletes.append(_Plan(row, plan.rid, note))
         self._delete(conn, b, deletes)
 
     def _held(self, b: Bound, bound: dict[str, Bound], row: dict[str, Any]) -> list[_Hold]:
         """Holds registered by this row's remaining children."""
         found: list[_Hold] = []
         for child in self.db.mapping.children(b.name):
-            col = bound[child.name].parent_key or b.key
-            found += self.holds.get((b.name, col, row.get(col)), [])
+            cols = bound[child.name].parent_key
+            found += self.holds.get((b.name, cols, tuple(row.get(c) for c in cols)), [])
         return found
 
     def _remains(self, b: Bound, row: dict[str, Any], hold: _Hold) -> None:
         """Tell the parent that this row stays (it cannot be deleted under it)."""
         if b.map.parent is None:
             return
-        value = row.get(b.map.foreign_key or "")
-        if value is not None:
-            self.holds[(b.map.parent, b.parent_key or "", value)].append(hold)
+        value = tuple(row.get(c) for c in b.foreign_key)
+        if None not in value:
+            self.holds[(b.map.parent, b.parent_key, value)].append(hold)
 
     # -- the three outcomes -----------------------------------------------------------------
     def _kept(
-        self, b: Bound, row: dict[str, Any], basis: str | None, until: date | None, detail: str
+        self, b: Bound, plan: _Plan, basis: str | None, until: date | None, detail: str
     ) -> None:
-        self.outcomes.append(
-            Outcome(_rid(b, row), b.map.category, Action.KEPT, basis, until, detail)
-        )
-        self._remains(b, row, _Hold(b.name, basis, until))
+        self.outcomes.append(Outcome(plan.rid, b.map.category, Action.KEPT, basis, until, detail))
+        self._remains(b, plan.row, _Hold(b.name, basis, until))
 
     def _anonymise(
-        self, conn: Connection, b: Bound, row: dict[str, Any], note: str, hold: _Hold | None
+        self, conn: Connection, b: Bound, plan: _Plan, note: str, hold: _Hold | None
     ) -> None:
+        row = plan.row
         changes: dict[str, Any] = {}
         for col, rule in b.map.anonymise.items():
             new = anonymise_value(rule, b.col(col), row.get(col), self.context)
             if new != row.get(col):
                 changes[col] = new
         if changes:
-            conn.execute(sa.update(b.table).where(b.col(b.key) == row[b.key]).values(changes))
+            where = b.key.where(b.table, b.ident(row))
+            conn.execute(sa.update(b.table).where(where).values(changes))
             action, detail = Action.ANONYMISED, note
         else:
             action, detail = Action.UNCHANGED, "already anonymised"
         self.outcomes.append(
             Outcome(
-                _rid(b, row),
+                plan.rid,
                 b.map.category,
                 action,
                 detail=detail,
@@ -168,32 +172,39 @@ class Eraser:
         self._remains(b, row, hold or _Hold(b.name, None, None))
 
     def _delete(self, conn: Connection, b: Bound, plans: Sequence[_Plan]) -> None:
-        """Delete in chunks; when a chunk is refused, row by row to find the refused rows."""
-        for start in range(0, len(plans), CHUNK):
-            chunk = plans[start : start + CHUNK]
-            keys = [p.row[b.key] for p in chunk]
+        """Delete in chunks; when a chunk is refused, row by row to find the refused rows.
+
+        Never more rows than planned are deleted: a statement that would (a key that stopped
+        being unique since the check) raises, which rolls the whole erasure back."""
+        budget = _Budget(b, len(plans), self.db.mapping.system)
+        width = len(b.key.columns)
+        for start in range(0, len(plans), max(1, CHUNK // width)):
+            chunk = plans[start : start + max(1, CHUNK // width)]
+            idents = list(dict.fromkeys(b.ident(p.row) for p in chunk))
             try:
                 with conn.begin_nested():
-                    conn.execute(sa.delete(b.table).where(b.col(b.key).in_(keys)))
+                    stmt = sa.delete(b.table).where(b.key.where_any(b.table, idents))
+                    budget.spend(conn.execute(stmt).rowcount)
             except exc.IntegrityError:
                 for plan in chunk:
-                    self._delete_one(conn, b, plan)
+                    self._delete_one(conn, b, plan, budget)
                 continue
             for plan in chunk:
                 self._erased(b, plan)
 
-    def _delete_one(self, conn: Connection, b: Bound, plan: _Plan) -> None:
+    def _delete_one(self, conn: Connection, b: Bound, plan: _Plan, budget: _Budget) -> None:
         try:
             with conn.begin_nested():
-                conn.execute(sa.delete(b.table).where(b.col(b.key) == plan.row[b.key]))
+                stmt = sa.delete(b.table).where(b.key.where(b.table, b.ident(plan.row)))
+                budget.spend(conn.execute(stmt).rowcount)
         except exc.IntegrityError:
             refused = "the database refused the delete: rows outside the mapping reference it"
             if b.map.anonymise:
-                self._anonymise(conn, b, plan.row, f"{refused}; anonymised instead", None)
+                self._anonymise(conn, b, plan, f"{refused}; anonymised instead", None)
             else:
                 self._kept(
                     b,
-                    plan.row,
+                    plan,
                     FK_BASIS,
                     self.context.today(),
                     f"{refused}; erase it by hand or map the referencing table",
@@ -202,13 +213,26 @@ class Eraser:
         self._erased(b, plan)
 
     def _erased(self, b: Bound, plan: _Plan) -> None:
-        self.outcomes.append(
-            Outcome(_rid(b, plan.row), b.map.category, Action.ERASED, detail=plan.note)
-        )
+        self.outcomes.append(Outcome(plan.rid, b.map.category, Action.ERASED, detail=plan.note))
 
 
-def _rid(b: Bound, row: dict[str, Any]) -> str:
-    return f"{b.name}:{row[b.key]}"
+@dataclass
+class _Budget:
+    """How many rows of a table the erasure may still delete."""
+
+    b: Bound
+    left: int
+    system: str
+
+    def spend(self, rowcount: int) -> None:
+        if rowcount < 0:  # the driver does not say
+            return
+        self.left -= rowcount
+        if self.left < 0:
+            raise PermanentError(
+                f"systems.{self.system}: a delete in {self.b.name} matched more rows than the "
+                f"subject's: nothing was erased; check that its key identifies one row"
+            )
 
 
 def _until(hold: _Hold) -> date:

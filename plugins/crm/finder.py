@@ -13,7 +13,7 @@ key points at a row already found: parents before children, streamed, each row o
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +28,7 @@ from dsr_core.systems import SystemContext
 
 from .database import Bound, CrmDatabase
 from .mapping import CrmMapping
+from .rowkeys import Ident, match_any
 from .values import as_date, normalise_vat
 
 CHUNK = 500  # IN-list size
@@ -99,10 +100,10 @@ class Probes:
 
 @dataclass
 class Matches:
-    """Rows matched directly by an identity, and the anchors they make (table → keys)."""
+    """Rows matched directly by an identity, and the anchors they make (table → idents)."""
 
-    direct: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
-    anchors: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
+    direct: dict[str, set[Ident]] = field(default_factory=lambda: defaultdict(set))
+    anchors: dict[str, set[Ident]] = field(default_factory=lambda: defaultdict(set))
 
     def __bool__(self) -> bool:
         return any(self.anchors.values())
@@ -125,53 +126,63 @@ class Finder:
         if not probes:
             return found
         for name, b in bound.items():
-            keys = self._match_table(conn, b, probes)
+            idents = self._match_table(conn, b, probes)
             if name == self.mapping.root and "customer_id" not in b.map.identify:
-                keys |= self._by_values(conn, b, b.key, probes.customer_ids)
-            for raw in probes.rows.get(name, ()):
-                keys |= self._by_values(conn, b, b.key, {raw})
-            if keys:
-                found.direct[name] |= keys
-        for name, keys in found.direct.items():
+                idents |= self._by_idents(conn, b, probes.customer_ids)
+            idents |= self._by_idents(conn, b, probes.rows.get(name, set()))
+            if idents:
+                found.direct[name] |= idents
+        for name, idents in found.direct.items():
             b = bound[name]
             if b.map.parent is None or b.map.scope == "self" or name in probes.rows:
-                found.anchors[name] |= keys
+                found.anchors[name] |= idents
             else:
-                top, top_keys = self._ascend(conn, bound, name, keys)
-                found.anchors[top] |= top_keys
+                top, top_idents = self._ascend(conn, bound, name, idents)
+                found.anchors[top] |= top_idents
         return found
 
-    def _match_table(self, conn: Connection, b: Bound, probes: Probes) -> set[Any]:
-        keys: set[Any] = set()
+    def _match_table(self, conn: Connection, b: Bound, probes: Probes) -> set[Ident]:
+        idents: set[Ident] = set()
         ident = b.map.identify
         for col in ident.get("email", ()):
             if probes.emails:
                 column = b.col(col)
                 expr = sa.func.lower(sa.func.trim(column))
-                keys |= self._scalars(conn, b, expr.in_(sorted(probes.emails)))
+                idents |= self._idents(conn, b, expr.in_(sorted(probes.emails)))
         phone_cols = list(ident.get("phone", ()))
         if b.map.phone_period and b.map.phone_period.number not in phone_cols:
             phone_cols.append(b.map.phone_period.number)  # who held the number, and when
         for col in phone_cols:
-            keys |= self._match_phones(conn, b, col, probes.phones)
+            idents |= self._match_phones(conn, b, col, probes.phones)
         for col in ident.get("vat", ()):
-            keys |= self._match_vats(conn, b, col, probes.vats)
+            idents |= self._match_vats(conn, b, col, probes.vats)
         for col in ident.get("customer_id", ()):
-            keys |= self._by_values(conn, b, col, probes.customer_ids)
-        return keys
+            values = _typed(b.col(col), probes.customer_ids)
+            if values:
+                idents |= self._idents(conn, b, b.col(col).in_(values))
+        return idents
 
-    def _scalars(self, conn: Connection, b: Bound, where: Any) -> set[Any]:
-        return set(conn.execute(sa.select(b.col(b.key)).where(where)).scalars())
+    def _idents(self, conn: Connection, b: Bound, where: Any) -> set[Ident]:
+        stmt = sa.select(*b.key.order(b.table)).where(where)
+        return {tuple(row) for row in conn.execute(stmt)}
 
-    def _by_values(self, conn: Connection, b: Bound, col: str, raw: set[str]) -> set[Any]:
-        values = _typed(b.col(col), raw)
-        if not values:
-            return set()
-        return self._scalars(conn, b, b.col(col).in_(values))
+    def _by_idents(self, conn: Connection, b: Bound, texts: set[str]) -> set[Ident]:
+        """Rows named by their key as text (a record id's part after ``TABLE:``)."""
+        parsed = {b.key.parse(text, b.table) for text in texts}
+        idents = sorted((i for i in parsed if i is not None), key=repr)
+        found: set[Ident] = set()
+        for chunk in _chunks(idents, len(b.key.columns)):
+            found |= self._idents(conn, b, b.key.where_any(b.table, chunk))
+        return found
+
+    def _select(self, b: Bound, *names: str | None) -> Any:
+        """A SELECT of the key columns and ``names`` (each once)."""
+        wanted = dict.fromkeys([*b.key.columns, *(n for n in names if n)])
+        return sa.select(*(b.col(n) for n in wanted))
 
     def _match_phones(
         self, conn: Connection, b: Bound, col: str, phones: Sequence[Phone]
-    ) -> set[Any]:
+    ) -> set[Ident]:
         if not phones:
             return set()
         today = self.context.today()
@@ -180,11 +191,11 @@ class Finder:
         )
         tails = sorted({p.number[-7:] for p in phones})
         compact = _stripped(b.col(col))
-        cols = [b.col(b.key), b.col(col)]
-        if period is not None:
-            cols += [b.col(c) for c in (period.valid_from, period.valid_to) if c]
-        stmt = sa.select(*cols).where(sa.or_(*(compact.like(f"%{tail}") for tail in tails)))
-        keys: set[Any] = set()
+        extra = (period.valid_from, period.valid_to) if period is not None else ()
+        stmt = self._select(b, col, *extra).where(
+            sa.or_(*(compact.like(f"%{tail}") for tail in tails))
+        )
+        idents: set[Ident] = set()
         for row in conn.execute(stmt).mappings().all():
             number = parse_phone(str(row[col]), self.context.country)
             if number is None:
@@ -202,51 +213,49 @@ class Finder:
                     else:
                         hit = phone.overlaps(start, end)
                 if hit:
-                    keys.add(row[b.key])
-        return keys
+                    idents.add(b.ident(row))
+        return idents
 
-    def _match_vats(self, conn: Connection, b: Bound, col: str, vats: set[str]) -> set[Any]:
+    def _match_vats(self, conn: Connection, b: Bound, col: str, vats: set[str]) -> set[Ident]:
         if not vats:
             return set()
         tails = sorted({v[-7:] for v in vats})
         compact = sa.func.upper(_stripped(b.col(col)))
-        stmt = sa.select(b.col(b.key), b.col(col)).where(
-            sa.or_(*(compact.like(f"%{tail}") for tail in tails))
-        )
+        stmt = self._select(b, col).where(sa.or_(*(compact.like(f"%{tail}") for tail in tails)))
         country = self.context.country
         return {
-            key
-            for key, value in conn.execute(stmt).all()
-            if value is not None and normalise_vat(str(value), country) in vats
+            b.ident(row)
+            for row in conn.execute(stmt).mappings()
+            if row[col] is not None and normalise_vat(str(row[col]), country) in vats
         }
 
     def _ascend(
-        self, conn: Connection, bound: dict[str, Bound], name: str, keys: set[Any]
-    ) -> tuple[str, set[Any]]:
+        self, conn: Connection, bound: dict[str, Bound], name: str, idents: set[Ident]
+    ) -> tuple[str, set[Ident]]:
         """From rows of ``name`` up to the rows of the top table they belong to."""
         while (parent := bound[name].map.parent) is not None:
             b, p = bound[name], bound[parent]
-            fk = b.col(b.map.foreign_key or "")
-            refs: set[Any] = set()
-            for chunk in _chunks(sorted(keys, key=str)):
-                refs |= set(conn.execute(sa.select(fk).where(b.col(b.key).in_(chunk))).scalars())
-            refs.discard(None)
-            keys = set()
-            for chunk in _chunks(sorted(refs, key=str)):
-                where = p.col(b.parent_key or p.key).in_(chunk)
-                keys |= self._scalars(conn, p, where)
+            fk = [b.col(c) for c in b.foreign_key]
+            refs: set[Ident] = set()
+            for chunk in _chunks(sorted(idents, key=repr), len(b.key.columns)):
+                stmt = sa.select(*fk).where(b.key.where_any(b.table, chunk))
+                refs |= {tuple(r) for r in conn.execute(stmt) if None not in tuple(r)}
+            idents = set()
+            for chunk in _chunks(sorted(refs, key=repr), len(b.parent_key)):
+                idents |= self._idents(conn, p, match_any(p.table, b.parent_key, chunk))
             name = parent
-        return name, keys
+        return name, idents
 
     # -- walking --------------------------------------------------------------------------
     def walk(
         self,
         conn: Connection,
-        anchors: dict[str, set[Any]],
+        anchors: dict[str, set[Ident]],
         *,
         only: Iterable[str] | None = None,
-    ) -> Iterator[tuple[Bound, dict[str, Any]]]:
-        """Every anchored row and every row below one, parents first, each once.
+    ) -> Iterator[tuple[Bound, dict[str, Any], str]]:
+        """Every anchored row and every row below one, parents first, each once, with its
+        record id (identical rows of a keyless table are yielded each, numbered).
 
         Each query's rows are streamed and fully read before the next query runs. With
         ``only``, walks just those tables (and the tables above them, to reach them).
@@ -260,32 +269,38 @@ class Finder:
                 while current is not None and current not in wanted:
                     wanted.add(current)
                     current = self.mapping.tables[current].parent
-        # values of the columns children refer to, per (table, column)
-        refs: dict[tuple[str, str], set[Any]] = defaultdict(set)
+        # values of the columns children refer to, per (table, columns)
+        refs: dict[tuple[str, tuple[str, ...]], set[Ident]] = defaultdict(set)
         for name, b in bound.items():
             if wanted is not None and name not in wanted:
                 continue
-            needed = {(c.name, bound[c.name].parent_key or "") for c in self.mapping.children(name)}
+            needed = {bound[c.name].parent_key for c in self.mapping.children(name)}
+            width = len(b.key.columns)
             selectors: list[Any] = []
-            own = sorted(anchors.get(name, ()), key=str)
-            selectors += [b.col(b.key).in_(chunk) for chunk in _chunks(own)]
+            own = sorted(anchors.get(name, ()), key=repr)
+            selectors += [b.key.where_any(b.table, chunk) for chunk in _chunks(own, width)]
             if b.map.parent is not None:
-                parent_vals = sorted(refs.get((b.map.parent, b.parent_key or ""), ()), key=str)
-                fk = b.col(b.map.foreign_key or "")
-                selectors += [fk.in_(chunk) for chunk in _chunks(parent_vals)]
-            seen: set[Any] = set()
+                parent_vals = sorted(refs.get((b.map.parent, b.parent_key), ()), key=repr)
+                selectors += [
+                    match_any(b.table, b.foreign_key, chunk)
+                    for chunk in _chunks(parent_vals, len(b.foreign_key))
+                ]
+            seen: Counter[Ident] = Counter()
             for where in selectors:
-                stmt = sa.select(b.table).where(where).order_by(b.col(b.key))
+                stmt = sa.select(b.table).where(where).order_by(*b.key.order(b.table))
                 result = conn.execute(stmt.execution_options(yield_per=STREAM)).mappings()
+                here: Counter[Ident] = Counter()
                 for row in result:
-                    key = row[b.key]
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    for _child, col in needed:
-                        if row[col] is not None:
-                            refs[(name, col)].add(row[col])
-                    yield b, dict(row)
+                    ident = b.ident(row)
+                    here[ident] += 1
+                    if here[ident] <= seen[ident]:
+                        continue  # already yielded through another selector
+                    seen[ident] += 1
+                    for cols in needed:
+                        value = tuple(row[c] for c in cols)
+                        if None not in value:
+                            refs[(name, cols)].add(value)
+                    yield b, dict(row), b.key.record_id(ident, seen[ident])
 
 
 def _stripped(column: sa.Column[Any]) -> Any:
@@ -318,6 +333,8 @@ def _typed(column: sa.Column[Any], raw: Iterable[str]) -> list[Any]:
     return out
 
 
-def _chunks(values: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+def _chunks(values: list[Any], width: int = 1) -> Iterator[list[Any]]:
+    """``values`` in slices small enough for one statement (``width`` parameters each)."""
+    size = max(1, CHUNK // max(1, width))
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

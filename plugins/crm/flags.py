@@ -8,7 +8,6 @@ set). ``restricted`` columns take ``value`` on restriction and ``lifted`` when i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -17,6 +16,7 @@ from dsr_core.model import Action, Outcome
 
 from .finder import Finder
 from .mapping import Flag, TableMap
+from .rowkeys import Ident
 from .values import plain, same_flag
 
 
@@ -32,7 +32,7 @@ def flagged_tables(tables: Mapping[str, TableMap], which: str) -> list[str]:
 def set_flags(
     finder: Finder,
     conn: Connection,
-    anchors: dict[str, set[Any]],
+    anchors: dict[str, set[Ident]],
     which: str,
     *,
     lift: bool,
@@ -40,18 +40,17 @@ def set_flags(
 ) -> list[Outcome]:
     """Set (or, with ``lift``, clear) the flag on every one of the subject's flagged rows."""
     tables = flagged_tables(finder.mapping.tables, which)
-    rows: list[tuple[Any, dict[str, Any]]] = list(finder.walk(conn, anchors, only=tables))
+    rows = list(finder.walk(conn, anchors, only=tables))
     outcomes: list[Outcome] = []
-    for b, row in rows:
+    for b, row, rid in rows:
         flag = flag_of(b.map, which)
         if flag is None:
             continue
         wanted = flag.lifted if lift else flag.value
-        rid = f"{b.name}:{row[b.key]}"
         if same_flag(row.get(flag.column), wanted):
             outcomes.append(Outcome(rid, b.map.category, Action.UNCHANGED))
             continue
-        where = b.col(b.key) == row[b.key]
+        where = b.key.where(b.table, b.ident(row))
         conn.execute(sa.update(b.table).where(where).values({flag.column: wanted}))
         fields = {flag.column: plain(wanted)}
         outcomes.append(Outcome(rid, b.map.category, action, fields=fields))

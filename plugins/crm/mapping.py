@@ -133,10 +133,10 @@ class TableMap:
 
     name: str
     category: str
-    key: str | None = None
+    key: tuple[str, ...] | None = None  # None: the primary key, or every column without one
     parent: str | None = None
-    foreign_key: str | None = None
-    parent_key: str | None = None
+    foreign_key: tuple[str, ...] | None = None
+    parent_key: tuple[str, ...] | None = None
     identify: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     scope: str = "customer"
     phone_period: PhonePeriod | None = None
@@ -157,9 +157,10 @@ class TableMap:
         cols: set[str] = set(self.provided) | set(self.secret) | set(self.anonymise)
         for names in self.identify.values():
             cols.update(names)
-        for col in (self.key, self.foreign_key, self.date_column):
-            if col:
-                cols.add(col)
+        cols.update(self.key or ())
+        cols.update(self.foreign_key or ())
+        if self.date_column:
+            cols.add(self.date_column)
         if self.phone_period:
             cols.update(
                 c
@@ -325,12 +326,21 @@ class _Parser:
             raise self.fail(f"{where}.category", f"must be a lower-case word, not {category!r}")
         col = {
             k: self.string(f"{where}.{k}", data[k], what="a column name")
-            for k in ("key", "foreign_key", "parent_key", "date_column")
+            for k in ("date_column",)
+            if k in data
+        }
+        cols = {
+            k: self.strings(f"{where}.{k}", data[k])
+            for k in ("key", "foreign_key", "parent_key")
             if k in data
         }
         parent = self.string(f"{where}.parent", data["parent"]) if "parent" in data else None
-        if parent is not None and "foreign_key" not in col:
+        if parent is not None and "foreign_key" not in cols:
             raise self.fail(where, "'foreign_key' is required with 'parent'")
+        if "parent_key" in cols and len(cols["parent_key"]) != len(cols["foreign_key"]):
+            raise self.fail(
+                f"{where}.parent_key", "must name as many columns as 'foreign_key', in its order"
+            )
         if parent is None:
             for k in ("foreign_key", "parent_key", "scope"):
                 if k in data:
@@ -371,8 +381,8 @@ class _Parser:
             raise self.fail(where, "erase = 'anonymise' needs 'anonymise' (the columns)")
         if after_keep == "anonymise" and not anonymise:
             raise self.fail(where, "after_keep = 'anonymise' needs 'anonymise' (the columns)")
-        for fixed in (col.get("key"), col.get("foreign_key")):
-            if fixed and fixed in anonymise:
+        for fixed in (*cols.get("key", ()), *cols.get("foreign_key", ())):
+            if fixed in anonymise:
                 raise self.fail(f"{where}.anonymise", f"cannot anonymise key column {fixed!r}")
         for cid in identify.get("customer_id", ()):
             if cid in anonymise:
@@ -380,10 +390,10 @@ class _Parser:
         return TableMap(
             name=name,
             category=category,
-            key=col.get("key"),
+            key=cols.get("key"),
             parent=parent,
-            foreign_key=col.get("foreign_key"),
-            parent_key=col.get("parent_key"),
+            foreign_key=cols.get("foreign_key"),
+            parent_key=cols.get("parent_key"),
             identify=identify,
             scope=scope,
             phone_period=(

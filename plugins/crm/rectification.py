@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +35,7 @@ from dsr_core.systems import PermanentError
 
 from .database import Bound, CrmDatabase
 from .finder import Matches
-from .values import plain
+from .values import plain, to_column_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +85,11 @@ class Rectifier:
             b = bound[table]
             if column not in b.table.c:
                 raise self.fail(field, f"no column {column!r} in {table}")
-            fixed = {b.key, b.map.foreign_key, *b.map.identify.get("customer_id", ())}
+            fixed = {*b.foreign_key, *b.map.identify.get("customer_id", ())}
+            if not b.key.content:
+                fixed.update(b.key.columns)
             for child in self.mapping.children(table):
-                fixed.add(bound[child.name].parent_key or b.key)
+                fixed.update(bound[child.name].parent_key)
             if column in fixed:
                 raise self.fail(field, "keys and customer ids cannot be corrected")
             if (table, key, column) in seen:
@@ -130,7 +131,7 @@ class Rectifier:
         if isinstance(col.type, sa.String) and length and len(str(value)) > length:
             raise self.fail(field, f"longer than the column's {length} characters")
         try:
-            return _to_type(col, value)
+            return to_column_type(col, value)
         except (TypeError, ValueError, InvalidOperation):
             raise self.fail(field, f"not a valid value for a {col.type} column") from None
 
@@ -140,38 +141,49 @@ class Rectifier:
         conn: Connection,
         bound: Mapping[str, Bound],
         corrections: list[Correction],
-        scope: Mapping[str, list[dict[str, Any]]],
+        scope: Mapping[str, list[tuple[dict[str, Any], str]]],
         matches: Matches,
     ) -> list[Outcome]:
-        """Write the corrections to the subject's rows in ``scope`` (table → rows)."""
-        per_row: dict[tuple[str, Any], dict[str, Any]] = {}
-        rows_by_key: dict[tuple[str, Any], dict[str, Any]] = {}
+        """Write the corrections to the subject's rows in ``scope`` (table → (row, record
+        id) pairs)."""
+        per_row: dict[tuple[str, str], dict[str, Any]] = {}
+        rows_by_id: dict[tuple[str, str], dict[str, Any]] = {}
         for corr in corrections:
             b = bound[corr.table]
             targets = self._targets(b, corr, scope.get(corr.table, []), matches)
-            for row in targets:
-                spot = (corr.table, row[b.key])
-                rows_by_key[spot] = row
+            for row, rid in targets:
+                spot = (corr.table, rid)
+                rows_by_id[spot] = row
                 per_row.setdefault(spot, {})[corr.column] = corr.value
         outcomes: list[Outcome] = []
-        for (table, key), values in per_row.items():
+        for (table, rid), values in per_row.items():
             b = bound[table]
-            row = rows_by_key[(table, key)]
+            row = rows_by_id[(table, rid)]
             diff = {c: v for c, v in values.items() if row.get(c) != v}
-            rid = f"{table}:{key}"
             if not diff:
                 outcomes.append(Outcome(rid, b.map.category, Action.UNCHANGED))
                 continue
-            conn.execute(sa.update(b.table).where(b.col(b.key) == key).values(diff))
+            where = b.key.where(b.table, b.ident(row))
+            conn.execute(sa.update(b.table).where(where).values(diff))
             fields = {c: {"old": plain(row.get(c)), "new": plain(v)} for c, v in diff.items()}
             outcomes.append(Outcome(rid, b.map.category, Action.RECTIFIED, fields=fields))
         return outcomes
 
     def _targets(
-        self, b: Bound, corr: Correction, rows: list[dict[str, Any]], matches: Matches
-    ) -> list[dict[str, Any]]:
+        self,
+        b: Bound,
+        corr: Correction,
+        rows: list[tuple[dict[str, Any], str]],
+        matches: Matches,
+    ) -> list[tuple[dict[str, Any], str]]:
         if corr.key is not None:
-            chosen = [r for r in rows if str(r[b.key]) == corr.key]
+            wanted = b.key.parse(corr.key, b.table)
+            chosen = [
+                (row, rid)
+                for row, rid in rows
+                if rid == f"{b.name}:{corr.key}"
+                or (wanted is not None and b.key.same(b.ident(row), wanted))
+            ]
             if not chosen:
                 raise self.fail(corr.field, f"{corr.table}:{corr.key} is not the subject's")
             return chosen
@@ -179,42 +191,7 @@ class Rectifier:
             raise self.fail(corr.field, f"the subject has no row in {corr.table}")
         own = matches.direct.get(b.name, set())
         if b.map.identify and b.name != self.mapping.root and own:
-            mine = [r for r in rows if r[b.key] in own]
+            mine = [(r, rid) for r, rid in rows if b.ident(r) in own]
             if mine:
                 return mine
         return rows
-
-
-def _to_type(col: sa.Column[Any], value: Any) -> Any:
-    """``value`` as the column's Python type, parsing text where needed."""
-    kind = col.type
-    if isinstance(kind, sa.Boolean):
-        if isinstance(value, str):
-            text = value.strip().lower()
-            if text not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(value)
-            return text in ("true", "1", "yes")
-        return bool(value)
-    if isinstance(kind, sa.DateTime):
-        if isinstance(value, datetime):
-            return value
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day)
-        return datetime.fromisoformat(str(value))
-    if isinstance(kind, sa.Date):
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        return date.fromisoformat(str(value))
-    if isinstance(kind, sa.Integer):
-        if isinstance(value, bool):
-            return int(value)
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError(value)
-        return int(str(value).strip()) if isinstance(value, str) else int(value)
-    if isinstance(kind, sa.Numeric):
-        return Decimal(str(value))
-    if isinstance(kind, sa.String):
-        return str(value)
-    return value

@@ -93,7 +93,8 @@ class SqlCrmSystem(System):
         try:
             with self.db.connect() as conn:
                 anchors = self._match(conn, subject, keys).anchors
-            ids = sorted(f"{t}:{k}" for t, keys_ in anchors.items() for k in keys_)
+                bound = self.db.bound(conn)
+            ids = sorted(bound[t].key.record_id(i) for t, idents in anchors.items() for i in idents)
         except SystemError_:
             ids = []
         where = f" ({', '.join(ids[:10])})" if ids else ""
@@ -132,16 +133,16 @@ class SqlCrmSystem(System):
         dated: set[str] = set()
         anchored = {t for t, keys in matches.anchors.items() if keys}
         periods = {n for n, t in self.mapping.tables.items() if t.phone_period}
-        for b, row in self.finder.walk(conn, matches.anchors, only=anchored | periods):
-            key = row[b.key]
+        for b, row, rid in self.finder.walk(conn, matches.anchors, only=anchored | periods):
+            ident = b.ident(row)
             period = b.map.phone_period
-            if key in matches.anchors.get(b.name, ()):
+            if ident in matches.anchors.get(b.name, ()):
                 cid_cols = b.map.identify.get("customer_id", ())
-                cid = row[cid_cols[0]] if cid_cols else key
+                cid = row[cid_cols[0]] if cid_cols else b.key.text(ident)
                 if b.name == self.mapping.root and cid is not None:
                     add(Identity(IdentityKind.CUSTOMER_ID, str(cid), system=name, source=name))
                 else:
-                    add(Identity(IdentityKind.OTHER, f"{b.name}:{key}", system=name, source=name))
+                    add(Identity(IdentityKind.OTHER, rid, system=name, source=name))
                 for kind, cols in b.map.identify.items():
                     for col in cols:
                         if period is not None and col == period.number:
@@ -171,11 +172,11 @@ class SqlCrmSystem(System):
     def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:
         with self.db.connect() as conn:
             matches = self._match(conn, subject, keys)
-            for b, row in self.finder.walk(conn, matches.anchors):
+            for b, row, rid in self.finder.walk(conn, matches.anchors):
                 yield Record(
                     system=self.name,
                     category=b.map.category,
-                    record_id=f"{b.name}:{row[b.key]}",
+                    record_id=rid,
                     fields={col: plain(value) for col, value in row.items()},
                     source=b.name,
                     provided_by_subject=bool(b.map.provided),
@@ -208,10 +209,10 @@ class SqlCrmSystem(System):
             outcomes: list[Outcome] = []
             if matches:
                 tables = {c.table for c in corrections}
-                scope: dict[str, list[dict[str, Any]]] = {t: [] for t in tables}
-                for b, row in self.finder.walk(conn, matches.anchors, only=tables):
+                scope: dict[str, list[tuple[dict[str, Any], str]]] = {t: [] for t in tables}
+                for b, row, rid in self.finder.walk(conn, matches.anchors, only=tables):
                     if b.name in tables:
-                        scope[b.name].append(row)
+                        scope[b.name].append((row, rid))
                 outcomes = rectifier.apply(conn, bound, corrections, scope, matches)
         self._log("rectify", outcomes, dry_run=dry_run, fields=sorted(changes))
         yield from outcomes

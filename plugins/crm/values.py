@@ -8,6 +8,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 
 
@@ -57,3 +59,38 @@ def same_flag(current: Any, wanted: Any) -> bool:
             return not wanted  # an unset flag is not set
         return bool(current) == wanted
     return bool(current == wanted)
+
+
+def to_column_type(col: sa.Column[Any], value: Any) -> Any:
+    """``value`` as the column's Python type, parsing text where needed."""
+    kind = col.type
+    if isinstance(kind, sa.Boolean):
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(value)
+            return text in ("true", "1", "yes")
+        return bool(value)
+    if isinstance(kind, sa.DateTime):
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day)
+        return datetime.fromisoformat(str(value))
+    if isinstance(kind, sa.Date):
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        return date.fromisoformat(str(value))
+    if isinstance(kind, sa.Integer):
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(value)
+        return int(str(value).strip()) if isinstance(value, str) else int(value)
+    if isinstance(kind, sa.Numeric):
+        return Decimal(str(value))
+    if isinstance(kind, sa.String):
+        return str(value)
+    return value

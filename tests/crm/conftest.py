@@ -15,7 +15,7 @@ import pytest
 
 from dsr_core.testing import make_context
 from dsr_plugins.crm.sql_crm import SqlCrmSystem
-from tests.crm import sample
+from tests.crm import history, sample
 from tests.dbservers import mariadb_database, postgres_database
 
 
@@ -78,3 +78,49 @@ def make(crm_url: str, tmp_path: Path) -> Iterator[Any]:
 def crm(make: Any) -> SqlCrmSystem:
     """The sample system with the sample mapping."""
     return make()
+
+
+@pytest.fixture(scope="session")
+def empty_postgres() -> Iterator[str]:
+    yield from postgres_database()
+
+
+@pytest.fixture(scope="session")
+def empty_mariadb() -> Iterator[str]:
+    yield from mariadb_database()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ]
+)
+def history_urls(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
+    """(config URL, real URL) of an empty database for the number-history CRM."""
+    if request.param == "sqlite":
+        return "sqlite:///history.sqlite3", f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    url: str = request.getfixturevalue(f"empty_{request.param}")
+    return url, url
+
+
+@pytest.fixture
+def make_history(history_urls: tuple[str, str], tmp_path: Path) -> Iterator[Any]:
+    """``make_history(history_pk=..., **tables)``: the number-history CRM built afresh and a
+    system on it, the mapping changed as ``history.config()``."""
+    made: list[SqlCrmSystem] = []
+
+    def build(
+        *, history_pk: bool, root: str = "customers", **tables: dict[str, Any] | None
+    ) -> SqlCrmSystem:
+        history.build(history_urls[1], history_pk=history_pk)
+        context = make_context("crm", tmp_path, today=history.TODAY)
+        mapping = history.config(history_urls[0], root=root, **tables)
+        system = SqlCrmSystem("crm", mapping, context)
+        made.append(system)
+        return system
+
+    yield build
+    for system in made:
+        system.close()

@@ -96,6 +96,23 @@ def test_sample_config_parses() -> None:
         ({"colour": "blue"}, "", "unknown key 'colour'"),
         ({"tables__invoices__provided": []}, "invoices.provided", "list"),
         ({"tables__invoices__provided": ["a", "a"]}, "invoices.provided", "twice"),
+        ({"tables__invoices__key": []}, "invoices.key", "a list of them"),
+        ({"tables__invoices__key": ["id", "id"]}, "invoices.key", "twice"),
+        ({"tables__invoices__key": ["id", 3]}, "invoices.key", "column name"),
+        ({"tables__invoices__foreign_key": []}, "invoices.foreign_key", "a list of them"),
+        (
+            {"tables__invoices__foreign_key": ["a", "b"], "tables__invoices__parent_key": "id"},
+            "invoices.parent_key",
+            "as many columns as 'foreign_key'",
+        ),
+        (
+            {
+                "tables__contracts__key": ["id", "product"],
+                "tables__contracts__anonymise": ["product"],
+            },
+            "tables.contracts.anonymise",
+            "key column 'product'",
+        ),
     ],
 )
 def test_bad_config_is_one_line_naming_the_key(
@@ -108,6 +125,20 @@ def test_bad_config_is_one_line_naming_the_key(
     assert message.startswith("systems.crm")
     assert key in message
     assert words in message
+
+
+def test_key_and_links_take_one_column_or_a_list() -> None:
+    config = _config(
+        tables__phone_numbers__key=["number", "assigned_from"],
+        tables__contract_lines__foreign_key=["contract_id"],
+        tables__contract_lines__parent_key="id",
+    )
+    tables = parse_mapping("crm", config).tables
+    assert tables["customers"].key == ("id",)
+    assert tables["contracts"].key is None  # the primary key, found in the database
+    assert tables["phone_numbers"].key == ("number", "assigned_from")
+    assert tables["contract_lines"].foreign_key == ("contract_id",)
+    assert tables["contract_lines"].parent_key == ("id",)
 
 
 def test_missing_required_keys(tmp_path: Path) -> None:
