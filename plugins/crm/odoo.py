@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -48,6 +49,16 @@ from dsr_core.systems import (
 
 from .odoo_config import CONFIG_KEYS, REQUIRED_KEYS, OdooOptions
 from .odoo_match import any_of, confirms, emails_in, identities_of, search_leaves
+from .odoo_partners import (
+    INVOICE_FIELDS as INVOICE_KEPT_FIELDS,
+)
+from .odoo_partners import (
+    NO_TRACKING,
+    ref_id,
+    same,
+    synced_fields,
+    writable,
+)
 from .odoo_retention import Period, odoo_date
 
 if TYPE_CHECKING:
@@ -58,7 +69,15 @@ log = structlog.get_logger(__name__)
 PARTNER = "res.partner"
 ORDER = "sale.order"
 MOVE = "account.move"
+MESSAGE = "mail.message"
+FOLLOWER = "mail.followers"
+BLACKLIST = "mail.blacklist"
 BATCH = 200
+
+
+class ModelMissing(PermanentError):
+    """The database has no such model (its app is not installed)."""
+
 
 CONTACT_FIELDS = (
     "name",
@@ -236,7 +255,12 @@ class OdooSystem(System):
         if model not in self._fields:
             try:
                 answer = self._api().call(model, "fields_get", attributes=["type"])
-            except (OdooError, TransientError) as exc:
+            except OdooError as exc:
+                if exc.is_missing_model:
+                    where = self.options.database or "the server's default"
+                    raise ModelMissing(
+                        f"odoo: model {model} not found in database {where!r}"
+                    ) from None
                 log.warning(
                     "odoo fields_get refused; guessing the fields",
                     model=model,
@@ -261,11 +285,18 @@ class OdooSystem(System):
             rows = self._api().call(
                 model, "search_read", context={"active_test": False}, domain=[], limit=1
             )
-        except (OdooError, TransientError):
+        except OdooError:
             return standard
         if not (isinstance(rows, list) and rows and isinstance(rows[0], dict)):
             return standard
         return {str(k): standard.get(str(k)) or _guess_type(v) for k, v in rows[0].items()}
+
+    def _has_model(self, model: str) -> bool:
+        try:
+            self._field_types(model)
+        except ModelMissing:
+            return False
+        return True
 
     def _existing(self, model: str, wanted: Iterable[str]) -> list[str]:
         types = self._field_types(model)
@@ -301,15 +332,46 @@ class OdooSystem(System):
 
     # -- health -----------------------------------------------------------------------------
     def check(self) -> CheckResult:
+        """The database, the login, and every model and field the config uses."""
+        opts = self.options
         try:
             api = self._api()
+            api.login()
             types = self._field_types(PARTNER)
         except (PermanentError, TransientError) as exc:
-            return CheckResult(ok=False, problems=(str(exc),))
-        problems = tuple(
+            return CheckResult(ok=False, problems=(" ".join(str(exc).split()),))
+        problems = [
             f"odoo: res.partner has no field {f!r}" for f in ("email", "phone") if f not in types
+        ]
+        skipped: list[str] = []
+        used = (
+            (MOVE, "invoices = true", opts.invoices),
+            (ORDER, "sale_orders = true", opts.sale_orders is not False),
+            (BLACKLIST, "objection", True),
+            ("phone.blacklist", "blacklist_phones = true", opts.blacklist_phones),
+            (MESSAGE, "erasing the chatter", True),
+            (FOLLOWER, "erasing the followers", True),
         )
-        return CheckResult(ok=not problems, problems=problems, details={"protocol": api.protocol})
+        for model, why, wanted in used:
+            if not wanted:
+                continue
+            try:
+                self._field_types(model)
+            except ModelMissing as exc:
+                if model == ORDER and opts.sale_orders is None:
+                    skipped.append(f"{ORDER}: the Sales app is not installed")
+                    continue
+                problems.append(f"{exc} (needed for {why})")
+            except (PermanentError, TransientError) as exc:
+                problems.append(" ".join(str(exc).split()))
+        field = opts.restriction_field
+        if field and PARTNER not in self._assumed and types.get(field) != "boolean":
+            what = "is not a boolean field" if field in types else "does not exist"
+            problems.append(f"odoo: restriction_field {field!r} {what} on res.partner")
+        details: dict[str, Any] = {"protocol": api.protocol, "database": opts.database}
+        if skipped:
+            details["skipped"] = skipped
+        return CheckResult(ok=not problems, problems=tuple(problems), details=details)
 
     # -- finding the subject ----------------------------------------------------------------
     def _phone_fields(self) -> list[str]:
@@ -409,7 +471,10 @@ class OdooSystem(System):
         return rows
 
     def _orders(self, partner_ids: Sequence[int]) -> list[dict[str, Any]]:
-        if not (self.options.sale_orders and partner_ids):
+        wanted = self.options.sale_orders
+        if wanted is False or not partner_ids:
+            return []
+        if wanted is None and not self._has_model(ORDER):  # "auto": if Sales is installed
             return []
         refs = self._existing(ORDER, ORDER_PARTNER_FIELDS)
         domain = any_of([name, "in", list(partner_ids)] for name in refs)
@@ -459,11 +524,25 @@ class OdooSystem(System):
         if not partners:
             return
         ids = [int(p["id"]) for p in partners]
+        emails = {e for p in partners for e in emails_in(p.get("email"))}
+        emails |= {
+            e
+            for i in subject.identities
+            if i.kind == IdentityKind.EMAIL
+            for e in emails_in(i.value)
+        }
         outcomes: list[Outcome] = []
         referenced: set[int] = set()
+        holds: dict[int, _Hold] = {}
+        today = self.context.today()
         for invoice in self._invoices(ids):
-            outcomes.append(self._kept(MOVE, "invoice", invoice, "invoice_date", "date"))
-            referenced |= _refs(invoice, ("partner_id",))
+            kept = self._kept(MOVE, "invoice", invoice, "invoice_date", "date")
+            outcomes.append(kept)
+            refs = _refs(invoice, ("partner_id",))
+            referenced |= refs
+            if kept.until is not None and kept.until >= today:  # its retention still runs
+                for pid in refs:
+                    holds.setdefault(pid, _Hold()).add(kept)
         for order in self._orders(ids):
             if _erasable_order(order):
                 if not dry_run:
@@ -476,8 +555,10 @@ class OdooSystem(System):
             else:
                 outcomes.append(self._kept(ORDER, "contract", order, "date_order", None))
                 referenced |= _refs(order, ORDER_PARTNER_FIELDS)
+        gone: set[int] = set()
         for partner in reversed(partners):  # children before their parents
-            outcomes.append(self._erase_partner(partner, referenced, dry_run))
+            outcomes.extend(self._erase_partner(partner, referenced, holds, gone, dry_run))
+        outcomes.extend(self._blacklist_kept(emails))
         log.info("odoo erasure done", system=self.name, outcomes=len(outcomes), dry_run=dry_run)
         yield from outcomes
 
@@ -505,7 +586,7 @@ class OdooSystem(System):
         from .odoo_client import OdooError
 
         try:
-            self._api().call(ORDER, "unlink", ids=[order_id])
+            self._api().call(ORDER, "unlink", ids=[order_id], context=NO_TRACKING)
         except OdooError as exc:
             if exc.is_missing:
                 return
@@ -515,70 +596,270 @@ class OdooSystem(System):
             ) from None
 
     def _erase_partner(
-        self, partner: Mapping[str, Any], referenced: set[int], dry_run: bool
-    ) -> Outcome:
+        self,
+        partner: Mapping[str, Any],
+        referenced: set[int],
+        holds: Mapping[int, _Hold],
+        gone: set[int],
+        dry_run: bool,
+    ) -> list[Outcome]:
+        """Delete the partner; where Odoo refuses (invoices, orders), anonymise it.
+
+        A partner on invoices still within their retention keeps what they show of their
+        customer (name, address, VAT) until then, and loses everything else now."""
         from .odoo_client import OdooError
 
         pid = int(partner["id"])
         record_id = f"{PARTNER}/{pid}"
         if _is_anonymised(partner):
-            return Outcome(record_id, "contact", Action.UNCHANGED, detail="already anonymised")
+            return [Outcome(record_id, "contact", Action.UNCHANGED, detail="already anonymised")]
+        hold = holds.get(pid)
+        if hold is not None:  # Odoo would refuse the delete: the invoices reference it
+            return self._anonymise(partner, hold, gone, dry_run, why="")
         if dry_run:
             if pid in referenced:
-                return Outcome(
-                    record_id,
-                    "contact",
-                    Action.ANONYMISED,
-                    detail="dry run: referenced by kept invoices or orders, would be anonymised",
-                )
-            return Outcome(record_id, "contact", Action.ERASED, detail=_dry(True))
+                return self._anonymise(partner, None, gone, True, why="referenced by kept records")
+            return [Outcome(record_id, "contact", Action.ERASED, detail=_dry(True))]
         try:
-            self._api().call(PARTNER, "unlink", ids=[pid])
+            self._api().call(PARTNER, "unlink", ids=[pid], context=NO_TRACKING)
         except OdooError as exc:
-            if exc.is_missing:
-                return Outcome(record_id, "contact", Action.ERASED)
-            if not exc.refuses_delete:
+            if not (exc.is_missing or exc.refuses_delete):
                 raise
-            cleared, kept = self._anonymise(pid)
-            detail = f"Odoo refused to delete it ({exc.kind or 'referenced'}): anonymised"
-            if kept:
-                detail += f"; Odoo refused to change {', '.join(kept)}"
-            return Outcome(
-                record_id, "contact", Action.ANONYMISED, detail=detail, fields={"changed": cleared}
-            )
-        return Outcome(record_id, "contact", Action.ERASED)
+            if not exc.is_missing:
+                why = f"Odoo refused to delete it ({exc.kind or 'referenced'})"
+                return self._anonymise(partner, None, gone, False, why=why)
+        gone.add(pid)
+        detail = "its messages and followers with it (mail.thread.unlink)"
+        return [Outcome(record_id, "contact", Action.ERASED, detail=detail)]
 
-    def _anonymise(self, pid: int) -> tuple[list[str], list[str]]:
-        """Overwrite the partner's personal fields and archive it.
+    def _children_of(self, pid: int, gone: set[int]) -> list[dict[str, Any]]:
+        """The partner's active children (``child_ids``), those deleted this step excepted."""
+        fields = self._existing(PARTNER, ("type", "is_company"))
+        domain: list[Any] = [["parent_id", "=", pid], ["active", "=", True]]
+        return [r for r in self._search_read(PARTNER, domain, fields) if r["id"] not in gone]
 
-        Odoo may refuse part of it (a VAT number on posted invoices, archiving a contact of an
-        active user); those fields are dropped one after the other and named in the outcome.
-        Returns the fields changed and the fields Odoo refused.
+    def _anonymise(
+        self,
+        partner: Mapping[str, Any],
+        hold: _Hold | None,
+        gone: set[int],
+        dry_run: bool,
+        *,
+        why: str,
+    ) -> list[Outcome]:
+        """Clear the partner's personal fields, its chatter and followers, and archive it.
+
+        Fields Odoo would copy to another partner (a contact's address is its company's)
+        are not written; fields kept invoices need stay (``hold``). Per field the outcome
+        says what happened; Odoo may refuse part of the write (a VAT number on posted
+        invoices, archiving a contact of an active user): those fields are left and named.
         """
         from .odoo_client import OdooError
 
+        pid = int(partner["id"])
+        record_id = f"{PARTNER}/{pid}"
         types = self._field_types(PARTNER)
-        digest = self.context.pseudonymise(f"{PARTNER}/{pid}").removeprefix("anon-")
-        values: dict[str, Any] = {"name": f"{ANONYMISED_PREFIX}{digest}"}
-        values.update({f: False for f in ANONYMISED_FIELDS if f in types})
-        if "active" in types:
+        synced = synced_fields(partner, self._children_of(pid, gone))
+        kept = set(INVOICE_KEPT_FIELDS) if hold else set()
+        digest = self.context.pseudonymise(record_id).removeprefix("anon-")
+        values: dict[str, Any] = {}
+        per_field: dict[str, Outcome] = {}
+        for name in ("name", *ANONYMISED_FIELDS, *INVOICE_KEPT_FIELDS):
+            if name not in types or f"{record_id}#{name}" in per_field:
+                continue
+            held_value = partner.get(name) not in (None, False, "")
+            field_id = f"{record_id}#{name}"
+            if name in synced:  # first: it is another partner's as much as this one's
+                if held_value:
+                    per_field[field_id] = Outcome(
+                        field_id, "contact", Action.UNCHANGED, detail=f"not written: {synced[name]}"
+                    )
+            elif name in kept:
+                if held_value and hold is not None:
+                    per_field[field_id] = hold.outcome(field_id, self.options.retention_basis)
+            elif name in ANONYMISED_FIELDS or name == "name":
+                values[name] = f"{ANONYMISED_PREFIX}{digest}" if name == "name" else False
+                if held_value:
+                    per_field[field_id] = Outcome(
+                        field_id, "contact", Action.ERASED, detail=_dry(dry_run)
+                    )
+        if "active" in types and partner.get("active", True):
             values["active"] = False
+        values = {
+            k: v for k, v in values.items() if k == "image_1920" or not same(partner.get(k), v)
+        }
+        outcomes = self._erase_chatter(pid, dry_run)
         refused: list[str] = []
-        for drop in ("", "vat", "active"):
-            if drop:
-                if drop not in values:
-                    continue
-                values.pop(drop)
-                refused.append(drop)
-            try:
-                self._api().call(PARTNER, "write", ids=[pid], vals=values)
-                return sorted(values), refused
-            except OdooError as exc:
-                if not exc.is_user_error:
-                    raise
-        raise PermanentError(
-            f"odoo: res.partner/{pid} could neither be deleted nor anonymised; do it by hand"
+        if values and not dry_run:
+            for drop in ("", "vat", "active"):
+                if drop:
+                    if drop not in values:
+                        continue
+                    values.pop(drop)
+                    refused.append(drop)
+                    field_id = f"{record_id}#{drop}"
+                    if field_id in per_field:
+                        per_field[field_id] = Outcome(
+                            field_id,
+                            "contact",
+                            Action.UNCHANGED,
+                            detail="Odoo refused to change it",
+                        )
+                try:
+                    self._write_partner(partner, values)
+                    break
+                except OdooError as exc:
+                    if not exc.is_user_error:
+                        raise
+            else:
+                raise PermanentError(
+                    f"odoo: {record_id} could neither be deleted nor anonymised; do it by hand"
+                )
+        changed = sorted(values)
+        if not (set(changed) - {"image_1920"}) and not outcomes:
+            action, detail = Action.UNCHANGED, "already done"
+        elif hold is not None and hold.until is not None:
+            action = Action.ANONYMISED
+            detail = (
+                f"on invoices kept until {hold.until.isoformat()}: their name, address and VAT "
+                "stay until then (the scheduled erasure anonymises it), the rest is erased"
+            )
+        else:
+            action, detail = Action.ANONYMISED, f"{why}: anonymised"
+        if refused:
+            detail += f"; Odoo refused to change {', '.join(refused)}"
+        if dry_run:
+            detail = f"dry run: {detail}"
+        kept_fields = [n.split("#")[1] for n, o in per_field.items() if o.action == Action.KEPT]
+        record = Outcome(
+            record_id,
+            "contact",
+            action,
+            detail=detail,
+            fields={"changed": changed, "kept": kept_fields, "not_written": sorted(synced)},
         )
+        return [record, *per_field.values(), *outcomes]
+
+    def _write_partner(self, partner: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        """Write ``values`` on one partner with tracking off, then re-read its parent and
+        children: if Odoo changed any of them too (a field a module synchronises), write
+        everything back and fail, naming them."""
+        pid = int(partner["id"])
+        parent = ref_id(partner.get("parent_id"))
+        others = ([parent] if parent else []) + [
+            int(c["id"]) for c in self._children_of(pid, set())
+        ]
+        watched = self._existing(PARTNER, [f for f in CONTACT_FIELDS if f not in _VOLATILE])
+        before = self._snapshot(others, watched)
+        self._api().call(PARTNER, "write", ids=[pid], vals=dict(values), context=NO_TRACKING)
+        if not others:
+            return
+        changed = self._changed(before, watched)
+        if not changed:
+            return
+        restore = {k: writable(partner[k]) for k in values if k in partner}
+        if restore:
+            self._api().call(PARTNER, "write", ids=[pid], vals=restore, context=NO_TRACKING)
+        for oid, names in self._changed(before, watched).items():
+            vals = {n: writable(before[oid].get(n, False)) for n in names}
+            self._api().call(PARTNER, "write", ids=[oid], vals=vals, context=NO_TRACKING)
+        who = ", ".join(f"{PARTNER}/{o}" for o in sorted(changed))
+        fields = ", ".join(sorted({n for names in changed.values() for n in names}))
+        raise PermanentError(
+            f"odoo: writing {PARTNER}/{pid} also changed {who} ({fields}: Odoo synchronises "
+            "them between partners); rolled back. Change them in Odoo by hand"
+        )
+
+    def _snapshot(self, ids: Sequence[int], fields: Sequence[str]) -> dict[int, dict[str, Any]]:
+        if not ids:
+            return {}
+        rows = self._search_read(PARTNER, [["id", "in", list(ids)]], fields)
+        return {int(r["id"]): r for r in rows}
+
+    def _changed(
+        self, before: Mapping[int, Mapping[str, Any]], fields: Sequence[str]
+    ) -> dict[int, list[str]]:
+        after = self._snapshot(list(before), fields)
+        out: dict[int, list[str]] = {}
+        for oid, old in before.items():
+            new = after.get(oid, {})
+            names = [f for f in fields if not same(old.get(f), new.get(f))]
+            if names:
+                out[oid] = names
+        return out
+
+    def _erase_chatter(self, pid: int, dry_run: bool) -> list[Outcome]:
+        """Delete the partner's chatter messages (their tracking values go with them,
+        ``ondelete='cascade'``) and followers: the history of the values being erased."""
+        from .odoo_client import OdooError
+
+        if not (self._has_model(MESSAGE) and self._has_model(FOLLOWER)):
+            return []
+        tracking = self._existing(MESSAGE, ["tracking_value_ids"])  # admins only
+        on_partner: list[Any] = ["&", ["model", "=", PARTNER], ["res_id", "=", pid]]
+        messages = list(self._search_read(MESSAGE, on_partner, ["id", *tracking]))
+        follows: list[Any] = [
+            "|",
+            "&",
+            ["res_model", "=", PARTNER],
+            ["res_id", "=", pid],
+            ["partner_id", "=", pid],
+        ]
+        followers = list(self._search_read(FOLLOWER, follows, ["id"]))
+        outcomes: list[Outcome] = []
+        for model, rows in ((MESSAGE, messages), (FOLLOWER, followers)):
+            if not rows:
+                continue
+            if not dry_run:
+                try:
+                    self._api().call(
+                        model, "unlink", ids=[int(r["id"]) for r in rows], context=NO_TRACKING
+                    )
+                except OdooError as exc:
+                    if not exc.is_missing:
+                        raise PermanentError(
+                            f"odoo: Odoo refused to delete the {model} of {PARTNER}/{pid} "
+                            f"({exc.kind or 'refused'}); let the API user delete them, or "
+                            "delete them by hand, and run the erasure again"
+                        ) from None
+            for row in rows:
+                outcomes.append(
+                    Outcome(
+                        f"{model}/{row['id']}",
+                        "contact",
+                        Action.ERASED,
+                        detail=_dry(dry_run) or f"chatter of {PARTNER}/{pid}",
+                    )
+                )
+                for value in row.get("tracking_value_ids") or []:
+                    outcomes.append(
+                        Outcome(
+                            f"mail.tracking.value/{value}",
+                            "contact",
+                            Action.ERASED,
+                            detail=_dry(dry_run) or f"a tracked change, with {model}/{row['id']}",
+                        )
+                    )
+        return outcomes
+
+    def _blacklist_kept(self, emails: set[str]) -> list[Outcome]:
+        """The subject's ``mail.blacklist`` entries stay (they are what keeps mailings away);
+        reported as kept with their basis."""
+        if not emails or not self._has_model(BLACKLIST):
+            return []
+        domain: list[Any] = [["email", "in", sorted(emails)], ["active", "=", True]]
+        until = self.options.blacklist_retention.after(self.context.today())
+        return [
+            Outcome(
+                f"{BLACKLIST}/{row['id']}",
+                "marketing",
+                Action.KEPT,
+                basis=self.options.blacklist_basis,
+                until=until,
+                detail="suppression list: reported again then, while the objection stands",
+            )
+            for row in self._search_read(BLACKLIST, domain, ["id"])
+        ]
 
     # -- objection --------------------------------------------------------------------------
     def object(
@@ -627,10 +908,14 @@ class OdooSystem(System):
                 record_id, "marketing", Action.OPTED_OUT, detail=_dry(True), fields={field: value}
             )
         if rows:
-            self._api().call(model, "write", ids=[int(rows[0]["id"])], vals={"active": True})
+            self._api().call(
+                model, "write", ids=[int(rows[0]["id"])], vals={"active": True}, context=NO_TRACKING
+            )
             new_id = int(rows[0]["id"])
         else:
-            created = self._api().call(model, "create", vals_list=[{field: value}])
+            created = self._api().call(
+                model, "create", vals_list=[{field: value}], context=NO_TRACKING
+            )
             new_id = int(created[0] if isinstance(created, list) else created)
         return Outcome(f"{model}/{new_id}", "marketing", Action.OPTED_OUT, fields={field: value})
 
@@ -653,16 +938,28 @@ class OdooSystem(System):
             )
         values = {key: self._checked(key, value) for key, value in changes.items()}
         ids = self._partner_ids(subject, keys)
-        rows = list(self._search_read(PARTNER, [["id", "in", ids]], sorted(values))) if ids else []
+        fields = sorted({*values, *self._existing(PARTNER, ("parent_id", "type"))})
+        rows = list(self._search_read(PARTNER, [["id", "in", ids]], fields)) if ids else []
+        diffs: dict[int, dict[str, Any]] = {}
+        for row in rows:  # every refusal before the first write
+            diff = {k: v for k, v in values.items() if not same(row.get(k), v)}
+            diffs[int(row["id"])] = diff
+            synced = synced_fields(row, self._children_of(int(row["id"]), set())) if diff else {}
+            blocked = sorted(set(diff) & set(synced))
+            if blocked:
+                raise PermanentError(
+                    f"odoo: cannot rectify {', '.join(blocked)} on {PARTNER}/{row['id']}: it is "
+                    f"{synced[blocked[0]]}; correct it there or by hand"
+                )
         outcomes: list[Outcome] = []
         for row in rows:
-            diff = {k: v for k, v in values.items() if row.get(k) != v}
+            diff = diffs[int(row["id"])]
             record_id = f"{PARTNER}/{row['id']}"
             if not diff:
                 outcomes.append(Outcome(record_id, "contact", Action.UNCHANGED))
                 continue
             if not dry_run:
-                self._api().call(PARTNER, "write", ids=[int(row["id"])], vals=diff)
+                self._write_partner(row, diff)
             outcomes.append(
                 Outcome(record_id, "contact", Action.RECTIFIED, detail=_dry(dry_run), fields=diff)
             )
@@ -703,18 +1000,47 @@ class OdooSystem(System):
         want = not lift
         action = Action.UNRESTRICTED if lift else Action.RESTRICTED
         outcomes: list[Outcome] = []
-        partner_ids = [int(row["id"]) for row in self._partners(ids)]
+        partners = self._partners(ids)
+        partner_ids = [int(row["id"]) for row in partners]
         domain: list[Any] = [["id", "in", partner_ids]]
         current = {int(r["id"]): r for r in self._search_read(PARTNER, domain, [field])}
-        for pid in partner_ids:
+        for row in partners:
+            pid = int(row["id"])
             record_id = f"{PARTNER}/{pid}"
             if bool(current.get(pid, {}).get(field)) == want:
                 outcomes.append(Outcome(record_id, "contact", Action.UNCHANGED))
                 continue
             if not dry_run:
-                self._api().call(PARTNER, "write", ids=[pid], vals={field: want})
+                self._write_partner(row, {field: want})
             outcomes.append(Outcome(record_id, "contact", action, detail=_dry(dry_run)))
         yield from outcomes
+
+
+_VOLATILE = frozenset({"create_date", "write_date"})
+
+
+class _Hold:
+    """The kept invoices a partner is on: the latest until-date and their ids."""
+
+    def __init__(self) -> None:
+        self.until: date | None = None
+        self.records: list[str] = []
+
+    def add(self, kept: Outcome) -> None:
+        self.records.append(kept.record_id)
+        if kept.until is not None and (self.until is None or kept.until > self.until):
+            self.until = kept.until
+
+    def outcome(self, record_id: str, basis: str) -> Outcome:
+        shown = ", ".join(self.records[:5]) + (" ..." if len(self.records) > 5 else "")
+        return Outcome(
+            record_id,
+            "contact",
+            Action.KEPT,
+            basis=basis,
+            until=self.until,
+            detail=f"shown on kept invoices {shown}",
+        )
 
 
 def assumed_fields(model: str, major: int | None) -> dict[str, str]:

@@ -586,7 +586,7 @@ class FakeOdoo:
             )
             for name in changed:
                 values: dict[str, Any] = {"field_id": self._field_id(model, name)}
-                if isinstance(old[name], bool) or isinstance(new[name], bool):
+                if SCHEMA[model].get(name) == "boolean":
                     values.update(old_value_integer=int(bool(old[name])))
                     values.update(new_value_integer=int(bool(new[name])))
                 else:
