@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -48,17 +47,9 @@ from dsr_core.systems import (
 )
 
 from .odoo_config import CONFIG_KEYS, REQUIRED_KEYS, OdooOptions
+from .odoo_erasure import Hold, PartnerEraser
 from .odoo_match import any_of, confirms, emails_in, identities_of, search_leaves
-from .odoo_partners import (
-    INVOICE_FIELDS as INVOICE_KEPT_FIELDS,
-)
-from .odoo_partners import (
-    NO_TRACKING,
-    ref_id,
-    same,
-    synced_fields,
-    writable,
-)
+from .odoo_partners import NO_TRACKING, PartnerWriter, same, synced_fields
 from .odoo_retention import Period, odoo_date
 
 if TYPE_CHECKING:
@@ -135,21 +126,6 @@ INVOICE_FIELDS = (
     "currency_id",
     "payment_state",
 )
-#: Fields cleared when a partner is anonymised (those the database has).
-ANONYMISED_FIELDS = (
-    "email",
-    "phone",
-    "mobile",
-    "street",
-    "street2",
-    "city",
-    "zip",
-    "vat",
-    "website",
-    "function",
-    "comment",
-    "image_1920",
-)
 #: Fields every Odoo since 14 has, assumed when ``fields_get`` is refused.
 STANDARD_FIELDS: Mapping[str, Mapping[str, str]] = {
     PARTNER: {
@@ -187,7 +163,6 @@ STANDARD_FIELDS: Mapping[str, Mapping[str, str]] = {
 PHONE_FIELDS = ("phone", "mobile")
 ORDER_PARTNER_FIELDS = ("partner_id", "partner_invoice_id", "partner_shipping_id")
 ERASABLE_ORDER_STATES = ("draft", "cancel")
-ANONYMISED_PREFIX = "Anonymised "
 
 
 class OdooSystem(System):
@@ -297,6 +272,9 @@ class OdooSystem(System):
         except ModelMissing:
             return False
         return True
+
+    def _writer(self) -> PartnerWriter:
+        return PartnerWriter(self, CONTACT_FIELDS)
 
     def _existing(self, model: str, wanted: Iterable[str]) -> list[str]:
         types = self._field_types(model)
@@ -533,7 +511,7 @@ class OdooSystem(System):
         }
         outcomes: list[Outcome] = []
         referenced: set[int] = set()
-        holds: dict[int, _Hold] = {}
+        holds: dict[int, Hold] = {}
         today = self.context.today()
         for invoice in self._invoices(ids):
             kept = self._kept(MOVE, "invoice", invoice, "invoice_date", "date")
@@ -542,7 +520,7 @@ class OdooSystem(System):
             referenced |= refs
             if kept.until is not None and kept.until >= today:  # its retention still runs
                 for pid in refs:
-                    holds.setdefault(pid, _Hold()).add(kept)
+                    holds.setdefault(pid, Hold()).add(kept)
         for order in self._orders(ids):
             if _erasable_order(order):
                 if not dry_run:
@@ -555,10 +533,12 @@ class OdooSystem(System):
             else:
                 outcomes.append(self._kept(ORDER, "contract", order, "date_order", None))
                 referenced |= _refs(order, ORDER_PARTNER_FIELDS)
-        gone: set[int] = set()
+        eraser = PartnerEraser(
+            self, CONTACT_FIELDS, referenced=referenced, holds=holds, dry_run=dry_run
+        )
         for partner in reversed(partners):  # children before their parents
-            outcomes.extend(self._erase_partner(partner, referenced, holds, gone, dry_run))
-        outcomes.extend(self._blacklist_kept(emails))
+            outcomes.extend(eraser.erase(partner))
+        outcomes.extend(eraser.blacklist_kept(emails))
         log.info("odoo erasure done", system=self.name, outcomes=len(outcomes), dry_run=dry_run)
         yield from outcomes
 
@@ -594,272 +574,6 @@ class OdooSystem(System):
                 f"odoo: sale.order/{order_id} could not be deleted ({exc.kind or 'refused'}); "
                 "cancel it in Odoo and run the erasure again"
             ) from None
-
-    def _erase_partner(
-        self,
-        partner: Mapping[str, Any],
-        referenced: set[int],
-        holds: Mapping[int, _Hold],
-        gone: set[int],
-        dry_run: bool,
-    ) -> list[Outcome]:
-        """Delete the partner; where Odoo refuses (invoices, orders), anonymise it.
-
-        A partner on invoices still within their retention keeps what they show of their
-        customer (name, address, VAT) until then, and loses everything else now."""
-        from .odoo_client import OdooError
-
-        pid = int(partner["id"])
-        record_id = f"{PARTNER}/{pid}"
-        if _is_anonymised(partner):
-            return [Outcome(record_id, "contact", Action.UNCHANGED, detail="already anonymised")]
-        hold = holds.get(pid)
-        if hold is not None:  # Odoo would refuse the delete: the invoices reference it
-            return self._anonymise(partner, hold, gone, dry_run, why="")
-        if dry_run:
-            if pid in referenced:
-                return self._anonymise(partner, None, gone, True, why="referenced by kept records")
-            return [Outcome(record_id, "contact", Action.ERASED, detail=_dry(True))]
-        try:
-            self._api().call(PARTNER, "unlink", ids=[pid], context=NO_TRACKING)
-        except OdooError as exc:
-            if not (exc.is_missing or exc.refuses_delete):
-                raise
-            if not exc.is_missing:
-                why = f"Odoo refused to delete it ({exc.kind or 'referenced'})"
-                return self._anonymise(partner, None, gone, False, why=why)
-        gone.add(pid)
-        detail = "its messages and followers with it (mail.thread.unlink)"
-        return [Outcome(record_id, "contact", Action.ERASED, detail=detail)]
-
-    def _children_of(self, pid: int, gone: set[int]) -> list[dict[str, Any]]:
-        """The partner's active children (``child_ids``), those deleted this step excepted."""
-        fields = self._existing(PARTNER, ("type", "is_company"))
-        domain: list[Any] = [["parent_id", "=", pid], ["active", "=", True]]
-        return [r for r in self._search_read(PARTNER, domain, fields) if r["id"] not in gone]
-
-    def _anonymise(
-        self,
-        partner: Mapping[str, Any],
-        hold: _Hold | None,
-        gone: set[int],
-        dry_run: bool,
-        *,
-        why: str,
-    ) -> list[Outcome]:
-        """Clear the partner's personal fields, its chatter and followers, and archive it.
-
-        Fields Odoo would copy to another partner (a contact's address is its company's)
-        are not written; fields kept invoices need stay (``hold``). Per field the outcome
-        says what happened; Odoo may refuse part of the write (a VAT number on posted
-        invoices, archiving a contact of an active user): those fields are left and named.
-        """
-        from .odoo_client import OdooError
-
-        pid = int(partner["id"])
-        record_id = f"{PARTNER}/{pid}"
-        types = self._field_types(PARTNER)
-        synced = synced_fields(partner, self._children_of(pid, gone))
-        kept = set(INVOICE_KEPT_FIELDS) if hold else set()
-        digest = self.context.pseudonymise(record_id).removeprefix("anon-")
-        values: dict[str, Any] = {}
-        per_field: dict[str, Outcome] = {}
-        for name in ("name", *ANONYMISED_FIELDS, *INVOICE_KEPT_FIELDS):
-            if name not in types or f"{record_id}#{name}" in per_field:
-                continue
-            held_value = partner.get(name) not in (None, False, "")
-            field_id = f"{record_id}#{name}"
-            if name in synced:  # first: it is another partner's as much as this one's
-                if held_value:
-                    per_field[field_id] = Outcome(
-                        field_id, "contact", Action.UNCHANGED, detail=f"not written: {synced[name]}"
-                    )
-            elif name in kept:
-                if held_value and hold is not None:
-                    per_field[field_id] = hold.outcome(field_id, self.options.retention_basis)
-            elif name in ANONYMISED_FIELDS or name == "name":
-                values[name] = f"{ANONYMISED_PREFIX}{digest}" if name == "name" else False
-                if held_value:
-                    per_field[field_id] = Outcome(
-                        field_id, "contact", Action.ERASED, detail=_dry(dry_run)
-                    )
-        if "active" in types and partner.get("active", True):
-            values["active"] = False
-        values = {
-            k: v for k, v in values.items() if k == "image_1920" or not same(partner.get(k), v)
-        }
-        outcomes = self._erase_chatter(pid, dry_run)
-        refused: list[str] = []
-        if values and not dry_run:
-            for drop in ("", "vat", "active"):
-                if drop:
-                    if drop not in values:
-                        continue
-                    values.pop(drop)
-                    refused.append(drop)
-                    field_id = f"{record_id}#{drop}"
-                    if field_id in per_field:
-                        per_field[field_id] = Outcome(
-                            field_id,
-                            "contact",
-                            Action.UNCHANGED,
-                            detail="Odoo refused to change it",
-                        )
-                try:
-                    self._write_partner(partner, values)
-                    break
-                except OdooError as exc:
-                    if not exc.is_user_error:
-                        raise
-            else:
-                raise PermanentError(
-                    f"odoo: {record_id} could neither be deleted nor anonymised; do it by hand"
-                )
-        changed = sorted(values)
-        if not (set(changed) - {"image_1920"}) and not outcomes:
-            action, detail = Action.UNCHANGED, "already done"
-        elif hold is not None and hold.until is not None:
-            action = Action.ANONYMISED
-            detail = (
-                f"on invoices kept until {hold.until.isoformat()}: their name, address and VAT "
-                "stay until then (the scheduled erasure anonymises it), the rest is erased"
-            )
-        else:
-            action, detail = Action.ANONYMISED, f"{why}: anonymised"
-        if refused:
-            detail += f"; Odoo refused to change {', '.join(refused)}"
-        if dry_run:
-            detail = f"dry run: {detail}"
-        kept_fields = [n.split("#")[1] for n, o in per_field.items() if o.action == Action.KEPT]
-        record = Outcome(
-            record_id,
-            "contact",
-            action,
-            detail=detail,
-            fields={"changed": changed, "kept": kept_fields, "not_written": sorted(synced)},
-        )
-        return [record, *per_field.values(), *outcomes]
-
-    def _write_partner(self, partner: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-        """Write ``values`` on one partner with tracking off, then re-read its parent and
-        children: if Odoo changed any of them too (a field a module synchronises), write
-        everything back and fail, naming them."""
-        pid = int(partner["id"])
-        parent = ref_id(partner.get("parent_id"))
-        others = ([parent] if parent else []) + [
-            int(c["id"]) for c in self._children_of(pid, set())
-        ]
-        watched = self._existing(PARTNER, [f for f in CONTACT_FIELDS if f not in _VOLATILE])
-        before = self._snapshot(others, watched)
-        self._api().call(PARTNER, "write", ids=[pid], vals=dict(values), context=NO_TRACKING)
-        if not others:
-            return
-        changed = self._changed(before, watched)
-        if not changed:
-            return
-        restore = {k: writable(partner[k]) for k in values if k in partner}
-        if restore:
-            self._api().call(PARTNER, "write", ids=[pid], vals=restore, context=NO_TRACKING)
-        for oid, names in self._changed(before, watched).items():
-            vals = {n: writable(before[oid].get(n, False)) for n in names}
-            self._api().call(PARTNER, "write", ids=[oid], vals=vals, context=NO_TRACKING)
-        who = ", ".join(f"{PARTNER}/{o}" for o in sorted(changed))
-        fields = ", ".join(sorted({n for names in changed.values() for n in names}))
-        raise PermanentError(
-            f"odoo: writing {PARTNER}/{pid} also changed {who} ({fields}: Odoo synchronises "
-            "them between partners); rolled back. Change them in Odoo by hand"
-        )
-
-    def _snapshot(self, ids: Sequence[int], fields: Sequence[str]) -> dict[int, dict[str, Any]]:
-        if not ids:
-            return {}
-        rows = self._search_read(PARTNER, [["id", "in", list(ids)]], fields)
-        return {int(r["id"]): r for r in rows}
-
-    def _changed(
-        self, before: Mapping[int, Mapping[str, Any]], fields: Sequence[str]
-    ) -> dict[int, list[str]]:
-        after = self._snapshot(list(before), fields)
-        out: dict[int, list[str]] = {}
-        for oid, old in before.items():
-            new = after.get(oid, {})
-            names = [f for f in fields if not same(old.get(f), new.get(f))]
-            if names:
-                out[oid] = names
-        return out
-
-    def _erase_chatter(self, pid: int, dry_run: bool) -> list[Outcome]:
-        """Delete the partner's chatter messages (their tracking values go with them,
-        ``ondelete='cascade'``) and followers: the history of the values being erased."""
-        from .odoo_client import OdooError
-
-        if not (self._has_model(MESSAGE) and self._has_model(FOLLOWER)):
-            return []
-        tracking = self._existing(MESSAGE, ["tracking_value_ids"])  # admins only
-        on_partner: list[Any] = ["&", ["model", "=", PARTNER], ["res_id", "=", pid]]
-        messages = list(self._search_read(MESSAGE, on_partner, ["id", *tracking]))
-        follows: list[Any] = [
-            "|",
-            "&",
-            ["res_model", "=", PARTNER],
-            ["res_id", "=", pid],
-            ["partner_id", "=", pid],
-        ]
-        followers = list(self._search_read(FOLLOWER, follows, ["id"]))
-        outcomes: list[Outcome] = []
-        for model, rows in ((MESSAGE, messages), (FOLLOWER, followers)):
-            if not rows:
-                continue
-            if not dry_run:
-                try:
-                    self._api().call(
-                        model, "unlink", ids=[int(r["id"]) for r in rows], context=NO_TRACKING
-                    )
-                except OdooError as exc:
-                    if not exc.is_missing:
-                        raise PermanentError(
-                            f"odoo: Odoo refused to delete the {model} of {PARTNER}/{pid} "
-                            f"({exc.kind or 'refused'}); let the API user delete them, or "
-                            "delete them by hand, and run the erasure again"
-                        ) from None
-            for row in rows:
-                outcomes.append(
-                    Outcome(
-                        f"{model}/{row['id']}",
-                        "contact",
-                        Action.ERASED,
-                        detail=_dry(dry_run) or f"chatter of {PARTNER}/{pid}",
-                    )
-                )
-                for value in row.get("tracking_value_ids") or []:
-                    outcomes.append(
-                        Outcome(
-                            f"mail.tracking.value/{value}",
-                            "contact",
-                            Action.ERASED,
-                            detail=_dry(dry_run) or f"a tracked change, with {model}/{row['id']}",
-                        )
-                    )
-        return outcomes
-
-    def _blacklist_kept(self, emails: set[str]) -> list[Outcome]:
-        """The subject's ``mail.blacklist`` entries stay (they are what keeps mailings away);
-        reported as kept with their basis."""
-        if not emails or not self._has_model(BLACKLIST):
-            return []
-        domain: list[Any] = [["email", "in", sorted(emails)], ["active", "=", True]]
-        until = self.options.blacklist_retention.after(self.context.today())
-        return [
-            Outcome(
-                f"{BLACKLIST}/{row['id']}",
-                "marketing",
-                Action.KEPT,
-                basis=self.options.blacklist_basis,
-                until=until,
-                detail="suppression list: reported again then, while the objection stands",
-            )
-            for row in self._search_read(BLACKLIST, domain, ["id"])
-        ]
 
     # -- objection --------------------------------------------------------------------------
     def object(
@@ -944,7 +658,11 @@ class OdooSystem(System):
         for row in rows:  # every refusal before the first write
             diff = {k: v for k, v in values.items() if not same(row.get(k), v)}
             diffs[int(row["id"])] = diff
-            synced = synced_fields(row, self._children_of(int(row["id"]), set())) if diff else {}
+            synced = (
+                synced_fields(row, self._writer().children_of(int(row["id"]), set()))
+                if diff
+                else {}
+            )
             blocked = sorted(set(diff) & set(synced))
             if blocked:
                 raise PermanentError(
@@ -959,7 +677,7 @@ class OdooSystem(System):
                 outcomes.append(Outcome(record_id, "contact", Action.UNCHANGED))
                 continue
             if not dry_run:
-                self._write_partner(row, diff)
+                self._writer().write(row, diff)
             outcomes.append(
                 Outcome(record_id, "contact", Action.RECTIFIED, detail=_dry(dry_run), fields=diff)
             )
@@ -1011,36 +729,9 @@ class OdooSystem(System):
                 outcomes.append(Outcome(record_id, "contact", Action.UNCHANGED))
                 continue
             if not dry_run:
-                self._write_partner(row, {field: want})
+                self._writer().write(row, {field: want})
             outcomes.append(Outcome(record_id, "contact", action, detail=_dry(dry_run)))
         yield from outcomes
-
-
-_VOLATILE = frozenset({"create_date", "write_date"})
-
-
-class _Hold:
-    """The kept invoices a partner is on: the latest until-date and their ids."""
-
-    def __init__(self) -> None:
-        self.until: date | None = None
-        self.records: list[str] = []
-
-    def add(self, kept: Outcome) -> None:
-        self.records.append(kept.record_id)
-        if kept.until is not None and (self.until is None or kept.until > self.until):
-            self.until = kept.until
-
-    def outcome(self, record_id: str, basis: str) -> Outcome:
-        shown = ", ".join(self.records[:5]) + (" ..." if len(self.records) > 5 else "")
-        return Outcome(
-            record_id,
-            "contact",
-            Action.KEPT,
-            basis=basis,
-            until=self.until,
-            detail=f"shown on kept invoices {shown}",
-        )
 
 
 def assumed_fields(model: str, major: int | None) -> dict[str, str]:
@@ -1086,16 +777,6 @@ def _refs(row: Mapping[str, Any], fields: Iterable[str]) -> set[int]:
 def _erasable_order(order: Mapping[str, Any]) -> bool:
     """A quotation never confirmed (draft) or cancelled, with no invoice: nothing keeps it."""
     return order.get("state") in ERASABLE_ORDER_STATES and not order.get("invoice_ids")
-
-
-def _is_anonymised(partner: Mapping[str, Any]) -> bool:
-    name = partner.get("name")
-    return (
-        isinstance(name, str)
-        and name.startswith(ANONYMISED_PREFIX)
-        and not partner.get("email")
-        and not partner.get("active", False)
-    )
 
 
 def _dry(dry_run: bool) -> str:

@@ -20,7 +20,16 @@ modules may extend those lists, so every write is also checked afterwards (see
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from dsr_core.systems import PermanentError
+
+if TYPE_CHECKING:
+    from .odoo import OdooSystem
+
+PARTNER = "res.partner"
+#: Read but never compared: Odoo changes them on any write.
+_VOLATILE = frozenset({"create_date", "write_date"})
 
 ADDRESS_FIELDS = ("street", "street2", "zip", "city", "state_id", "country_id")
 SYNCED_COMMERCIAL_FIELDS = ("vat",)
@@ -81,3 +90,63 @@ def same(a: Any, b: Any) -> bool:
     """Equal as Odoo reads them (empty is False, a many2one by its id)."""
     a, b = writable(a), writable(b)
     return (a in (None, False, "") and b in (None, False, "")) or a == b
+
+
+class PartnerWriter:
+    """Writes on ``res.partner`` with tracking off, checked against what Odoo synchronised."""
+
+    def __init__(self, system: OdooSystem, watched: Sequence[str]) -> None:
+        self.system = system
+        self.watched = [f for f in watched if f not in _VOLATILE]
+
+    def children_of(self, pid: int, gone: set[int]) -> list[dict[str, Any]]:
+        """The partner's active children (``child_ids``), those deleted this step excepted."""
+        fields = self.system._existing(PARTNER, ("type", "is_company"))
+        domain: list[Any] = [["parent_id", "=", pid], ["active", "=", True]]
+        return [r for r in self.system._search_read(PARTNER, domain, fields) if r["id"] not in gone]
+
+    def write(self, partner: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        """Write ``values`` on one partner with tracking off, then re-read its parent and
+        children: if Odoo changed any of them too (a field a module synchronises), write
+        everything back and fail, naming them."""
+        pid = int(partner["id"])
+        parent = ref_id(partner.get("parent_id"))
+        others = ([parent] if parent else []) + [int(c["id"]) for c in self.children_of(pid, set())]
+        watched = self.system._existing(PARTNER, self.watched)
+        before = self._snapshot(others, watched)
+        self.system._api().call(PARTNER, "write", ids=[pid], vals=dict(values), context=NO_TRACKING)
+        if not others:
+            return
+        changed = self._changed(before, watched)
+        if not changed:
+            return
+        restore = {k: writable(partner[k]) for k in values if k in partner}
+        if restore:
+            self.system._api().call(PARTNER, "write", ids=[pid], vals=restore, context=NO_TRACKING)
+        for oid, names in self._changed(before, watched).items():
+            vals = {n: writable(before[oid].get(n, False)) for n in names}
+            self.system._api().call(PARTNER, "write", ids=[oid], vals=vals, context=NO_TRACKING)
+        who = ", ".join(f"{PARTNER}/{o}" for o in sorted(changed))
+        fields = ", ".join(sorted({n for names in changed.values() for n in names}))
+        raise PermanentError(
+            f"odoo: writing {PARTNER}/{pid} also changed {who} ({fields}: Odoo synchronises "
+            "them between partners); rolled back. Change them in Odoo by hand"
+        )
+
+    def _snapshot(self, ids: Sequence[int], fields: Sequence[str]) -> dict[int, dict[str, Any]]:
+        if not ids:
+            return {}
+        rows = self.system._search_read(PARTNER, [["id", "in", list(ids)]], fields)
+        return {int(r["id"]): r for r in rows}
+
+    def _changed(
+        self, before: Mapping[int, Mapping[str, Any]], fields: Sequence[str]
+    ) -> dict[int, list[str]]:
+        after = self._snapshot(list(before), fields)
+        out: dict[int, list[str]] = {}
+        for oid, old in before.items():
+            new = after.get(oid, {})
+            names = [f for f in fields if not same(old.get(f), new.get(f))]
+            if names:
+                out[oid] = names
+        return out
