@@ -108,3 +108,33 @@ def test_a_write_that_changes_the_parent_anyway_is_rolled_back_and_fails(
     assert f"res.partner/{COMPANY}" in str(info.value) and "rolled back" in str(info.value)
     assert odoo.get("res.partner", COMPANY)["website"] == "https://peetersbouw.be"  # type: ignore[index]
     assert odoo.get("res.partner", 7)["website"] == "https://peetersbouw.be"  # type: ignore[index]
+
+
+def test_erasing_a_company_leaves_its_contact_persons_address_alone(
+    make_system: Callable[..., OdooSystem], odoo: FakeOdoo
+) -> None:
+    """Downstream too: a company's address is written on its contacts by Odoo."""
+    file_under_company(odoo)
+    odoo.add(
+        "sale.order",
+        id=80,
+        name="S00080",
+        state="sale",
+        date_order="2025-02-01",
+        partner_id=COMPANY,
+        partner_invoice_id=COMPANY,
+    )
+    company = Subject("Peeters Bouw", (Identity(IdentityKind.EMAIL, "info@peetersbouw.be"),))
+    system = make_system(children="addresses")  # Jan is not part of the company's records
+    outcomes = {
+        o.record_id: o for o in system.erase(company, system.locate(company), dry_run=False)
+    }
+    assert outcomes[f"res.partner/{COMPANY}"].action == Action.ANONYMISED
+    row = odoo.get("res.partner", COMPANY)
+    assert row is not None and row["email"] is False and row["name"].startswith("Anonymised ")
+    jan = odoo.get("res.partner", 7)
+    assert jan is not None
+    for name, value in COMPANY_ADDRESS.items():
+        assert jan[name] == value, name
+    assert outcomes[f"res.partner/{COMPANY}#street"].action == Action.UNCHANGED
+    assert "res.partner/7" in outcomes[f"res.partner/{COMPANY}#street"].detail
