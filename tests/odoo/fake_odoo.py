@@ -45,8 +45,11 @@ Odoo 19 behaviours reproduced because dsr must cope with them (sources in odoo/o
   change of a write (sync writes included: they run in the same context) becomes one
   ``mail.message`` (``notification``) on the record with a ``mail.tracking.value`` per field
   holding the old and the new value (``addons/mail/models/mail_tracking_value.py``;
-  ``mail_message_id`` is ``ondelete='cascade'``). ``mail.thread.unlink`` deletes the record's
-  messages and followers (``res_model``/``res_id`` links cannot cascade).
+  ``mail_message_id`` is ``ondelete='cascade'``; the model and ``mail.message``'s
+  ``tracking_value_ids`` are for ``base.group_system`` only: ``fields_get`` leaves such a
+  field out for other users and reading it is an ``AccessError``, see :attr:`FakeOdoo.admin`).
+  ``mail.thread.unlink`` deletes the record's messages and followers (``res_model``/``res_id``
+  links cannot cascade).
 - **Invoice display name** (``addons/account/models/account_move.py``
   ``_compute_invoice_partner_display_info``, depends on ``partner_id.display_name``):
   ``invoice_partner_display_name`` is the partner's display name ("Company, Person" for a
@@ -194,6 +197,9 @@ TRACKED: dict[str, tuple[str, ...]] = {
     "sale.order": ("state",),
     "account.move": ("state",),
 }
+#: ``groups="base.group_system"``: ``mail.message.tracking_value_ids`` (and the whole
+#: ``mail.tracking.value`` model, "admin-only" in mail_tracking_value.py).
+ADMIN_ONLY = frozenset({("mail.message", "tracking_value_ids")})
 #: Context keys of the mail addon that switch tracking and logging off.
 NO_TRACKING = "tracking_disable"
 NO_TRACK_VALUES = "mail_notrack"
@@ -305,6 +311,7 @@ class FakeOdoo:
         #: ``_synced_commercial_fields``: a module may add to it (its docstring says so)
         self.synced_commercial_fields = list(SYNCED_COMMERCIAL_FIELDS)
         self.user_partner = 3  # the API user's partner: author of the messages it causes
+        self.admin = True  # False: an API user outside base.group_system
         self.lock = threading.RLock()
         self._next_id = 100
         self.url = ""
@@ -355,7 +362,11 @@ class FakeOdoo:
             return handler(model, ids or [], context, **kwargs)
 
     def _m_fields_get(self, model: str, _ids: list[int], _ctx: dict[str, Any], **kw: Any) -> Any:
-        return {name: {"type": t.split(":")[0]} for name, t in self.schema[model].items()}
+        return {
+            name: {"type": t.split(":")[0]}
+            for name, t in self.schema[model].items()
+            if self.admin or (model, name) not in ADMIN_ONLY  # fields_get omits them
+        }
 
     def _m_search_read(
         self,
@@ -374,6 +385,8 @@ class FakeOdoo:
                 raise OdooException(
                     "builtins.ValueError", f"Invalid field {name!r} on model {model!r}", 500, 1
                 )
+            if not self.admin and ((model, name) in ADMIN_ONLY or model == "mail.tracking.value"):
+                raise access_error(f"You do not have enough rights to access the field {name!r}")
         rows = [r for r in self.records[model].values() if _matches(domain or [], r)]
         if ctx.get("active_test", True) and "active" in schema:
             if not any(isinstance(t, list) and t[0] == "active" for t in domain or []):

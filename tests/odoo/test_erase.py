@@ -113,6 +113,19 @@ def test_erasure_writes_nothing_into_odoos_history_and_erases_the_old(
         assert outcomes[f"mail.tracking.value/{tid}"].action == Action.ERASED
 
 
+def test_a_non_admin_api_user_still_erases_the_tracking_values(
+    make_system: Callable[..., OdooSystem], odoo: FakeOdoo
+) -> None:
+    """mail.tracking.value is admin-only: deleting the messages takes them along."""
+    tracked_write(odoo, 7, phone="0477 12 34 57")
+    odoo.admin = False
+    message = max(odoo.records["mail.message"])
+    outcomes = _erase(make_system(), JAN)
+    assert outcomes[f"mail.message/{message}"].action == Action.ERASED
+    assert not odoo.records["mail.tracking.value"] and not odoo.records["mail.message"]
+    assert not [k for k in outcomes if k.startswith("mail.tracking.value/")]
+
+
 def test_blacklist_entry_is_reported_kept_with_its_basis(
     make_system: Callable[..., OdooSystem], odoo: FakeOdoo
 ) -> None:
