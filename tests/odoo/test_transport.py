@@ -67,7 +67,7 @@ def test_4xx_is_not_retried(odoo: FakeOdoo, tmp_path: Path) -> None:
         system.locate(JAN)
     assert odoo.count(SEARCH) == 1
     assert isinstance(info.value, PermanentError)
-    assert "HTTP 422" in str(info.value)
+    assert "HTTP 422" in str(info.value) and "database 'voxtra'" in str(info.value)
 
 
 def test_a_fault_is_not_retried(odoo: FakeOdoo, tmp_path: Path) -> None:
