@@ -147,8 +147,8 @@ class PartnerEraser:
         digest = self.system.context.pseudonymise(record_id).removeprefix("anon-")
         values: dict[str, Any] = {}
         per_field: dict[str, Outcome] = {}
-        for name in ("name", *ANONYMISED_FIELDS, *INVOICE_KEPT_FIELDS):
-            if name not in types or f"{record_id}#{name}" in per_field:
+        for name in dict.fromkeys(("name", *ANONYMISED_FIELDS, *INVOICE_KEPT_FIELDS)):
+            if name not in types:
                 continue
             held_value = partner.get(name) not in (None, False, "")
             field_id = f"{record_id}#{name}"
