@@ -4,7 +4,9 @@ Exponential backoff with jitter and bounded attempts. Only
 :class:`~dsr_core.systems.TransientError` is retried (a timeout, a lost connection, a 5xx or a
 429, honouring the server's ``retry_after`` hint); anything else (a 4xx, an XML-RPC fault) goes
 straight back to the caller. When the attempts run out the last TransientError is raised, and
-the engine may retry the whole task later.
+the engine may retry the whole task later; with ``final=True`` it is raised as
+:class:`RetriesExhausted` instead, a PermanentError, so that no outer loop (the engine's
+``retries``) multiplies the attempts: one retry policy per step.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .logging import get_logger
-from .systems import TransientError
+from .systems import PermanentError, TransientError
 
 T = TypeVar("T")
 
@@ -28,8 +30,11 @@ class RetryPolicy:
     backoff_max: float = 10.0
     timeout: float = 30.0
 
-    def run(self, call: Callable[[], T], what: str) -> T:
-        """Run ``call``; retry it on TransientError. ``what`` names it in logs (no data)."""
+    def run(self, call: Callable[[], T], what: str, *, final: bool = False) -> T:
+        """Run ``call``; retry it on TransientError. ``what`` names it in logs (no data).
+
+        ``final``: this policy is the only one for the step; when it runs out, raise
+        :class:`RetriesExhausted` (not retried again by the engine)."""
         from tenacity import (
             RetryCallState,
             Retrying,
@@ -64,7 +69,26 @@ class RetryPolicy:
             before_sleep=before_sleep,
             reraise=True,
         )
-        return retrying(call)
+        if not final:
+            return retrying(call)
+        try:
+            return retrying(call)
+        except TransientError as exc:
+            attempts = max(1, self.attempts)
+            raise RetriesExhausted(
+                f"{exc} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})",
+                reason=getattr(exc, "reason", type(exc).__name__),
+                attempts=attempts,
+            ) from None
+
+
+class RetriesExhausted(PermanentError):
+    """A call still failed transiently after every attempt of its (final) policy."""
+
+    def __init__(self, message: str, *, reason: str, attempts: int) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.attempts = attempts
 
 
 class RetryableError(TransientError):

@@ -47,7 +47,9 @@ from dsr_core.systems import (
 )
 
 from .odoo_config import CONFIG_KEYS, REQUIRED_KEYS, OdooOptions
+from .odoo_erasure import Hold, PartnerEraser
 from .odoo_match import any_of, confirms, emails_in, identities_of, search_leaves
+from .odoo_partners import NO_TRACKING, PartnerWriter, same, synced_fields
 from .odoo_retention import Period, odoo_date
 
 if TYPE_CHECKING:
@@ -58,7 +60,15 @@ log = structlog.get_logger(__name__)
 PARTNER = "res.partner"
 ORDER = "sale.order"
 MOVE = "account.move"
+MESSAGE = "mail.message"
+FOLLOWER = "mail.followers"
+BLACKLIST = "mail.blacklist"
 BATCH = 200
+
+
+class ModelMissing(PermanentError):
+    """The database has no such model (its app is not installed)."""
+
 
 CONTACT_FIELDS = (
     "name",
@@ -116,21 +126,6 @@ INVOICE_FIELDS = (
     "currency_id",
     "payment_state",
 )
-#: Fields cleared when a partner is anonymised (those the database has).
-ANONYMISED_FIELDS = (
-    "email",
-    "phone",
-    "mobile",
-    "street",
-    "street2",
-    "city",
-    "zip",
-    "vat",
-    "website",
-    "function",
-    "comment",
-    "image_1920",
-)
 #: Fields every Odoo since 14 has, assumed when ``fields_get`` is refused.
 STANDARD_FIELDS: Mapping[str, Mapping[str, str]] = {
     PARTNER: {
@@ -168,7 +163,6 @@ STANDARD_FIELDS: Mapping[str, Mapping[str, str]] = {
 PHONE_FIELDS = ("phone", "mobile")
 ORDER_PARTNER_FIELDS = ("partner_id", "partner_invoice_id", "partner_shipping_id")
 ERASABLE_ORDER_STATES = ("draft", "cancel")
-ANONYMISED_PREFIX = "Anonymised "
 
 
 class OdooSystem(System):
@@ -236,7 +230,12 @@ class OdooSystem(System):
         if model not in self._fields:
             try:
                 answer = self._api().call(model, "fields_get", attributes=["type"])
-            except (OdooError, TransientError) as exc:
+            except OdooError as exc:
+                if exc.is_missing_model:
+                    where = self.options.database or "the server's default"
+                    raise ModelMissing(
+                        f"odoo: model {model} not found in database {where!r}"
+                    ) from None
                 log.warning(
                     "odoo fields_get refused; guessing the fields",
                     model=model,
@@ -261,11 +260,21 @@ class OdooSystem(System):
             rows = self._api().call(
                 model, "search_read", context={"active_test": False}, domain=[], limit=1
             )
-        except (OdooError, TransientError):
+        except OdooError:
             return standard
         if not (isinstance(rows, list) and rows and isinstance(rows[0], dict)):
             return standard
         return {str(k): standard.get(str(k)) or _guess_type(v) for k, v in rows[0].items()}
+
+    def _has_model(self, model: str) -> bool:
+        try:
+            self._field_types(model)
+        except ModelMissing:
+            return False
+        return True
+
+    def _writer(self) -> PartnerWriter:
+        return PartnerWriter(self, CONTACT_FIELDS)
 
     def _existing(self, model: str, wanted: Iterable[str]) -> list[str]:
         types = self._field_types(model)
@@ -301,15 +310,46 @@ class OdooSystem(System):
 
     # -- health -----------------------------------------------------------------------------
     def check(self) -> CheckResult:
+        """The database, the login, and every model and field the config uses."""
+        opts = self.options
         try:
             api = self._api()
+            api.login()
             types = self._field_types(PARTNER)
         except (PermanentError, TransientError) as exc:
-            return CheckResult(ok=False, problems=(str(exc),))
-        problems = tuple(
+            return CheckResult(ok=False, problems=(" ".join(str(exc).split()),))
+        problems = [
             f"odoo: res.partner has no field {f!r}" for f in ("email", "phone") if f not in types
+        ]
+        skipped: list[str] = []
+        used = (
+            (MOVE, "invoices = true", opts.invoices),
+            (ORDER, "sale_orders = true", opts.sale_orders is not False),
+            (BLACKLIST, "objection", True),
+            ("phone.blacklist", "blacklist_phones = true", opts.blacklist_phones),
+            (MESSAGE, "erasing the chatter", True),
+            (FOLLOWER, "erasing the followers", True),
         )
-        return CheckResult(ok=not problems, problems=problems, details={"protocol": api.protocol})
+        for model, why, wanted in used:
+            if not wanted:
+                continue
+            try:
+                self._field_types(model)
+            except ModelMissing as exc:
+                if model == ORDER and opts.sale_orders is None:
+                    skipped.append(f"{ORDER}: the Sales app is not installed")
+                    continue
+                problems.append(f"{exc} (needed for {why})")
+            except (PermanentError, TransientError) as exc:
+                problems.append(" ".join(str(exc).split()))
+        field = opts.restriction_field
+        if field and PARTNER not in self._assumed and types.get(field) != "boolean":
+            what = "is not a boolean field" if field in types else "does not exist"
+            problems.append(f"odoo: restriction_field {field!r} {what} on res.partner")
+        details: dict[str, Any] = {"protocol": api.protocol, "database": opts.database}
+        if skipped:
+            details["skipped"] = skipped
+        return CheckResult(ok=not problems, problems=tuple(problems), details=details)
 
     # -- finding the subject ----------------------------------------------------------------
     def _phone_fields(self) -> list[str]:
@@ -409,7 +449,10 @@ class OdooSystem(System):
         return rows
 
     def _orders(self, partner_ids: Sequence[int]) -> list[dict[str, Any]]:
-        if not (self.options.sale_orders and partner_ids):
+        wanted = self.options.sale_orders
+        if wanted is False or not partner_ids:
+            return []
+        if wanted is None and not self._has_model(ORDER):  # "auto": if Sales is installed
             return []
         refs = self._existing(ORDER, ORDER_PARTNER_FIELDS)
         domain = any_of([name, "in", list(partner_ids)] for name in refs)
@@ -459,11 +502,25 @@ class OdooSystem(System):
         if not partners:
             return
         ids = [int(p["id"]) for p in partners]
+        emails = {e for p in partners for e in emails_in(p.get("email"))}
+        emails |= {
+            e
+            for i in subject.identities
+            if i.kind == IdentityKind.EMAIL
+            for e in emails_in(i.value)
+        }
         outcomes: list[Outcome] = []
         referenced: set[int] = set()
+        holds: dict[int, Hold] = {}
+        today = self.context.today()
         for invoice in self._invoices(ids):
-            outcomes.append(self._kept(MOVE, "invoice", invoice, "invoice_date", "date"))
-            referenced |= _refs(invoice, ("partner_id",))
+            kept = self._kept(MOVE, "invoice", invoice, "invoice_date", "date")
+            outcomes.append(kept)
+            refs = _refs(invoice, ("partner_id",))
+            referenced |= refs
+            if kept.until is not None and kept.until >= today:  # its retention still runs
+                for pid in refs:
+                    holds.setdefault(pid, Hold()).add(kept)
         for order in self._orders(ids):
             if _erasable_order(order):
                 if not dry_run:
@@ -476,8 +533,12 @@ class OdooSystem(System):
             else:
                 outcomes.append(self._kept(ORDER, "contract", order, "date_order", None))
                 referenced |= _refs(order, ORDER_PARTNER_FIELDS)
+        eraser = PartnerEraser(
+            self, CONTACT_FIELDS, referenced=referenced, holds=holds, dry_run=dry_run
+        )
         for partner in reversed(partners):  # children before their parents
-            outcomes.append(self._erase_partner(partner, referenced, dry_run))
+            outcomes.extend(eraser.erase(partner))
+        outcomes.extend(eraser.blacklist_kept(emails))
         log.info("odoo erasure done", system=self.name, outcomes=len(outcomes), dry_run=dry_run)
         yield from outcomes
 
@@ -505,7 +566,7 @@ class OdooSystem(System):
         from .odoo_client import OdooError
 
         try:
-            self._api().call(ORDER, "unlink", ids=[order_id])
+            self._api().call(ORDER, "unlink", ids=[order_id], context=NO_TRACKING)
         except OdooError as exc:
             if exc.is_missing:
                 return
@@ -513,72 +574,6 @@ class OdooSystem(System):
                 f"odoo: sale.order/{order_id} could not be deleted ({exc.kind or 'refused'}); "
                 "cancel it in Odoo and run the erasure again"
             ) from None
-
-    def _erase_partner(
-        self, partner: Mapping[str, Any], referenced: set[int], dry_run: bool
-    ) -> Outcome:
-        from .odoo_client import OdooError
-
-        pid = int(partner["id"])
-        record_id = f"{PARTNER}/{pid}"
-        if _is_anonymised(partner):
-            return Outcome(record_id, "contact", Action.UNCHANGED, detail="already anonymised")
-        if dry_run:
-            if pid in referenced:
-                return Outcome(
-                    record_id,
-                    "contact",
-                    Action.ANONYMISED,
-                    detail="dry run: referenced by kept invoices or orders, would be anonymised",
-                )
-            return Outcome(record_id, "contact", Action.ERASED, detail=_dry(True))
-        try:
-            self._api().call(PARTNER, "unlink", ids=[pid])
-        except OdooError as exc:
-            if exc.is_missing:
-                return Outcome(record_id, "contact", Action.ERASED)
-            if not exc.refuses_delete:
-                raise
-            cleared, kept = self._anonymise(pid)
-            detail = f"Odoo refused to delete it ({exc.kind or 'referenced'}): anonymised"
-            if kept:
-                detail += f"; Odoo refused to change {', '.join(kept)}"
-            return Outcome(
-                record_id, "contact", Action.ANONYMISED, detail=detail, fields={"changed": cleared}
-            )
-        return Outcome(record_id, "contact", Action.ERASED)
-
-    def _anonymise(self, pid: int) -> tuple[list[str], list[str]]:
-        """Overwrite the partner's personal fields and archive it.
-
-        Odoo may refuse part of it (a VAT number on posted invoices, archiving a contact of an
-        active user); those fields are dropped one after the other and named in the outcome.
-        Returns the fields changed and the fields Odoo refused.
-        """
-        from .odoo_client import OdooError
-
-        types = self._field_types(PARTNER)
-        digest = self.context.pseudonymise(f"{PARTNER}/{pid}").removeprefix("anon-")
-        values: dict[str, Any] = {"name": f"{ANONYMISED_PREFIX}{digest}"}
-        values.update({f: False for f in ANONYMISED_FIELDS if f in types})
-        if "active" in types:
-            values["active"] = False
-        refused: list[str] = []
-        for drop in ("", "vat", "active"):
-            if drop:
-                if drop not in values:
-                    continue
-                values.pop(drop)
-                refused.append(drop)
-            try:
-                self._api().call(PARTNER, "write", ids=[pid], vals=values)
-                return sorted(values), refused
-            except OdooError as exc:
-                if not exc.is_user_error:
-                    raise
-        raise PermanentError(
-            f"odoo: res.partner/{pid} could neither be deleted nor anonymised; do it by hand"
-        )
 
     # -- objection --------------------------------------------------------------------------
     def object(
@@ -627,10 +622,14 @@ class OdooSystem(System):
                 record_id, "marketing", Action.OPTED_OUT, detail=_dry(True), fields={field: value}
             )
         if rows:
-            self._api().call(model, "write", ids=[int(rows[0]["id"])], vals={"active": True})
+            self._api().call(
+                model, "write", ids=[int(rows[0]["id"])], vals={"active": True}, context=NO_TRACKING
+            )
             new_id = int(rows[0]["id"])
         else:
-            created = self._api().call(model, "create", vals_list=[{field: value}])
+            created = self._api().call(
+                model, "create", vals_list=[{field: value}], context=NO_TRACKING
+            )
             new_id = int(created[0] if isinstance(created, list) else created)
         return Outcome(f"{model}/{new_id}", "marketing", Action.OPTED_OUT, fields={field: value})
 
@@ -653,16 +652,32 @@ class OdooSystem(System):
             )
         values = {key: self._checked(key, value) for key, value in changes.items()}
         ids = self._partner_ids(subject, keys)
-        rows = list(self._search_read(PARTNER, [["id", "in", ids]], sorted(values))) if ids else []
+        fields = sorted({*values, *self._existing(PARTNER, ("parent_id", "type"))})
+        rows = list(self._search_read(PARTNER, [["id", "in", ids]], fields)) if ids else []
+        diffs: dict[int, dict[str, Any]] = {}
+        for row in rows:  # every refusal before the first write
+            diff = {k: v for k, v in values.items() if not same(row.get(k), v)}
+            diffs[int(row["id"])] = diff
+            synced = (
+                synced_fields(row, self._writer().children_of(int(row["id"]), set()))
+                if diff
+                else {}
+            )
+            blocked = sorted(set(diff) & set(synced))
+            if blocked:
+                raise PermanentError(
+                    f"odoo: cannot rectify {', '.join(blocked)} on {PARTNER}/{row['id']}: it is "
+                    f"{synced[blocked[0]]}; correct it there or by hand"
+                )
         outcomes: list[Outcome] = []
         for row in rows:
-            diff = {k: v for k, v in values.items() if row.get(k) != v}
+            diff = diffs[int(row["id"])]
             record_id = f"{PARTNER}/{row['id']}"
             if not diff:
                 outcomes.append(Outcome(record_id, "contact", Action.UNCHANGED))
                 continue
             if not dry_run:
-                self._api().call(PARTNER, "write", ids=[int(row["id"])], vals=diff)
+                self._writer().write(row, diff)
             outcomes.append(
                 Outcome(record_id, "contact", Action.RECTIFIED, detail=_dry(dry_run), fields=diff)
             )
@@ -703,16 +718,18 @@ class OdooSystem(System):
         want = not lift
         action = Action.UNRESTRICTED if lift else Action.RESTRICTED
         outcomes: list[Outcome] = []
-        partner_ids = [int(row["id"]) for row in self._partners(ids)]
+        partners = self._partners(ids)
+        partner_ids = [int(row["id"]) for row in partners]
         domain: list[Any] = [["id", "in", partner_ids]]
         current = {int(r["id"]): r for r in self._search_read(PARTNER, domain, [field])}
-        for pid in partner_ids:
+        for row in partners:
+            pid = int(row["id"])
             record_id = f"{PARTNER}/{pid}"
             if bool(current.get(pid, {}).get(field)) == want:
                 outcomes.append(Outcome(record_id, "contact", Action.UNCHANGED))
                 continue
             if not dry_run:
-                self._api().call(PARTNER, "write", ids=[pid], vals={field: want})
+                self._writer().write(row, {field: want})
             outcomes.append(Outcome(record_id, "contact", action, detail=_dry(dry_run)))
         yield from outcomes
 
@@ -760,16 +777,6 @@ def _refs(row: Mapping[str, Any], fields: Iterable[str]) -> set[int]:
 def _erasable_order(order: Mapping[str, Any]) -> bool:
     """A quotation never confirmed (draft) or cancelled, with no invoice: nothing keeps it."""
     return order.get("state") in ERASABLE_ORDER_STATES and not order.get("invoice_ids")
-
-
-def _is_anonymised(partner: Mapping[str, Any]) -> bool:
-    name = partner.get("name")
-    return (
-        isinstance(name, str)
-        and name.startswith(ANONYMISED_PREFIX)
-        and not partner.get("email")
-        and not partner.get("active", False)
-    )
 
 
 def _dry(dry_run: bool) -> str:

@@ -15,7 +15,11 @@
 
 Nothing the server says goes into an exception message: Odoo's texts can hold names (a
 refusal may list the users linked to a contact). The text is kept on :class:`OdooError` for
-classification only. The API key is never logged nor put into a message.
+classification only. The API key is never logged nor put into a message; the database is.
+
+One retry policy per call, and the only one of the step: a call retries its transient failures
+(the XML-RPC login included, inside the same attempts), then raises
+:class:`~dsr_core.retry.RetriesExhausted`, which the engine does not retry again.
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ _REFUSAL = re.compile(
     re.IGNORECASE,
 )
 _MISSING = re.compile(r"does not exist or has been deleted|MissingError", re.IGNORECASE)
+#: Odoo's answers for a model the database does not have (JSON-2 NotFound; XML-RPC UserError).
+_NO_MODEL = re.compile(r"the model '[\w.]+' does not exist|Object [\w.]+ doesn't exist")
+#: psycopg2's text when the registry of a database that does not exist is loaded (XML-RPC).
+_NO_DATABASE = re.compile(r'database "[^"]*" does not exist')
 
 
 class OdooError(PermanentError):
@@ -61,6 +69,7 @@ class OdooError(PermanentError):
         code: int | None = None,
         kind: str = "",
         server_text: str = "",
+        database: str | None = None,
     ) -> None:
         self.what = what
         self.status = status
@@ -68,7 +77,13 @@ class OdooError(PermanentError):
         self.kind = kind
         self.server_text = server_text
         answer = f"HTTP {status}" if status is not None else f"fault {code}"
-        super().__init__(f"odoo: {what} failed ({answer}{', ' + kind if kind else ''})")
+        where = f" in database {database!r}" if database else ""
+        super().__init__(f"odoo: {what} failed{where} ({answer}{', ' + kind if kind else ''})")
+
+    @property
+    def is_missing_model(self) -> bool:
+        """The database has no such model (its app is not installed)."""
+        return bool(_NO_MODEL.search(self.server_text))
 
     @property
     def is_user_error(self) -> bool:
@@ -96,15 +111,30 @@ class OdooAuthError(PermanentError):
     """The API key or login was refused."""
 
 
+class DatabaseMissing(PermanentError):
+    """The server has no database by that name (or needs one named)."""
+
+
+def database_missing(database: str | None, url: str) -> DatabaseMissing:
+    if database:
+        return DatabaseMissing(f"odoo: database {database!r} not found on {url}; check 'database'")
+    return DatabaseMissing(
+        f"odoo: {url} served no database for JSON-2 (HTTP 404): set 'database' or check 'url'"
+    )
+
+
 class Transport:
     """One protocol's way of running an ORM method. Subclasses implement :meth:`_call_once`."""
 
     protocol = ""
 
-    def __init__(self, http: httpx.Client, url: str, policy: RetryPolicy) -> None:
+    def __init__(
+        self, http: httpx.Client, url: str, policy: RetryPolicy, database: str | None = None
+    ) -> None:
         self.http = http
         self.url = url.rstrip("/")
         self.policy = policy
+        self.database = database
 
     def call(
         self,
@@ -117,8 +147,13 @@ class Transport:
         """Run ``model.method`` with named ``params``; retries transient failures."""
         what = f"{model}.{method}"
         return self.policy.run(
-            lambda: self._call_once(model, method, ids, dict(context or {}), params), what
+            lambda: self._call_once(model, method, ids, dict(context or {}), params),
+            what,
+            final=True,
         )
+
+    def login(self) -> None:
+        """Check the credentials (and the database) now; JSON-2 has no separate login."""
 
     def _call_once(
         self,
@@ -165,7 +200,7 @@ class Json2Transport(Transport):
         api_key: str,
         database: str | None,
     ) -> None:
-        super().__init__(http, url, policy)
+        super().__init__(http, url, policy, database)
         self._headers = {
             "Authorization": f"bearer {api_key}",
             "Content-Type": "application/json; charset=utf-8",
@@ -200,10 +235,19 @@ class Json2Transport(Transport):
                 return response.json()
             except ValueError:
                 raise PermanentError(f"odoo: {what} answered something that is not JSON") from None
+        if response.status_code == 404 and "json" not in response.headers.get("content-type", ""):
+            # Odoo serves an unknown database without one, where /json/2 does not exist
+            raise database_missing(self.database, self.url)
         name, message = _json_error(response)
         if response.status_code == 401:
             raise OdooAuthError("odoo: the API key was refused (HTTP 401); check api_key")
-        raise OdooError(what, status=response.status_code, kind=name, server_text=message)
+        raise OdooError(
+            what,
+            status=response.status_code,
+            kind=name,
+            server_text=message,
+            database=self.database,
+        )
 
 
 def _json_error(response: httpx.Response) -> tuple[str, str]:
@@ -212,6 +256,8 @@ def _json_error(response: httpx.Response) -> tuple[str, str]:
         body = response.json()
     except ValueError:
         return "", ""
+    if isinstance(body, str):  # some 19.x builds answer a bare message
+        return "", body
     if not isinstance(body, dict):
         return "", ""
     name = str(body.get("name") or "").rsplit(".", 1)[-1]
@@ -233,7 +279,7 @@ class XmlRpcTransport(Transport):
         database: str,
         username: str,
     ) -> None:
-        super().__init__(http, url, policy)
+        super().__init__(http, url, policy, database)
         self._key = api_key
         self._db = database
         self._login = username
@@ -242,7 +288,9 @@ class XmlRpcTransport(Transport):
     def rpc(self, service: str, method: str, params: tuple[Any, ...]) -> Any:
         """One XML-RPC call on ``/xmlrpc/2/<service>``; faults become :class:`OdooError`."""
         what = f"{service}.{method}"
-        return self.policy.run(lambda: self._rpc_once(service, method, params, what), what)
+        return self.policy.run(
+            lambda: self._rpc_once(service, method, params, what), what, final=True
+        )
 
     def _rpc_once(self, service: str, method: str, params: tuple[Any, ...], what: str) -> Any:
         payload = xmlrpc.client.dumps(params, method, allow_none=True).encode()
@@ -259,15 +307,24 @@ class XmlRpcTransport(Transport):
         try:
             result, _ = xmlrpc.client.loads(response.content, use_builtin_types=True)
         except xmlrpc.client.Fault as fault:
-            raise _fault_error(what, fault) from None
+            if _NO_DATABASE.search(str(fault.faultString or "")):
+                raise database_missing(self._db, self.url) from None
+            raise _fault_error(what, fault, self._db) from None
         except Exception:  # a malformed answer, whatever the parser raised
             raise PermanentError(f"odoo: {what} answered something that is not XML-RPC") from None
         return result[0] if result else None
 
-    def uid(self) -> int:
-        """The user id for the login, authenticated once."""
+    def login(self) -> None:
+        self.policy.run(self._uid_once, "common.authenticate", final=True)
+
+    def _uid_once(self) -> int:
+        """The user id for the login, authenticated once (one attempt: the caller's policy
+        retries the whole call, so retries never stack)."""
         if self._uid is None:
-            uid = self.rpc("common", "authenticate", (self._db, self._login, self._key, {}))
+            what = "common.authenticate"
+            uid = self._rpc_once(
+                "common", "authenticate", (self._db, self._login, self._key, {}), what
+            )
             if not uid:
                 raise OdooAuthError(
                     "odoo: the login was refused; check database, username and api_key"
@@ -294,7 +351,7 @@ class XmlRpcTransport(Transport):
         return self._rpc_once(
             "object",
             "execute_kw",
-            (self._db, self.uid(), self._key, model, method, args, kwargs),
+            (self._db, self._uid_once(), self._key, model, method, args, kwargs),
             what,
         )
 
@@ -309,7 +366,7 @@ _POSITIONAL: dict[str, tuple[str, ...]] = {
 }
 
 
-def _fault_error(what: str, fault: xmlrpc.client.Fault) -> PermanentError:
+def _fault_error(what: str, fault: xmlrpc.client.Fault, database: str | None) -> PermanentError:
     text = str(fault.faultString or "")
     code = fault.faultCode if isinstance(fault.faultCode, int) else None
     if code == 3 or text.strip() == "Access Denied":
@@ -317,7 +374,7 @@ def _fault_error(what: str, fault: xmlrpc.client.Fault) -> PermanentError:
     kind = {2: "UserError", 4: "AccessError"}.get(code or 0, "")
     if not kind and _MISSING.search(text):
         kind = "MissingError"
-    return OdooError(what, code=code, kind=kind, server_text=text)
+    return OdooError(what, code=code, kind=kind, server_text=text, database=database)
 
 
 def server_major_version(http: httpx.Client, url: str, policy: RetryPolicy) -> int | None:

@@ -28,11 +28,13 @@ CONFIG_KEYS: Mapping[str, str] = {
     "order_retention": "how long confirmed sale orders are kept (default: invoice_retention)",
     "retention_basis": "the legal basis reported for kept invoices and orders",
     "children": 'child contacts included: "all" (default), "addresses" or "none"',
-    "sale_orders": "read sale.order (default true; false without the Sales app)",
+    "sale_orders": 'read sale.order: "auto" (default: if the Sales app is installed), true, false',
     "invoices": "read account.move customer invoices (default true)",
     "rectifiable_fields": "res.partner fields a rectification may change (default: see docs)",
     "restriction_field": "a boolean res.partner field that marks restriction (default: manual)",
     "blacklist_phones": "objection also fills phone.blacklist (SMS marketing; default false)",
+    "blacklist_retention": 'a kept mail.blacklist entry is reported until (default "10 years")',
+    "blacklist_basis": "the basis reported for a kept mail.blacklist entry (default: Art. 21(3))",
     "request_customer_ids": "customer ids given with the request are partner ids (default false)",
     "phone_region": "region for numbers without country code (default: controller's country)",
     "request_timeout": "seconds one HTTP request may take (default 30)",
@@ -63,6 +65,10 @@ DEFAULT_RECTIFIABLE = (
     "website",
     "lang",
 )
+DEFAULT_BLACKLIST_BASIS = (
+    "Art. 21(3) and 17(3)(b) GDPR: the address stays on the suppression list (mail.blacklist) "
+    "so that no mailing reaches it again; only the address is kept"
+)
 CHILDREN = ("all", "addresses", "none")
 PROTOCOLS = ("auto", "json2", "xmlrpc")
 
@@ -87,11 +93,13 @@ class OdooOptions:
     order_retention: Period
     retention_basis: str
     children: str
-    sale_orders: bool
+    sale_orders: bool | None  # None: "auto", if the model exists
     invoices: bool
     rectifiable: tuple[str, ...]
     restriction_field: str | None
     blacklist_phones: bool
+    blacklist_retention: Period
+    blacklist_basis: str
     request_customer_ids: bool
     phone_region: str
     retry: RetryPolicy
@@ -128,11 +136,13 @@ class OdooOptions:
             order_retention=read.period("order_retention", order_default),
             retention_basis=read.text("retention_basis", required=False) or DEFAULT_BASIS,
             children=read.choice("children", CHILDREN, "all"),
-            sale_orders=read.flag("sale_orders", True),
+            sale_orders=read.flag_or_auto("sale_orders"),
             invoices=read.flag("invoices", True),
             rectifiable=read.names("rectifiable_fields", DEFAULT_RECTIFIABLE),
             restriction_field=read.text("restriction_field", required=False),
             blacklist_phones=read.flag("blacklist_phones", False),
+            blacklist_retention=read.period("blacklist_retention", "10 years"),
+            blacklist_basis=read.text("blacklist_basis", required=False) or DEFAULT_BLACKLIST_BASIS,
             request_customer_ids=read.flag("request_customer_ids", False),
             phone_region=(read.text("phone_region", required=False) or country).upper(),
             retry=RetryPolicy(
@@ -172,6 +182,14 @@ class _Reader:
         value = self.config.get(key, default)
         if not isinstance(value, bool):
             raise self._fail(key, "true or false")
+        return value
+
+    def flag_or_auto(self, key: str) -> bool | None:
+        value = self.config.get(key, "auto")
+        if value == "auto":
+            return None
+        if not isinstance(value, bool):
+            raise self._fail(key, '"auto", true or false')
         return value
 
     def number(self, key: str, default: float, *, minimum: float) -> float:

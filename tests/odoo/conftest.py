@@ -133,3 +133,28 @@ def make_system(odoo: FakeOdoo, protocol: str, tmp_path: Path) -> Callable[..., 
         )
 
     return make
+
+
+COMPANY = 5
+COMPANY_ADDRESS = {"street": "Dok Noord 3", "zip": "9000", "city": "Gent", "vat": "BE0999888777"}
+
+
+def file_under_company(odoo: FakeOdoo) -> int:
+    """Make Jan (7) the contact person of "Peeters Bouw BV" (5), as Odoo keeps it: a child of
+    type ``contact`` whose address and VAT are the company's (``_fields_sync``)."""
+    odoo.add(
+        "res.partner",
+        id=COMPANY,
+        name="Peeters Bouw BV",
+        is_company=True,
+        country_id=odoo.records["res.partner"][7]["country_id"],
+        email="info@peetersbouw.be",
+        **COMPANY_ADDRESS,
+    )
+    odoo.records["res.partner"][7].update(parent_id=COMPANY, type="contact", **COMPANY_ADDRESS)
+    return COMPANY
+
+
+def tracked_write(odoo: FakeOdoo, pid: int, **vals: Any) -> None:
+    """A change made in Odoo's own interface (tracking on), leaving chatter history."""
+    odoo.execute("res.partner", "write", [pid], {"vals": vals})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 
@@ -10,6 +11,7 @@ import pytest
 from dsr_core.model import Action, Identity, IdentityKind, Outcome, Subject
 from dsr_core.systems import PermanentError
 from dsr_plugins.crm.odoo import OdooSystem
+from tests.odoo.conftest import tracked_write
 from tests.odoo.fake_odoo import FakeOdoo
 
 JAN = Subject("Jan", (Identity(IdentityKind.EMAIL, "jan.peeters@example.be"),))
@@ -28,9 +30,14 @@ def test_partner_without_invoices_is_deleted(
     assert odoo.get("res.partner", 8) is None
 
 
-def test_invoiced_partner_is_anonymised_and_invoices_kept(
+def test_invoiced_partner_keeps_what_the_invoices_need_and_loses_the_rest(
     make_system: Callable[..., OdooSystem], odoo: FakeOdoo
 ) -> None:
+    """Issue 10: anonymising the customer of posted invoices emptied their customer name
+    (``invoice_partner_display_name`` is computed from the partner)."""
+    odoo.records["res.partner"][7].update(
+        mobile="+32 478 00 11 22", website="https://jan.example.be", comment="<p>calls late</p>"
+    )
     system = make_system(retention_basis="WBTW art. 60", invoice_retention="10 years")
     outcomes = _erase(system, JAN)
 
@@ -42,18 +49,92 @@ def test_invoiced_partner_is_anonymised_and_invoices_kept(
     assert outcomes["sale.order/60"].until == date(2034, 3, 1)
     assert outcomes["sale.order/61"].action == Action.ERASED  # a draft quotation
     assert outcomes["res.partner/9"].action == Action.ERASED  # the child address
-    partner = outcomes["res.partner/7"]
-    assert partner.action == Action.ANONYMISED
-    assert "refused to delete" in partner.detail
 
+    shown = odoo.execute("account.move", "search_read", None, {"domain": [["id", "=", 50]]})
+    assert shown[0]["invoice_partner_display_name"] == "Jan Peeters"
     row = odoo.get("res.partner", 7)
     assert row is not None
-    assert row["name"].startswith("Anonymised ") and "Jan" not in row["name"]
-    for name in ("email", "phone", "mobile", "street", "city", "zip", "vat", "active"):
+    for name, value in (
+        ("name", "Jan Peeters"),
+        ("street", "Kerkstraat 1"),
+        ("zip", "9000"),
+        ("city", "Gent"),
+        ("vat", "BE0123456789"),
+    ):
+        assert row[name] == value, name
+        kept = outcomes[f"res.partner/7#{name}"]
+        assert kept.action == Action.KEPT and kept.basis == "WBTW art. 60", name
+        assert kept.until == date(2034, 3, 5) and "account.move/50" in kept.detail, name
+    assert outcomes["res.partner/7#country_id"].action == Action.KEPT
+    for name in ("email", "phone", "mobile", "website", "comment"):
         assert row[name] is False, name
-    assert odoo.get("sale.order", 61) is None and odoo.get("res.partner", 9) is None
-    assert odoo.get("account.move", 50) is not None
+        assert outcomes[f"res.partner/7#{name}"].action == Action.ERASED, name
+    assert row["active"] is False
+    assert outcomes["res.partner/7"].action == Action.ANONYMISED
+    assert "res.partner/7#image_1920" not in outcomes  # it held nothing
     assert not any(o.action == Action.KEPT and not o.until for o in outcomes.values())
+
+
+def test_partner_of_invoices_past_their_retention_is_anonymised_whole(
+    make_system: Callable[..., OdooSystem], odoo: FakeOdoo
+) -> None:
+    """What the scheduled erasure does once the invoices' retention ended."""
+    outcomes = _erase(make_system(invoice_retention="2 years"), JAN)  # 2024-03-05 + 2 years
+    row = odoo.get("res.partner", 7)
+    assert row is not None and row["name"].startswith("Anonymised ")
+    assert row["street"] is False and row["vat"] is False
+    assert not [
+        k for k in outcomes if k.startswith("res.partner/7#") and outcomes[k].action == Action.KEPT
+    ]
+
+
+def test_erasure_writes_nothing_into_odoos_history_and_erases_the_old(
+    make_system: Callable[..., OdooSystem], odoo: FakeOdoo
+) -> None:
+    """Issue 10: the anonymising write ran with tracking on, so mail.tracking.value held the
+    erased name, e-mail, phone and address; and the chatter from before stayed."""
+    tracked_write(odoo, 7, phone="0477 12 34 56 (home)")  # history made in Odoo itself
+    odoo.add("mail.followers", res_model="res.partner", res_id=7, partner_id=7)
+    old_messages = sorted(odoo.records["mail.message"])
+    old_values = sorted(odoo.records["mail.tracking.value"])
+    assert old_messages and old_values
+    outcomes = _erase(make_system(), JAN)
+
+    stored = json.dumps(
+        [odoo.records[m] for m in ("mail.message", "mail.tracking.value")], default=str
+    )
+    for erased in ("Jan.Peeters", "0477 12 34 56", "Kerkstraat"):
+        assert erased not in stored
+    assert not [m for m in odoo.records["mail.message"].values() if m["res_id"] in (7, 9)]
+    assert not odoo.records["mail.followers"]
+    for mid in old_messages:
+        assert outcomes[f"mail.message/{mid}"].action == Action.ERASED
+    for tid in old_values:
+        assert outcomes[f"mail.tracking.value/{tid}"].action == Action.ERASED
+
+
+def test_a_non_admin_api_user_still_erases_the_tracking_values(
+    make_system: Callable[..., OdooSystem], odoo: FakeOdoo
+) -> None:
+    """mail.tracking.value is admin-only: deleting the messages takes them along."""
+    tracked_write(odoo, 7, phone="0477 12 34 57")
+    odoo.admin = False
+    message = max(odoo.records["mail.message"])
+    outcomes = _erase(make_system(), JAN)
+    assert outcomes[f"mail.message/{message}"].action == Action.ERASED
+    assert not odoo.records["mail.tracking.value"] and not odoo.records["mail.message"]
+    assert not [k for k in outcomes if k.startswith("mail.tracking.value/")]
+
+
+def test_blacklist_entry_is_reported_kept_with_its_basis(
+    make_system: Callable[..., OdooSystem], odoo: FakeOdoo
+) -> None:
+    entry = odoo.add("mail.blacklist", email="jan.peeters@example.be")
+    outcomes = _erase(make_system(), JAN)
+    kept = outcomes[f"mail.blacklist/{entry}"]
+    assert kept.action == Action.KEPT and kept.until is not None
+    assert kept.basis and "21" in kept.basis
+    assert odoo.get("mail.blacklist", entry) is not None
 
 
 def test_second_erasure_by_customer_id_changes_nothing(
@@ -105,7 +186,7 @@ def test_vat_odoo_will_not_change_is_kept_and_said(
     make_system: Callable[..., OdooSystem], odoo: FakeOdoo
 ) -> None:
     odoo.refuse_vat_change = True
-    outcomes = _erase(make_system(), JAN)
+    outcomes = _erase(make_system(invoice_retention="1 year"), JAN)  # past: anonymised whole
     partner = outcomes["res.partner/7"]
     assert partner.action == Action.ANONYMISED
     assert "refused to change vat" in partner.detail

@@ -124,3 +124,18 @@ def test_objection_leaves_people_filed_under_the_subject_alone(
     system = make_system()
     outcomes = list(system.object(JAN, system.locate(JAN), dry_run=False))
     assert {o.fields["email"] for o in outcomes} == {"jan.peeters@example.be", "jan@home.be"}
+
+
+def test_changes_leave_no_trace_in_odoos_chatter(
+    make_system: Callable[..., OdooSystem], odoo: FakeOdoo
+) -> None:
+    """Writes run with tracking_disable / mail_notrack / mail_create_nolog: otherwise Odoo's
+    mail.tracking.value keeps the old values dsr replaced (issue 10)."""
+    system = make_system(restriction_field="x_dsr_restricted")
+    keys = system.locate(JAN)
+    list(system.rectify(JAN, keys, {"phone": "0478 11 22 33", "name": "Jan P."}, dry_run=False))
+    list(system.restrict(JAN, keys, lift=False, dry_run=False))
+    list(system.object(JAN, keys, dry_run=False))
+    assert odoo.get("res.partner", 7)["phone"] == "0478 11 22 33"  # type: ignore[index]
+    assert odoo.records["mail.blacklist"]
+    assert not odoo.records["mail.message"] and not odoo.records["mail.tracking.value"]

@@ -4,6 +4,9 @@ choice; errors that never carry the key or Odoo's own texts."""
 from __future__ import annotations
 
 import logging
+import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +47,10 @@ def test_429_is_retried_with_a_capped_retry_after(
 def test_attempts_are_bounded(odoo: FakeOdoo, protocol: str, tmp_path: Path) -> None:
     system = _system(odoo, protocol, tmp_path, max_attempts=3)
     odoo.fail_next(10, status=502, call=SEARCH)
-    with pytest.raises(TransientError, match="HTTP 502"):
+    with pytest.raises(PermanentError, match="HTTP 502") as info:
         system.locate(JAN)
     assert odoo.count(SEARCH) == 3
+    assert not isinstance(info.value, TransientError)  # the engine does not retry it again
 
 
 def test_a_timeout_is_retried(odoo: FakeOdoo, protocol: str, tmp_path: Path) -> None:
@@ -63,7 +67,7 @@ def test_4xx_is_not_retried(odoo: FakeOdoo, tmp_path: Path) -> None:
         system.locate(JAN)
     assert odoo.count(SEARCH) == 1
     assert isinstance(info.value, PermanentError)
-    assert "HTTP 422" in str(info.value)
+    assert "HTTP 422" in str(info.value) and "database 'voxtra'" in str(info.value)
 
 
 def test_a_fault_is_not_retried(odoo: FakeOdoo, tmp_path: Path) -> None:
@@ -160,3 +164,67 @@ def test_bad_config(config: dict[str, Any], key: str, tmp_path: Path) -> None:
     message = str(info.value)
     assert "systems.crm" in message and key in message and "\n" not in message
     assert "u:p" not in message
+
+
+class DownServer:
+    """A loopback port whose server is gone: each connection is accepted and dropped at
+    once (as by a proxy whose Odoo is down), and counted."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def down() -> Iterator[DownServer]:
+    server = DownServer()
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("protocol", ["json2", "xmlrpc", "auto"])
+def test_odoo_down_fails_fast_with_one_retry_policy(
+    down: DownServer, protocol: str, tmp_path: Path
+) -> None:
+    """Issue 10: with Odoo down a run took 52 s: retries of fields_get, of a guessing
+    search_read and of authenticate stacked. Now a step makes max_attempts attempts, and its
+    error is not retried again by the engine."""
+    from dsr_core.engine.calls import is_transient
+
+    config = {
+        "url": down.url,
+        "api_key": API_KEY,
+        "database": "voxtra",
+        "username": "dsr-bot",
+        "protocol": protocol,
+        "max_attempts": 3,
+        "backoff": 0.001,
+        "backoff_max": 0.01,
+    }
+    system = OdooSystem("odoo", config, make_context("odoo", tmp_path))
+    with pytest.raises(PermanentError) as info:
+        system.locate(JAN)
+    assert down.connections == 3
+    assert not is_transient(info.value)
+    assert "3 attempts" in str(info.value)
+    down.connections = 0
+    result = OdooSystem("odoo", config, make_context("odoo", tmp_path)).check()
+    assert not result.ok and len(result.problems) == 1
+    assert down.connections == 3
