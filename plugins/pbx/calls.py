@@ -41,6 +41,7 @@ class Call:
     number of the calling / called party, in order of preference (``src`` before the number
     inside ``clid``). ``names`` are the fields holding a person's name (blanked on
     anonymisation); ``caller_name`` is the calling party's name when the format has one.
+    ``columns`` names the columns of the line the call was read from (CSV formats).
     """
 
     start: datetime
@@ -54,6 +55,7 @@ class Call:
     caller_name: str = ""
     ident: str = ""  # uniqueid / uuid (and sequence), when the format has one
     extra: dict[str, Any] = field(default_factory=dict)
+    columns: tuple[str, ...] = ()  # the name of each column of the line ("" when unnamed)
 
     @property
     def day(self) -> date:
