@@ -561,7 +561,7 @@ class CsvCallLogSystem(System):
 
         quick_ok = self.format.quick_ok
         with open(path, "rb") as stream:
-            for block in bounded_lines(stream, self.max_line, 1 << 22):
+            for block in bounded_lines(stream, self.max_line, 1 << 20):
                 run: list[str] = []
                 for item in block:
                     if isinstance(item, TooLong):
