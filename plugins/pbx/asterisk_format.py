@@ -171,9 +171,24 @@ class AsteriskCsvFormat:
             and stamp_ok(fields[11])
             and fields[12].isdigit()
             and fields[13].isdigit()
-            and (width not in AMBIGUOUS or self.extra is not None or not fields[EXTRA])
             and (width < 19 or fields[-1].isdigit())
+            and (width not in AMBIGUOUS or self.extra is not None or self._from_value(fields))
         )
+
+    @property
+    def contradicted_widths(self) -> frozenset[int]:
+        """The widths whose lines :meth:`contradiction` can find at odds with the keys."""
+        return AMBIGUOUS if self.extra == "uniqueid" else frozenset()
+
+    def contradiction(self, fields: list[str]) -> str | None:
+        """Why the keys cannot be right for this line (an empty 17th column the keys call the
+        uniqueid: Asterisk never writes an empty one), or None."""
+        if self.extra == "uniqueid" and len(fields) in AMBIGUOUS and not fields[EXTRA].strip():
+            return (
+                f"{len(fields)} columns with an empty 17th, which the keys call the uniqueid "
+                "(Asterisk never writes an empty uniqueid): check loguniqueid and loguserfield"
+            )
+        return None
 
     def columns(self, fields: list[str], extra: str | None = None) -> tuple[str, ...]:
         """The columns of a line (raises :class:`ParseError` / :class:`Unsettled`)."""

@@ -94,6 +94,15 @@ class LineFormat(Protocol):
         :meth:`parse` as ``extra``), or None."""
         ...
 
+    @property
+    def contradicted_widths(self) -> frozenset[int]:
+        """Widths of lines :meth:`contradiction` should see (check() only)."""
+        ...
+
+    def contradiction(self, fields: list[str]) -> str | None:
+        """Why the configured layout cannot be right for a line it reads, or None."""
+        ...
+
     def anonymise(
         self, fields: list[str], call: Call, match: Match, pseudonymise: Callable[[str], str]
     ) -> dict[int, str]: ...
@@ -152,6 +161,8 @@ class Validation:
     errors: int = 0  # lines that cannot be read
     examples: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
     unsettled: int = 0  # of the errors: lines only the layout keys would settle
+    contradictions: int = 0  # lines the layout keys cannot be right for
+    contradiction: tuple[int, str] | None = None  # the first: (line number, reason)
 
     def error(self, number: int, reason: str) -> None:
         self.errors += 1
@@ -520,6 +531,13 @@ class CsvCallLogSystem(System):
                     f"{result.examples[0][0]}: {result.examples[0][1]})"
                 )
                 continue
+            if result.contradiction is not None:
+                blocking = True
+                number, reason = result.contradiction
+                problems.append(
+                    f"{path}: {result.contradictions} line(s) at odds with the layout keys "
+                    f"(first: line {number}: {reason})"
+                )
             if result.unsettled:
                 blocking = True
                 problems.append(
@@ -560,18 +578,27 @@ class CsvCallLogSystem(System):
                     result.error(number, str(exc))
 
         quick_ok = self.format.quick_ok
+        widths = self.format.contradicted_widths
+
+        def inspect(number: int, row: list[str]) -> None:
+            reason = self.format.contradiction(row)
+            if reason:
+                result.contradictions += 1
+                if result.contradiction is None:
+                    result.contradiction = (number, reason)
+
         with open(path, "rb") as stream:
             for block in bounded_lines(stream, self.max_line, 1 << 20):
                 run: list[str] = []
                 for item in block:
                     if isinstance(item, TooLong):
-                        self._validate_run(run, result, quick_ok, fail)
+                        self._validate_run(run, result, quick_ok, fail, widths, inspect)
                         run = []
                         result.lines += 1
                         result.error(result.lines, too_long_reason(item.length, self.max_line))
                     else:
                         run.append(item.decode(ENCODING, ERRORS))
-                self._validate_run(run, result, quick_ok, fail)
+                self._validate_run(run, result, quick_ok, fail, widths, inspect)
         for width, lines in pending.items():
             if self.format.settle(path, width) is not None:
                 continue
@@ -588,6 +615,8 @@ class CsvCallLogSystem(System):
         result: Validation,
         quick_ok: Callable[[list[str]], bool],
         fail: Callable[[int, str], None],
+        widths: frozenset[int],
+        inspect: Callable[[int, list[str]], None],
     ) -> None:
         reader = csv.reader(texts, strict=True)
         done = 0  # lines of the run the reader went through
@@ -599,6 +628,8 @@ class CsvCallLogSystem(System):
             except csv.Error:
                 row = None
             used = max(reader.line_num - done, 1)
+            if row is not None and len(row) in widths:
+                inspect(result.lines + done + 1, row)
             if used == 1 and row is not None and quick_ok(row):
                 done += 1
                 continue

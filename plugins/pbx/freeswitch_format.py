@@ -188,6 +188,12 @@ class FreeswitchCsvFormat:
         """A template settles every column: nothing is left to the file."""
         return None
 
+    #: A template cannot contradict itself.
+    contradicted_widths: frozenset[int] = frozenset()
+
+    def contradiction(self, fields: list[str]) -> str | None:
+        return None
+
     def anonymise(
         self, fields: list[str], call: Call, match: Match, pseudonymise: Callable[[str], str]
     ) -> dict[int, str]:

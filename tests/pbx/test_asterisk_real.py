@@ -75,6 +75,9 @@ def subject_lines(path: Path) -> set[int]:
 def copy(folder: str, tmp_path: Path) -> Path:
     target = tmp_path / folder
     shutil.copytree(FIXTURES / folder, target)
+    target.chmod(0o700)  # as Asterisk's cdr-csv folder: writable by its owner
+    for path in target.iterdir():
+        path.chmod(0o600)  # call logs are personal data: owner-only
     return target
 
 
@@ -295,3 +298,51 @@ def test_cdr_sqlite3_custom_databases(database: str, tmp_path: Path) -> None:
     assert sorted(r.fields["uniqueid"] for r in records) == sorted(expected)
     assert len({r.record_id for r in records}) == len(records)
     assert system.unreadable() == []
+
+
+@pytest.mark.parametrize("keys", [False, True], ids=["from-content", "with-keys"])
+@pytest.mark.parametrize("folder", sorted(FOLDERS))
+def test_check_is_healthy_on_every_layout(folder: str, keys: bool, tmp_path: Path) -> None:
+    root = copy(folder, tmp_path)
+    result = make(root, **(FOLDERS[folder] if keys else {})).check()
+    assert result.ok, result.problems
+    assert result.problems == ()
+    assert [f["parse_errors"] for f in result.details["files"]] == [0] * len(
+        list(root.glob("*.csv"))
+    )
+
+
+def test_check_fails_when_the_keys_contradict_the_file(tmp_path: Path) -> None:
+    """C was written with loguserfield=yes: its empty 17th columns cannot be uniqueids."""
+    root = copy("C-17col-userfield-only", tmp_path)
+    result = make(root, loguniqueid=True).check()
+    assert not result.ok
+    odds = [p for p in result.problems if "at odds with the layout keys" in p]
+    assert [p.split(":")[0] for p in odds] == [str(root / "Master.csv"), str(root / "ACME.csv")]
+    assert odds[0].startswith(f"{root / 'Master.csv'}: 29 line(s) at odds")
+    assert "(first: line 1: 17 columns with an empty 17th" in odds[0]
+    assert make(root, loguserfield=True).check().ok
+
+
+def test_sql_userfield_is_exported_and_blanked_on_anonymisation(tmp_path: Path) -> None:
+    path = tmp_path / "master.db"
+    shutil.copy(FIXTURES / "master.db", path)
+    config = {"url": f"sqlite:///{path}", "timezone": "UTC", "after_retention": "anonymise"}
+    system = AsteriskSqlSystem("pbx", config, make_context("pbx", tmp_path, today=TODAY))
+    try:
+        records = list(system.access(SUBJECT, system.locate(SUBJECT)))
+        with sqlite3.connect(path) as conn:
+            [(written,)] = conn.execute(
+                "SELECT count(*) FROM cdr WHERE userfield = 'mobile 0477/12.34.56 VIP'"
+            )
+        vip = [r for r in records if r.fields.get("userfield") == "mobile 0477/12.34.56 VIP"]
+        assert len(vip) == written and written % 2 == 0 and written > 0
+        assert all(r.fields["sequence"].isdigit() for r in vip)
+        outcomes = list(system.erase(SUBJECT, system.locate(SUBJECT), dry_run=False))
+        assert {o.action for o in outcomes} == {Action.ANONYMISED}
+    finally:
+        system.close()
+    with sqlite3.connect(path) as conn:
+        userfields = [u for (u,) in conn.execute("SELECT userfield FROM cdr")]
+    assert not [u for u in userfields if "VIP" in (u or "")]
+    assert userfields.count("callback 0477 12 34 56") > 0  # someone else's call: untouched
