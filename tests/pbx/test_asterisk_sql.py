@@ -400,3 +400,31 @@ def test_unreadable_lists_twenty_rows_and_counts_the_rest(tmp_path: Path) -> Non
     assert "0477" not in " ".join(warnings)
     system.close()
     engine.dispose()
+
+
+def test_check_fails_on_a_table_with_no_readable_row(tmp_path: Path) -> None:
+    """Times written in another form than Asterisk's (here day/month/year): no row can be
+    read, so the table cannot say anything about anyone."""
+    url = f"sqlite:///{tmp_path / 'cdr.db'}"
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    table = cdr_table(metadata, "start")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for n in range(3):
+            conn.execute(
+                table.insert().values(src="0499887766", dst="201", start=f"0{n + 1}/03/2024 10:00")
+            )
+    system = AsteriskSqlSystem("cdrdb", {"url": url}, make_context("cdrdb", tmp_path))
+    result = system.check()
+    assert not result.ok
+    assert "table cdr: no row can be read (the first rows: start time is not" in " ".join(
+        result.problems
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            table.insert().values(src="0499887766", dst="201", start="2024-03-01 10:00:00")
+        )
+    assert not any("no row can be read" in p for p in system.check().problems)
+    system.close()
+    engine.dispose()
