@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
-from .calls import Call, ParseError, parse_int, parse_stamp, stamp_ok
+from .calls import Call, ParseError, Unsettled, parse_int, parse_stamp, stamp_ok
 from .csvline import ENCODING, ERRORS
 from .lines import MAX_LINE, bounded_lines
 from .matching import Match, scrub_patterns
@@ -112,18 +112,6 @@ def looks_like_uniqueid(value: str, start: datetime | None) -> bool:
         return True
     made = datetime.fromtimestamp(int(match.group(1)), start.tzinfo)
     return start - _UNIQUEID_BEFORE <= made <= start + _UNIQUEID_AFTER
-
-
-class Unsettled(ParseError):
-    """A 17- or 20-column line whose 17th column may be the uniqueid or the userfield.
-
-    ``call`` is the line read without that column (its numbers and times are certain), so the
-    caller can tell whether the line is the subject's; ``width`` is its column count."""
-
-    def __init__(self, message: str, width: int, call: Call) -> None:
-        super().__init__(message)
-        self.width = width
-        self.call = call
 
 
 class AsteriskCsvFormat:

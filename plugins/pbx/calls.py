@@ -14,6 +14,20 @@ class ParseError(ValueError):
     the line's content (it may be logged)."""
 
 
+class Unsettled(ParseError):
+    """A line whose layout the line alone cannot settle (cdr_csv's 17 and 20 columns: the 17th
+    may be the uniqueid or the userfield).
+
+    ``call`` is the line read without the unsettled column (its numbers and times are
+    certain), so a caller can tell whether the line is the subject's; ``width`` is its column
+    count, for the format's ``settle``."""
+
+    def __init__(self, message: str, width: int, call: Call) -> None:
+        super().__init__(message)
+        self.width = width
+        self.call = call
+
+
 def parse_warnings(
     listed: Sequence[Mapping[str, Any]],
     sources: Sequence[Mapping[str, Any]],

@@ -51,7 +51,7 @@ from dsr_core.systems import (
 )
 
 from .cache import ScanCache
-from .calls import Call, ParseError, iso, parse_warnings
+from .calls import Call, ParseError, Unsettled, iso, parse_warnings
 from .config import COMMON_KEYS, ConfigReader
 from .csvline import ENCODING, ERRORS, decode, replace_fields, split_fields
 from .erasure import decide, outcome
@@ -83,8 +83,8 @@ class LineFormat(Protocol):
     name: str
 
     def parse(self, fields: list[str], extra: str | None = None) -> Call:
-        """The call on a line; raises ParseError (or a subclass with ``width`` and ``call``
-        when the line alone cannot settle its layout, see :meth:`settle`)."""
+        """The call on a line; raises ParseError (:class:`~.calls.Unsettled` when the line
+        alone cannot settle its layout, see :meth:`settle`)."""
         ...
 
     def quick_ok(self, fields: list[str]) -> bool: ...
@@ -267,19 +267,21 @@ class CsvCallLogSystem(System):
                 try:
                     fields = split_fields(text)
                     call = self._parse(path, fields)
+                except Unsettled as exc:
+                    # Its numbers and times are certain: when they are not the subject's,
+                    # the line is not theirs whatever its unsettled column holds.
+                    if matcher.match(exc.call) is not None:
+                        yield Unparsed(
+                            candidate.offset, candidate.raw, candidate.number, str(exc), True
+                        )
+                    continue
                 except ParseError as exc:
-                    # A line whose layout is unsettled has certain numbers and times: when
-                    # they are not the subject's, the line is not theirs whatever its 17th
-                    # column is.
-                    unsettled = getattr(exc, "call", None)
-                    if isinstance(unsettled, Call) and matcher.match(unsettled) is None:
-                        continue
                     yield Unparsed(
                         candidate.offset,
                         candidate.raw,
                         candidate.number,
                         str(exc),
-                        isinstance(unsettled, Call) or _may_hold(text, matcher),
+                        _may_hold(text, matcher),
                     )
                     continue
                 match = matcher.match(call)
@@ -303,9 +305,8 @@ class CsvCallLogSystem(System):
         """The call on a line; a line whose layout only the file can settle asks the file."""
         try:
             return self.format.parse(fields)
-        except ParseError as exc:
-            width = getattr(exc, "width", None)
-            extra = self.format.settle(path, width) if isinstance(width, int) else None
+        except Unsettled as exc:
+            extra = self.format.settle(path, exc.width)
             if extra is None:
                 raise
             return self.format.parse(fields, extra)
@@ -438,9 +439,9 @@ class CsvCallLogSystem(System):
                             try:
                                 self.format.parse(split_fields(text))
                                 return None
+                            except Unsettled:
+                                return None  # a known layout, its 17th column aside
                             except ParseError as exc:
-                                if isinstance(getattr(exc, "width", None), int):
-                                    return None
                                 reason = str(exc)
                         seen += 1
                         first = first or f"line {seen}: {reason}"
@@ -570,12 +571,10 @@ class CsvCallLogSystem(System):
         def fail(number: int, raw: str) -> None:
             try:
                 self.format.parse(split_fields(raw.rstrip("\r\n")))
+            except Unsettled as exc:
+                pending.setdefault(exc.width, []).append((number, str(exc)))
             except ParseError as exc:
-                width = getattr(exc, "width", None)
-                if isinstance(width, int):
-                    pending.setdefault(width, []).append((number, str(exc)))
-                else:
-                    result.error(number, str(exc))
+                result.error(number, str(exc))
 
         quick_ok = self.format.quick_ok
         widths = self.format.contradicted_widths
