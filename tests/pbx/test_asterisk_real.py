@@ -198,6 +198,11 @@ def test_twenty_columns_either_way(
     assert not any(other in r.fields for r in records)
     for record in records:
         assert "VIP" not in record.record_id
+    master = root / "Master.csv"
+    before, gone = master.read_bytes(), subject_lines(master)
+    list(system.erase(SUBJECT, system.locate(SUBJECT), dry_run=False))
+    kept = [line for n, line in enumerate(before.splitlines(True), 1) if n not in gone]
+    assert master.read_bytes() == b"".join(kept)
 
 
 def unsettled_file(tmp_path: Path) -> Path:
@@ -346,3 +351,19 @@ def test_sql_userfield_is_exported_and_blanked_on_anonymisation(tmp_path: Path) 
         userfields = [u for (u,) in conn.execute("SELECT userfield FROM cdr")]
     assert not [u for u in userfields if "VIP" in (u or "")]
     assert userfields.count("callback 0477 12 34 56") > 0  # someone else's call: untouched
+
+
+def test_a_file_written_across_a_cdr_conf_change_is_read_whole(tmp_path: Path) -> None:
+    """Master.csv as Asterisk leaves it when [csv] switches are turned on one day: C's
+    17-column lines, then D's 19, then E's 21, each line read by its own width."""
+    root = tmp_path / "changed"
+    root.mkdir()
+    parts = ["C-17col-userfield-only", "D-19col-newcdrcolumns-only", "E-21col-all"]
+    master = root / "Master.csv"
+    master.write_bytes(b"".join((FIXTURES / p / "Master.csv").read_bytes() for p in parts))
+    system = make(root, per_account_files=False)
+    records = list(system.access(SUBJECT, system.locate(SUBJECT)))
+    assert by_file(records)["Master.csv"] == subject_lines(master)
+    assert len(records) == 3 * 17
+    assert sum(1 for r in records if r.fields.get("userfield")) == 2  # C's and E's VIP call
+    assert system.unreadable() == [] and system.check().ok
