@@ -142,11 +142,13 @@ class AsteriskCsvFormat:
         self._evidence: dict[tuple[object, ...], str | None] = {}
 
     @property
-    def configured(self) -> tuple[str, ...] | None:
-        """The columns the configured switches make Asterisk write (None: not configured)."""
+    def expected_width(self) -> int | None:
+        """How many columns the configured switches make Asterisk write (None: no switch
+        configured). Lines of other widths are still read, by their own width (written
+        before a cdr.conf change); check() notes them."""
         if not self.switches:
             return None
-        return columns_for(*(self.switches.get(s, False) for s in SWITCHES))
+        return len(columns_for(*(self.switches.get(s, False) for s in SWITCHES)))
 
     def quick_ok(self, fields: list[str]) -> bool:
         """Cheap test that :meth:`parse` accepts ``fields`` (False: ask parse for the reason)."""

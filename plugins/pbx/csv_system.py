@@ -103,6 +103,12 @@ class LineFormat(Protocol):
         """Why the configured layout cannot be right for a line it reads, or None."""
         ...
 
+    @property
+    def expected_width(self) -> int | None:
+        """The column count the config says the PBX writes, if it says (check() notes lines
+        of other widths), else None."""
+        ...
+
     def anonymise(
         self, fields: list[str], call: Call, match: Match, pseudonymise: Callable[[str], str]
     ) -> dict[int, str]: ...
@@ -163,6 +169,7 @@ class Validation:
     unsettled: int = 0  # of the errors: lines only the layout keys would settle
     contradictions: int = 0  # lines the layout keys cannot be right for
     contradiction: tuple[int, str] | None = None  # the first: (line number, reason)
+    widths: dict[int, int] = field(default_factory=dict)  # column count → lines
 
     def error(self, number: int, reason: str) -> None:
         self.errors += 1
@@ -539,6 +546,21 @@ class CsvCallLogSystem(System):
                     f"{path}: {result.contradictions} line(s) at odds with the layout keys "
                     f"(first: line {number}: {reason})"
                 )
+            expected = self.format.expected_width
+            others = {w: n for w, n in result.widths.items() if expected and w != expected}
+            if others and len(others) < len(result.widths):
+                shown = ", ".join(f"{n} with {w}" for w, n in sorted(others.items()))
+                problems.append(
+                    f"{path}: lines not of the {expected} columns the layout keys make "
+                    f"Asterisk write ({shown}): read by their own width (written before a "
+                    "cdr.conf change?)"
+                )
+            elif others:
+                blocking = True
+                problems.append(
+                    f"{path}: no line has the {expected} columns the layout keys make Asterisk "
+                    "write: check loguniqueid, loguserfield and newcdrcolumns"
+                )
             if result.unsettled:
                 blocking = True
                 problems.append(
@@ -627,8 +649,11 @@ class CsvCallLogSystem(System):
             except csv.Error:
                 row = None
             used = max(reader.line_num - done, 1)
-            if row is not None and len(row) in widths:
-                inspect(result.lines + done + 1, row)
+            if row is not None:
+                width = len(row)
+                result.widths[width] = result.widths.get(width, 0) + 1
+                if width in widths:
+                    inspect(result.lines + done + 1, row)
             if used == 1 and row is not None and quick_ok(row):
                 done += 1
                 continue

@@ -188,8 +188,9 @@ class FreeswitchCsvFormat:
         """A template settles every column: nothing is left to the file."""
         return None
 
-    #: A template cannot contradict itself.
+    #: A template cannot contradict itself; a line of another width is unparseable anyway.
     contradicted_widths: frozenset[int] = frozenset()
+    expected_width: int | None = None
 
     def contradiction(self, fields: list[str]) -> str | None:
         return None

@@ -367,3 +367,19 @@ def test_a_file_written_across_a_cdr_conf_change_is_read_whole(tmp_path: Path) -
     assert len(records) == 3 * 17
     assert sum(1 for r in records if r.fields.get("userfield")) == 2  # C's and E's VIP call
     assert system.unreadable() == [] and system.check().ok
+    keyed = make(root, per_account_files=False, **FOLDERS["E-21col-all"])
+    assert keyed.check().ok
+    [note] = keyed.check().problems
+    assert note == (
+        f"{master}: lines not of the 21 columns the layout keys make Asterisk write (31 with "
+        "17, 31 with 19): read by their own width (written before a cdr.conf change?)"
+    )
+
+
+def test_check_fails_when_no_line_has_the_width_the_keys_say(tmp_path: Path) -> None:
+    root = copy("C-17col-userfield-only", tmp_path)
+    result = make(root, loguserfield=True, newcdrcolumns=True).check()
+    assert not result.ok
+    assert f"{root / 'Master.csv'}: no line has the 20 columns the layout keys" in " ".join(
+        result.problems
+    )
