@@ -120,9 +120,12 @@ def test_every_layout_finds_exactly_the_subjects_lines(
     expected = {p.name: subject_lines(p) for p in root.glob("*.csv")}
     assert len(expected["Master.csv"]) == MASTER_COUNTS.get(folder, 17)
     assert found["Master.csv"] == expected["Master.csv"]
-    # a per-account line is the same record as its copy in Master.csv (same id)
+    # a per-account line is the same record as its copy in Master.csv (same id), so the
+    # per-file count is the scan's
     for name, lines in found.items():
         assert lines <= expected[name]
+    matched = {Path(f["file"]).name: f["matched"] for f in system.last_run_summary()["files"]}
+    assert matched == {name: len(lines) for name, lines in expected.items()}
     assert system.unreadable() == []
 
 
