@@ -65,10 +65,10 @@ class AsteriskSqlSystem(System):
     ) -> Iterator[Outcome]:
         yield from self.backend.erase(subject, keys, dry_run=dry_run)
 
-    def warnings(self) -> list[str]:
+    def unreadable(self) -> list[str]:
         """The rows the last call found but could not read: table, row id and reason (the
         rows are left as they are). Holds no numbers or names."""
-        return self.backend.warnings()
+        return self.backend.unreadable()
 
     def last_run_summary(self) -> dict[str, Any]:
         """What the last run looked at: rows matched and rows that could not be read, per

@@ -14,6 +14,20 @@ class ParseError(ValueError):
     the line's content (it may be logged)."""
 
 
+class Unsettled(ParseError):
+    """A line whose layout the line alone cannot settle (cdr_csv's 17 and 20 columns: the 17th
+    may be the uniqueid or the userfield).
+
+    ``call`` is the line read without the unsettled column (its numbers and times are
+    certain), so a caller can tell whether the line is the subject's; ``width`` is its column
+    count, for the format's ``settle``."""
+
+    def __init__(self, message: str, width: int, call: Call) -> None:
+        super().__init__(message)
+        self.width = width
+        self.call = call
+
+
 def parse_warnings(
     listed: Sequence[Mapping[str, Any]],
     sources: Sequence[Mapping[str, Any]],
@@ -41,6 +55,7 @@ class Call:
     number of the calling / called party, in order of preference (``src`` before the number
     inside ``clid``). ``names`` are the fields holding a person's name (blanked on
     anonymisation); ``caller_name`` is the calling party's name when the format has one.
+    ``columns`` names the columns of the line the call was read from (CSV formats).
     """
 
     start: datetime
@@ -54,6 +69,7 @@ class Call:
     caller_name: str = ""
     ident: str = ""  # uniqueid / uuid (and sequence), when the format has one
     extra: dict[str, Any] = field(default_factory=dict)
+    columns: tuple[str, ...] = ()  # the name of each column of the line ("" when unnamed)
 
     @property
     def day(self) -> date:

@@ -14,9 +14,12 @@ this class does the rest:
   that every line it changes still holds the bytes planned on, and plans again if not;
 * erasure: per call kept (billing retention), deleted or anonymised; each file rewritten
   atomically (:mod:`.rewrite`), every other line byte for byte;
-* lines that cannot be parsed: never matched, never changed, counted and reported — by
-  :meth:`check` for the whole file, by :meth:`last_run_summary` for the lines a run looked at,
-  and as an ``unchanged`` outcome when such a line may hold the subject's number.
+* lines that cannot be read (broken, in no known layout, a layout the config must settle, or
+  longer than :data:`~.lines.MAX_LINE`): never matched, never changed, counted and reported —
+  by :meth:`check` for the whole file, by :meth:`unreadable` for the lines a run looked at
+  (and a file none of whose first lines is in a known layout), and as an ``unchanged``
+  outcome when such a line may hold the subject's number. "Could not read" is never
+  "nothing": a run that met such lines says so through :meth:`unreadable`.
 
 Record ids: ``<uniqueid>[-<sequence>]:<digest>`` (or ``uuid:digest`` for FreeSWITCH,
 ``line:digest`` without either), where digest is a keyed hash of the line's bytes; identical
@@ -48,10 +51,11 @@ from dsr_core.systems import (
 )
 
 from .cache import ScanCache
-from .calls import Call, ParseError, iso, parse_warnings
+from .calls import Call, ParseError, Unsettled, iso, parse_warnings
 from .config import COMMON_KEYS, ConfigReader
 from .csvline import ENCODING, ERRORS, decode, replace_fields, split_fields
 from .erasure import decide, outcome
+from .lines import MAX_LINE, TooLong, bounded_lines, too_long_reason
 from .matching import Match, Matcher
 from .records import call_fields
 from .rewrite import Edit, FileChanged, LockTimeout, RewriteRefused, folder_lock, rewrite
@@ -65,6 +69,8 @@ CACHE_LIMIT = 100_000
 SCANS: ScanCache[FileScan] = ScanCache()
 #: How many unparseable lines are listed by name (all are counted).
 EXAMPLES = 20
+#: How many lines at the start of a file are read to tell whether any is in a known layout.
+PROBE_LINES = 50
 
 CSV_KEYS: dict[str, str] = {
     "path": "the master call log (Master.csv); relative paths start at dsr.toml's folder",
@@ -76,9 +82,32 @@ CSV_KEYS: dict[str, str] = {
 class LineFormat(Protocol):
     name: str
 
-    def parse(self, fields: list[str]) -> Call: ...
+    def parse(self, fields: list[str], extra: str | None = None) -> Call:
+        """The call on a line; raises ParseError (:class:`~.calls.Unsettled` when the line
+        alone cannot settle its layout, see :meth:`settle`)."""
+        ...
 
     def quick_ok(self, fields: list[str]) -> bool: ...
+
+    def settle(self, path: Path, width: int) -> str | None:
+        """What the file says about the layout of its ``width``-column lines (passed to
+        :meth:`parse` as ``extra``), or None."""
+        ...
+
+    @property
+    def contradicted_widths(self) -> frozenset[int]:
+        """Widths of lines :meth:`contradiction` should see (check() only)."""
+        ...
+
+    def contradiction(self, fields: list[str]) -> str | None:
+        """Why the configured layout cannot be right for a line it reads, or None."""
+        ...
+
+    @property
+    def expected_width(self) -> int | None:
+        """The column count the config says the PBX writes, if it says (check() notes lines
+        of other widths), else None."""
+        ...
 
     def anonymise(
         self, fields: list[str], call: Call, match: Match, pseudonymise: Callable[[str], str]
@@ -130,6 +159,24 @@ class FileScan:
             self.unparsed.append(item)
 
 
+@dataclass(slots=True)
+class Validation:
+    """What :meth:`CsvCallLogSystem.validate` found in one file."""
+
+    lines: int = 0
+    errors: int = 0  # lines that cannot be read
+    examples: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+    unsettled: int = 0  # of the errors: lines only the layout keys would settle
+    contradictions: int = 0  # lines the layout keys cannot be right for
+    contradiction: tuple[int, str] | None = None  # the first: (line number, reason)
+    widths: dict[int, int] = field(default_factory=dict)  # column count → lines
+
+    def error(self, number: int, reason: str) -> None:
+        self.errors += 1
+        if len(self.examples) < EXAMPLES * 4:
+            self.examples.append((number, reason))
+
+
 class CsvCallLogSystem(System):
     """Base of the CSV call-log system types. Subclasses provide :meth:`make_format`."""
 
@@ -151,6 +198,8 @@ class CsvCallLogSystem(System):
         self.extensions = reader.extensions()
         self.region = reader.region()
         self.format: LineFormat = self.make_format(reader)
+        #: Lines longer than this are skipped unread (see :mod:`.lines`).
+        self.max_line = MAX_LINE
         self._summary: dict[str, Any] = {}
         #: Scans are shared by systems of the same name, config and context only.
         self._identity = hashlib.sha256(
@@ -209,12 +258,30 @@ class CsvCallLogSystem(System):
                 limit=result.size,
                 start=start,
                 first_line=first_line,
+                max_line=self.max_line,
             )
             for candidate in candidates:
+                if candidate.too_long:
+                    yield Unparsed(
+                        candidate.offset,
+                        b"",
+                        candidate.number,
+                        too_long_reason(candidate.too_long, self.max_line),
+                        True,
+                    )
+                    continue
                 text = decode(candidate.raw)
                 try:
                     fields = split_fields(text)
-                    call = self.format.parse(fields)
+                    call = self._parse(path, fields)
+                except Unsettled as exc:
+                    # Its numbers and times are certain: when they are not the subject's,
+                    # the line is not theirs whatever its unsettled column holds.
+                    if matcher.match(exc.call) is not None:
+                        yield Unparsed(
+                            candidate.offset, candidate.raw, candidate.number, str(exc), True
+                        )
+                    continue
                 except ParseError as exc:
                     yield Unparsed(
                         candidate.offset,
@@ -240,6 +307,16 @@ class CsvCallLogSystem(System):
                     base if copies == 1 else f"{base}#{copies}",
                 )
             result.fingerprint = _fingerprint(stream, result.stats.complete)
+
+    def _parse(self, path: Path, fields: list[str]) -> Call:
+        """The call on a line; a line whose layout only the file can settle asks the file."""
+        try:
+            return self.format.parse(fields)
+        except Unsettled as exc:
+            extra = self.format.settle(path, exc.width)
+            if extra is None:
+                raise
+            return self.format.parse(fields, extra)
 
     def _digest(self, raw: bytes) -> str:
         content = raw.rstrip(b"\r\n")
@@ -305,13 +382,16 @@ class CsvCallLogSystem(System):
     def _report_scan(self, result: FileScan, *, quiet: bool = False) -> None:
         """Add a file's scan to the run summary; log its counts (never its content)."""
         errors = result.unparsed
-        entry = {
+        entry: dict[str, Any] = {
             "file": str(result.path),
             "lines": result.stats.lines,
             "candidates": result.stats.candidates,
             "matched": len(result.hits),
             "parse_errors": len(errors),
         }
+        unknown = self._probe(result.path)
+        if unknown:
+            entry["unknown_layout"] = unknown
         files = self._summary.setdefault("files", [])
         files[:] = [f for f in files if f["file"] != entry["file"]] + [entry]
         examples = self._summary.setdefault("parse_error_lines", [])
@@ -344,18 +424,62 @@ class CsvCallLogSystem(System):
         self._summary = {"operation": operation, "files": [], "parse_errors": 0}
 
     def warnings(self) -> list[str]:
-        """The lines the last call looked at but could not parse: file, line and reason (the
-        lines are left as they are). Holds no numbers or names."""
-        return parse_warnings(
+        """Nothing that hides data is a warning: see :meth:`unreadable`."""
+        return []
+
+    def _probe(self, path: Path) -> str | None:
+        """Why none of the first :data:`PROBE_LINES` lines of ``path`` is in a known layout
+        (the file is then unreadable as a whole), or None: the file is empty, or one of them
+        is (a line whose layout only the keys settle is in a known layout)."""
+        first: str | None = None
+        seen = 0
+        try:
+            with open(path, "rb") as stream:
+                for block in bounded_lines(stream, self.max_line, 64 << 10):
+                    for item in block:
+                        if isinstance(item, TooLong):
+                            reason = too_long_reason(item.length, self.max_line)
+                        else:
+                            text = decode(item)
+                            if not text.strip():
+                                continue
+                            try:
+                                self.format.parse(split_fields(text))
+                                return None
+                            except Unsettled:
+                                return None  # a known layout, its 17th column aside
+                            except ParseError as exc:
+                                reason = str(exc)
+                        seen += 1
+                        first = first or f"line {seen}: {reason}"
+                        if seen >= PROBE_LINES:
+                            return f"the first {seen} lines; {first}"
+        except OSError:
+            return None  # reported by the scan itself
+        return f"{seen} line(s); {first}" if first else None
+
+    def unreadable(self) -> list[str]:
+        """What the last call could not read: each file none of whose first lines is in a
+        known layout, and the lines it looked at (those that may hold the subject's numbers)
+        but could not read: file, line and reason, never their content. The lines are left
+        as they are."""
+        files = self._summary.get("files", [])
+        result = [
+            f"{f['file']}: no line in a known layout ({f['unknown_layout']}): the file cannot "
+            "be read; review it by hand"
+            for f in files
+            if f.get("unknown_layout")
+        ]
+        return result + parse_warnings(
             self._summary.get("parse_error_lines", []),
-            self._summary.get("files", []),
+            files,
             "file",
             each=lambda e: (
-                f"{e['file']} line {e['line']}: cannot be parsed ({e['reason']}); left as it is"
+                f"{e['file']} line {e['line']}: cannot be read ({e['reason']}); left as it is"
             ),
             more=lambda f, shown: (
-                f"{f['file']}: {f['parse_errors']} lines looked at cannot be parsed "
-                f"(the first {shown} are listed)"
+                f"{f['file']}: {f['parse_errors']} lines that may hold the subject's numbers "
+                f"cannot be read (the first {shown} are listed)"
             ),
         )
 
@@ -367,6 +491,9 @@ class CsvCallLogSystem(System):
 
     # -- health -----------------------------------------------------------------------------
     def check(self) -> CheckResult:
+        """Fails when a file cannot be read or rewritten, when a non-empty file has no line
+        that can be read, or when lines need the layout keys to be read; lines that cannot be
+        parsed among readable ones are reported without failing."""
         problems: list[str] = []
         blocking = False
         master = self.files()[0]
@@ -391,63 +518,149 @@ class CsvCallLogSystem(System):
                 )
                 blocking = True
             try:
-                lines, count, examples = self.validate(path)
+                result = self.validate(path)
             except PermissionError:
                 problems.append(f"{path}: not readable (permissions)")
                 blocking = True
                 continue
-            total_errors += count
-            details["files"].append({"file": str(path), "lines": lines, "parse_errors": count})
-            if count:
-                shown = "; ".join(f"line {n}: {reason}" for n, reason in examples[:5])
+            total_errors += result.errors
+            details["files"].append(
+                {
+                    "file": str(path),
+                    "lines": result.lines,
+                    "parse_errors": result.errors,
+                    "unsettled": result.unsettled,
+                }
+            )
+            if result.lines and result.errors == result.lines:
+                blocking = True
                 problems.append(
-                    f"{path}: {count} line(s) cannot be parsed and are left as they are "
-                    f"({shown}{'; ...' if count > 5 else ''})"
+                    f"{path}: no line can be read ({result.lines} line(s); first: line "
+                    f"{result.examples[0][0]}: {result.examples[0][1]})"
+                )
+                continue
+            if result.contradiction is not None:
+                blocking = True
+                number, reason = result.contradiction
+                problems.append(
+                    f"{path}: {result.contradictions} line(s) at odds with the layout keys "
+                    f"(first: line {number}: {reason})"
+                )
+            expected = self.format.expected_width
+            others = {w: n for w, n in result.widths.items() if expected and w != expected}
+            if others and len(others) < len(result.widths):
+                shown = ", ".join(f"{n} with {w}" for w, n in sorted(others.items()))
+                problems.append(
+                    f"{path}: lines not of the {expected} columns the layout keys make "
+                    f"Asterisk write ({shown}): read by their own width (written before a "
+                    "cdr.conf change?)"
+                )
+            elif others:
+                blocking = True
+                problems.append(
+                    f"{path}: no line has the {expected} columns the layout keys make Asterisk "
+                    "write: check loguniqueid, loguserfield and newcdrcolumns"
+                )
+            if result.unsettled:
+                blocking = True
+                problems.append(
+                    f"{path}: {result.unsettled} line(s) have 17 or 20 columns whose 17th may "
+                    "be the uniqueid or the userfield, and the file does not tell which: set "
+                    f"loguniqueid and loguserfield in [systems.{self.name}] as cdr.conf's "
+                    "[csv] section has them"
+                )
+            if result.errors:
+                shown = "; ".join(f"line {n}: {reason}" for n, reason in result.examples[:5])
+                problems.append(
+                    f"{path}: {result.errors} line(s) cannot be parsed and are left as they are "
+                    f"({shown}{'; ...' if result.errors > 5 else ''})"
                 )
         details["parse_errors"] = total_errors
         return CheckResult(not blocking, tuple(problems), details)
 
-    def validate(self, path: Path) -> tuple[int, int, list[tuple[int, str]]]:
-        """(lines, unparseable lines, first examples as (line number, reason)).
+    def validate(self, path: Path) -> Validation:
+        """Every line of ``path`` checked: how many, how many cannot be read (and the first
+        ones, as (line number, reason)), how many of those only the layout keys would settle.
 
-        Lines are split by the csv module in bulk (C speed) and checked with the format's
-        quick test; only lines failing it, or a record the csv module ran over several lines
-        (an unbalanced quote), are parsed one by one for the reason.
+        Lines are read in bounded memory (:func:`~.lines.bounded_lines`), split by the csv
+        module in bulk (C speed) and checked with the format's quick test; only lines failing
+        it, or a record the csv module ran over several lines (an unbalanced quote), are parsed
+        one by one for the reason.
         """
-        lines = errors = 0
-        examples: list[tuple[int, str]] = []
+        result = Validation()
+        pending: dict[int, list[tuple[int, str]]] = {}  # width → lines the file may settle
 
         def fail(number: int, raw: str) -> None:
-            nonlocal errors
             try:
                 self.format.parse(split_fields(raw.rstrip("\r\n")))
+            except Unsettled as exc:
+                pending.setdefault(exc.width, []).append((number, str(exc)))
             except ParseError as exc:
-                errors += 1
-                if len(examples) < EXAMPLES:
-                    examples.append((number, str(exc)))
+                result.error(number, str(exc))
 
         quick_ok = self.format.quick_ok
+        widths = self.format.contradicted_widths
+
+        def inspect(number: int, row: list[str]) -> None:
+            reason = self.format.contradiction(row)
+            if reason:
+                result.contradictions += 1
+                if result.contradiction is None:
+                    result.contradiction = (number, reason)
+
         with open(path, "rb") as stream:
-            while block := stream.readlines(1 << 22):
-                texts = [raw.decode(ENCODING, ERRORS) for raw in block]
-                reader = csv.reader(texts, strict=True)
-                done = 0  # lines of the block the reader went through
-                while done < len(texts):
-                    try:
-                        row: list[str] | None = next(reader)
-                    except StopIteration:
-                        break
-                    except csv.Error:
-                        row = None
-                    used = max(reader.line_num - done, 1)
-                    if used == 1 and row is not None and quick_ok(row):
-                        done += 1
-                        continue
-                    for i in range(done, min(done + used, len(texts))):
-                        fail(lines + i + 1, texts[i])
-                    done += used
-                lines += len(texts)
-        return lines, errors, examples
+            for block in bounded_lines(stream, self.max_line, 1 << 20):
+                run: list[str] = []
+                for item in block:
+                    if isinstance(item, TooLong):
+                        self._validate_run(run, result, quick_ok, fail, widths, inspect)
+                        run = []
+                        result.lines += 1
+                        result.error(result.lines, too_long_reason(item.length, self.max_line))
+                    else:
+                        run.append(item.decode(ENCODING, ERRORS))
+                self._validate_run(run, result, quick_ok, fail, widths, inspect)
+        for width, lines in pending.items():
+            if self.format.settle(path, width) is not None:
+                continue
+            result.unsettled += len(lines)
+            for number, reason in lines:
+                result.error(number, reason)
+        result.examples.sort()
+        del result.examples[EXAMPLES:]
+        return result
+
+    @staticmethod
+    def _validate_run(
+        texts: list[str],
+        result: Validation,
+        quick_ok: Callable[[list[str]], bool],
+        fail: Callable[[int, str], None],
+        widths: frozenset[int],
+        inspect: Callable[[int, list[str]], None],
+    ) -> None:
+        reader = csv.reader(texts, strict=True)
+        done = 0  # lines of the run the reader went through
+        while done < len(texts):
+            try:
+                row: list[str] | None = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                row = None
+            used = max(reader.line_num - done, 1)
+            if row is not None:
+                width = len(row)
+                result.widths[width] = result.widths.get(width, 0) + 1
+                if width in widths:
+                    inspect(result.lines + done + 1, row)
+            if used == 1 and row is not None and quick_ok(row):
+                done += 1
+                continue
+            for i in range(done, min(done + used, len(texts))):
+                fail(result.lines + i + 1, texts[i])
+            done += used
+        result.lines += len(texts)
 
     # -- locate / access --------------------------------------------------------------------
     def locate(self, subject: Subject) -> list[Identity]:
@@ -572,7 +785,8 @@ class CsvCallLogSystem(System):
                     )
             for bad in scanned.unparsed:
                 if bad.may_be_subject:
-                    record_id = f"unparsed:{self._digest(bad.raw)}"
+                    content = bad.raw or f"{path}:{bad.offset}".encode()
+                    record_id = f"unparsed:{self._digest(content)}"
                     outcomes.setdefault(record_id, _unchanged_line(bad, path, record_id))
             if dry_run or not edits:
                 return outcomes
@@ -596,17 +810,12 @@ class CsvCallLogSystem(System):
     def _anonymised(self, hit: Hit, pseudonymise: Callable[[str], str]) -> tuple[bytes, list[str]]:
         changes = self.format.anonymise(hit.fields, hit.call, hit.match, pseudonymise)
         return replace_fields(hit.raw, changes, len(hit.fields)), sorted(
-            _column_names(self.format, len(hit.fields), changes)
+            _column_names(hit.call.columns, changes)
         )
 
 
-def _column_names(fmt: LineFormat, width: int, changes: dict[int, str]) -> list[str]:
-    columns: Sequence[str | None] | None = getattr(fmt, "columns", None)
-    if columns is None:
-        from .asterisk_format import LAYOUTS
-
-        columns = LAYOUTS.get(width)
-    return [str(columns[i]) if columns else str(i) for i in changes]
+def _column_names(columns: Sequence[str], changes: dict[int, str]) -> list[str]:
+    return [columns[i] if i < len(columns) and columns[i] else f"column {i + 1}" for i in changes]
 
 
 def _allowed(path: Path, mode: int) -> bool:

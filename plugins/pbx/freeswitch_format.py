@@ -157,7 +157,7 @@ class FreeswitchCsvFormat:
                 return stamp
         return None
 
-    def parse(self, fields: list[str]) -> Call:
+    def parse(self, fields: list[str], extra: str | None = None) -> Call:
         if len(fields) != len(self.columns):
             raise ParseError(
                 f"expected {len(self.columns)} columns (the template), found {len(fields)}"
@@ -181,7 +181,19 @@ class FreeswitchCsvFormat:
             caller_name=name.strip(),
             ident=row.get("uuid", "").strip(),
             extra={"accountcode": row.get("accountcode", ""), "uuid": row.get("uuid", "")},
+            columns=tuple(c or "" for c in self.columns),
         )
+
+    def settle(self, path: object, width: int) -> str | None:
+        """A template settles every column: nothing is left to the file."""
+        return None
+
+    #: A template cannot contradict itself; a line of another width is unparseable anyway.
+    contradicted_widths: frozenset[int] = frozenset()
+    expected_width: int | None = None
+
+    def contradiction(self, fields: list[str]) -> str | None:
+        return None
 
     def anonymise(
         self, fields: list[str], call: Call, match: Match, pseudonymise: Callable[[str], str]

@@ -10,7 +10,9 @@ Extensions are short and exact, so they are searched as literal text bounded by 
 
 Files are read in large binary chunks; memory stays flat whatever the file size. Lines are
 yielded with their byte offset, their exact bytes (terminator included) and their 1-based
-line number.
+line number. A line longer than :data:`~.lines.MAX_LINE` is never gathered in memory: it is
+skipped and yielded, whatever it holds, as a candidate with no bytes and its length in
+``too_long`` (the caller reports it as unreadable).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from .lines import MAX_LINE
 
 CHUNK_SIZE = 256 << 10  # fits the CPU caches: faster than bigger chunks
 
@@ -27,11 +31,12 @@ _ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 
 @dataclass(slots=True)
 class Candidate:
-    """A line that may hold the subject."""
+    """A line that may hold the subject (``too_long``: a line skipped unread, its length)."""
 
     offset: int
     raw: bytes
     number: int
+    too_long: int = 0
 
 
 @dataclass(slots=True)
@@ -55,6 +60,7 @@ def scan(
     start: int = 0,
     first_line: int = 1,
     chunk_size: int = CHUNK_SIZE,
+    max_line: int = MAX_LINE,
 ) -> Iterator[Candidate]:
     """Yield, in file order, each line of ``stream`` that may hold a needle.
 
@@ -64,13 +70,17 @@ def scan(
     from an earlier scan, position ``stream`` at ``start`` (a line start) and give the line
     number there as ``first_line``.
 
-    Chunks are searched in place: only the line straddling two chunks is copied.
+    Chunks are searched in place: only the line straddling two chunks is copied, and only up
+    to ``max_line`` bytes (a line within one chunk is shorter than a chunk, which is below the
+    bound): a longer line is skipped and yielded with ``too_long`` set.
     """
+    max_line = max(max_line, chunk_size)
     stats = stats if stats is not None else ScanStats()
     needles = _Needles([n for n in digit_needles if n], [n for n in text_needles if n])
     offset = start  # file offset of ``carry`` (or of the next chunk when there is none)
     line_no = first_line
     carry = b""
+    skipped = 0  # bytes of a too-long line (starting at ``offset``) read so far
     remaining = None if limit is None else max(0, limit - start)
     while True:
         size = chunk_size if remaining is None else min(chunk_size, remaining)
@@ -79,7 +89,12 @@ def scan(
             remaining -= len(data)
         if not data:
             stats.complete, stats.complete_lines = offset, line_no - 1
-            if carry:
+            if skipped:
+                stats.lines += 1
+                stats.candidates += 1
+                yield Candidate(offset, b"", line_no, skipped)
+                offset += skipped
+            elif carry:
                 stats.lines += 1
                 yield from _candidates(carry, offset, line_no, needles, stats, False, False)
                 offset += len(carry)
@@ -87,13 +102,24 @@ def scan(
             return
         first = data.find(b"\n")
         if first == -1:
-            carry += data
+            if skipped or len(carry) + len(data) > max_line:
+                skipped += len(carry) + len(data)
+                carry = b""
+            else:
+                carry += data
             continue
-        head = carry + data[: first + 1]
-        yield from _candidates(head, offset, line_no, needles, stats, False, False)
+        if skipped or len(carry) + first + 1 > max_line:
+            skipped += len(carry)
+            body_offset = offset + skipped  # file offset of data[0]
+            stats.candidates += 1
+            yield Candidate(offset, b"", line_no, skipped + first + 1)
+            skipped = 0
+        else:
+            body_offset = offset + len(carry)
+            head = carry + data[: first + 1]
+            yield from _candidates(head, offset, line_no, needles, stats, False, False)
         stats.lines += 1
         line_no += 1
-        body_offset = offset + len(carry)  # file offset of data[0]
         last = data.rfind(b"\n")
         if last > first:
             lines = yield from _candidates(

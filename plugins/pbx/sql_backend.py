@@ -57,11 +57,13 @@ log = structlog.get_logger("dsr_plugins.pbx")
 CDR_CALLERS = ("src", "cnum", "outbound_cnum")
 CDR_CALLEES = ("dst", "did")
 CDR_NAMES = ("cnam", "outbound_cnam", "dst_cnam")
-CDR_FREE_TEXT = ("channel", "dstchannel", "lastdata", "userfield", "recordingfile")
+CDR_FREE_TEXT = ("channel", "dstchannel", "lastdata", "recordingfile")
+#: Free text set by the dial plan: it may hold anything, so it is blanked on anonymisation.
+BLANKED = ("userfield",)
 CEL_CALLERS = ("cid_num", "cid_ani")
 CEL_CALLEES = ("cid_dnid", "exten", "cid_rdnis")
 CEL_NAMES = ("cid_name",)
-CEL_FREE_TEXT = ("channame", "appdata", "peer", "extra", "userfield")
+CEL_FREE_TEXT = ("channame", "appdata", "peer", "extra")
 #: Columns whose lookups must be index-served for check() to call the system healthy; the
 #: other searched columns without an index are reported too, as a warning.
 ESSENTIAL_INDEXES = {"cdr": ("src", "dst"), "cel": ("cid_num", "exten")}
@@ -317,6 +319,9 @@ class SqlCallLog:
             "linkedid": _text(row.get("linkedid")),
             "did": _text(row.get("did")),
             "recordingfile": _text(row.get("recordingfile")),
+            "userfield": _text(row.get("userfield")),
+            "peeraccount": _text(row.get("peeraccount")),
+            "sequence": _text(row.get("sequence")),
         }
         return Call(
             start=start,
@@ -404,7 +409,9 @@ class SqlCallLog:
     def _start(self, operation: str) -> None:
         self._summary = {"operation": operation, "tables": [], "parse_errors": 0}
 
-    def warnings(self) -> list[str]:
+    def unreadable(self) -> list[str]:
+        """The rows the last call found (by the subject's numbers) but could not read: table,
+        row id and reason; never their content."""
         return parse_warnings(
             self._summary.get("parse_error_rows", []),
             self._summary.get("tables", []),
@@ -563,7 +570,7 @@ class SqlCallLog:
             if column in hit.match.fields:
                 changes[column] = pseudonymise(_text(row.get(column)).strip())
         names = CDR_NAMES if table.kind == "cdr" else CEL_NAMES
-        for column in names:
+        for column in (*names, *BLANKED):
             if column in table.columns and _text(row.get(column)):
                 changes[column] = ""
         if table.kind == "cdr" and "clid" in table.columns:
@@ -584,6 +591,12 @@ class SqlCallLog:
         return changes
 
     # -- health -----------------------------------------------------------------------------
+    def _probe(self, table: TableInfo) -> str | None:
+        try:
+            return _probe_rows(self, table)
+        except sa_exc.SQLAlchemyError:
+            return None  # reported by the other checks
+
     def check(self) -> CheckResult:
         problems: list[str] = []
         ok = True
@@ -617,6 +630,10 @@ class SqlCallLog:
                 problems.append(f"table {table.label} cannot be read: {first}")
                 ok = False
                 continue
+            unknown = self._probe(table)
+            if unknown:
+                problems.append(f"table {table.label}: no row can be read ({unknown})")
+                ok = False
             missing = [c for c in table.searched if c not in table.indexed]
             essential = [c for c in missing if c in ESSENTIAL_INDEXES[kind]]
             if missing:
@@ -629,6 +646,24 @@ class SqlCallLog:
                 )
                 ok = ok and not essential
         return CheckResult(ok, tuple(problems), details)
+
+
+PROBE_ROWS = 50
+
+
+def _probe_rows(backend: SqlCallLog, table: TableInfo) -> str | None:
+    """Why none of the first :data:`PROBE_ROWS` rows of ``table`` can be read, or None (the
+    table is empty, or one of them can)."""
+    first: str | None = None
+    with backend.engine.connect() as conn:
+        for mapping in conn.execute(sa.select(table.sa_table).limit(PROBE_ROWS)).mappings():
+            row = {k.lower(): v for k, v in mapping.items()}
+            try:
+                backend._call(table, row)
+                return None
+            except ParseError as exc:
+                first = first or str(exc)
+    return f"the first rows: {first}" if first else None
 
 
 def cel_fields(call: Call, match: Match) -> dict[str, Any]:

@@ -35,8 +35,14 @@ def asterisk_line(
     quote_ints: bool = False,
     lastdata: str | None = None,
     name: str = "Some Caller",
+    userfield: str = "",
+    extra: str = "uniqueid",
+    sequence: int = 1,
 ) -> str:
-    """One Master.csv line (without its newline) with 16, 17, 18 or 21 columns."""
+    """One Master.csv line (without its newline) with 16 to 21 columns, laid out as cdr_csv
+    (cdr_csv.c, build_csv_record) writes them: the base 16, then uniqueid (loguniqueid),
+    userfield (loguserfield), then peeraccount, linkedid, sequence (newcdrcolumns). For 17
+    and 20 columns ``extra`` says which of uniqueid and userfield is there."""
     clid = clid if clid is not None else f'"{name}" <{src}>'
     ints = [str(duration), str(billsec)]
     if quote_ints:
@@ -58,12 +64,15 @@ def asterisk_line(
         q(disposition),
         q("DOCUMENTATION"),
     ]
-    if columns >= 17:
+    with_uniqueid = columns in (18, 21) or (columns in (17, 20) and extra == "uniqueid")
+    with_userfield = columns in (18, 21) or (columns in (17, 20) and extra == "userfield")
+    if with_uniqueid:
         fields.append(q(uniqueid))
-    if columns >= 18:
-        fields.append(q(""))
-    if columns == 21:
-        fields += [q(""), q(uniqueid), "1"]
+    if with_userfield:
+        fields.append(q(userfield))
+    if columns >= 19:
+        fields += [q(""), q(uniqueid), str(sequence)]
+    assert len(fields) == columns, columns
     return ",".join(fields)
 
 

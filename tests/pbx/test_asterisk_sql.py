@@ -324,7 +324,8 @@ def test_unreadable_rows_are_reported_not_touched(tmp_path: Path) -> None:
     summary = system.last_run_summary()
     assert summary["parse_errors"] == 1
     assert summary["parse_error_rows"][0]["reason"] == "start time is not YYYY-MM-DD HH:MM:SS"
-    [warning] = system.warnings()
+    [warning] = system.unreadable()
+    assert system.warnings() == ()
     assert warning.startswith("table cdr row cdr:bad:") and "left as it is" in warning
     assert "0477" not in warning
     outcomes = list(system.erase(JAN_SUBJECT, [], dry_run=False))
@@ -379,7 +380,7 @@ def test_bad_config(tmp_path: Path, config: dict, key: str) -> None:
     assert message.startswith("systems.cdrdb:") and key in message and "\n" not in message
 
 
-def test_warnings_list_twenty_unreadable_rows_and_count_the_rest(tmp_path: Path) -> None:
+def test_unreadable_lists_twenty_rows_and_counts_the_rest(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cdr.db'}"
     engine = sa.create_engine(url)
     metadata = sa.MetaData()
@@ -392,10 +393,38 @@ def test_warnings_list_twenty_unreadable_rows_and_count_the_rest(tmp_path: Path)
             )
     system = AsteriskSqlSystem("cdrdb", {"url": url}, make_context("cdrdb", tmp_path))
     assert list(system.access(JAN_SUBJECT, [])) == []
-    warnings = system.warnings()
+    warnings = system.unreadable()
     assert len(warnings) == 21
     assert all(w.startswith("table cdr row cdr:b") for w in warnings[:20])
     assert warnings[-1] == "table cdr: 25 rows cannot be read (the first 20 are listed)"
     assert "0477" not in " ".join(warnings)
+    system.close()
+    engine.dispose()
+
+
+def test_check_fails_on_a_table_with_no_readable_row(tmp_path: Path) -> None:
+    """Times written in another form than Asterisk's (here day/month/year): no row can be
+    read, so the table cannot say anything about anyone."""
+    url = f"sqlite:///{tmp_path / 'cdr.db'}"
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    table = cdr_table(metadata, "start")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for n in range(3):
+            conn.execute(
+                table.insert().values(src="0499887766", dst="201", start=f"0{n + 1}/03/2024 10:00")
+            )
+    system = AsteriskSqlSystem("cdrdb", {"url": url}, make_context("cdrdb", tmp_path))
+    result = system.check()
+    assert not result.ok
+    assert "table cdr: no row can be read (the first rows: start time is not" in " ".join(
+        result.problems
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            table.insert().values(src="0499887766", dst="201", start="2024-03-01 10:00:00")
+        )
+    assert not any("no row can be read" in p for p in system.check().problems)
     system.close()
     engine.dispose()
