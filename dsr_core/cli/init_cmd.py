@@ -46,7 +46,8 @@ def init(home_dir: str | None, name: str, email: str, language: str) -> None:
         app.home_option = home_dir
     home = Path(app.home_option).expanduser() if app.home_option else default_home()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    config_path = Path(app.config_path).expanduser() if app.config_path else home / CONFIG_NAME
+    named = app.config_path or os.environ.get("DSR_CONFIG")  # where every other command reads
+    config_path = Path(named).expanduser() if named else home / CONFIG_NAME
     created_config = False
     if not config_path.exists():
         env = Environment(loader=PackageLoader("dsr_core", "templates"), autoescape=False)

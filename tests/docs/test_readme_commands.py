@@ -73,3 +73,23 @@ def test_configuration_example_is_accepted(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "pbx" in done.stdout and "archive" in done.stdout
+
+
+def test_init_writes_the_config_dsr_config_names(tmp_path: Path) -> None:
+    """README: the config is --config, else DSR_CONFIG, ...; init must write where the others
+    read, or the next command finds no config (or another one)."""
+    named = tmp_path / "etc" / "my.toml"
+    named.parent.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSR_")}
+    env.update(DSR_HOME=str(tmp_path / "home"), DSR_CONFIG=str(named))
+    dsr = str(Path(sys.executable).parent / "dsr")
+    done = subprocess.run(
+        [dsr, "init", "--json"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["config"] == str(named)
+    assert named.is_file() and not (tmp_path / "home" / "dsr.toml").exists()
+    listed = subprocess.run(
+        [dsr, "request", "list"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert listed.returncode == 0, listed.stderr
