@@ -259,6 +259,31 @@ def waive(notice: str, reason: str) -> None:
     _resolve(notice, "waive", reason=reason)
 
 
+@notices.command("approve")
+@click.argument("notice")
+@click.option("--note", help="How you checked that the disclosure was the subject's.")
+@json_option
+def approve(notice: str, note: str | None) -> None:
+    """Send NOTICE, held for review, once you checked its undated disclosure was the
+    subject's (it names only the identities it was held for)."""
+    from datetime import timedelta
+
+    from ..recipients import notices as nt
+    from ..recipients import outbox
+    from ..recipients.settings import load
+
+    app = get_app()
+    within = load(app.config).confirm_within_days
+    with app.session() as session:
+        row = nt.get(session, notice, lock=True)
+        confirm_by = app.today() + timedelta(days=within)
+        nt.approve(session, row, actor=app.actor, confirm_by=confirm_by, note=note)
+        nid, rid = row.notice_id, row.request_id
+    reports = outbox.send(engine_context(app), notice_ids=[nid])
+    _settle(app, [rid])
+    app.emit([r.to_json() for r in reports], lambda: _send_table(reports))
+
+
 @notices.command("remind")
 @json_option
 def remind() -> None:

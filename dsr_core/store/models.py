@@ -226,8 +226,9 @@ class SupplierRow(Base):
 class DisclosureRow(Base):
     """One identity of a subject whose data went to a supplier.
 
-    Identities disclosed together share a ``batch``: the supplier holds all of them, so a
-    request matching one of them names the others in its notice. ``value`` is normalised
+    Identities disclosed together share a ``batch``: a request matching one of them makes the
+    supplier a recipient; its notice names those of the batch that are the subject's
+    (``dsr_core.recipients.disclosures``). ``value`` is normalised
     (e-mail lower-case, phone E.164); ``system`` qualifies a customer id. ``source`` is
     ``"staff"`` or ``"derived:<system>"``.
     """
