@@ -111,10 +111,9 @@ class Matcher:
 
     @property
     def key(self) -> tuple[object, ...]:
-        """Identifies what this matcher finds (for caching scan results): per number and
-        extension, the union of its periods (so the same days, however they were given, make
-        the same key)."""
-        return (self.region, _spans(self.phones), _spans(self.extensions))
+        """Identifies what this matcher finds and reports (for caching scan results): every
+        number and extension with its period and the identity it reports, in order."""
+        return (self.region, _owned_key(self.phones), _owned_key(self.extensions))
 
     def customer_identity(self, extension: str) -> Identity | None:
         return self._customers.get(extension)
@@ -189,9 +188,13 @@ class Matcher:
         return sorted(values)
 
 
-def _spans(owned: Mapping[str, list[Owned]]) -> tuple[tuple[str, tuple[Period, ...]], ...]:
+def _owned_key(owned: Mapping[str, list[Owned]]) -> tuple[object, ...]:
     return tuple(
-        (value, Period.union(o.period for o in items)) for value, items in sorted(owned.items())
+        sorted(
+            (o.value, o.period, o.identity.key, o.identity.source)
+            for items in owned.values()
+            for o in items
+        )
     )
 
 
