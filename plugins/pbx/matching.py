@@ -36,6 +36,7 @@ class Owned:
     value: str  # E.164 or the extension
     period: Period
     identity: Identity  # the identity to report from locate
+    customer: Identity | None = None  # an extension's: the customer id it was mapped from
 
     def covers(self, day: date) -> bool:
         return self.period.covers(day)
@@ -102,9 +103,10 @@ class Matcher:
             system=self.system,
             source=self.system,
         )
-        owned = Owned("extension", grant.extension, period, ext_identity)
+        customer = _relabel(customer, self.system)
+        owned = Owned("extension", grant.extension, period, ext_identity, customer)
         self.extensions.setdefault(grant.extension, []).append(owned)
-        self._customers[grant.extension] = _relabel(customer, self.system)
+        self._customers.setdefault(grant.extension, customer)
 
     def __bool__(self) -> bool:
         return bool(self.phones or self.extensions)
@@ -115,7 +117,14 @@ class Matcher:
         number and extension with its period and the identity it reports, in order."""
         return (self.region, _owned_key(self.phones), _owned_key(self.extensions))
 
-    def customer_identity(self, extension: str) -> Identity | None:
+    def customer_identity(self, extension: Owned | str) -> Identity | None:
+        """The customer id a matched extension was mapped from (report it from ``locate``
+        with the extension: access and erase match on what locate reported). Given the
+        :class:`Owned` that matched, exactly its customer id: an extension mapped from the
+        same customer id known twice (with and without a period) matched through one of them.
+        """
+        if isinstance(extension, Owned):
+            return extension.customer
         return self._customers.get(extension)
 
     # -- per value --------------------------------------------------------------------------
