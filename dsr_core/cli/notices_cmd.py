@@ -123,6 +123,8 @@ def show(notice: str) -> None:
         lines.append(
             f"sent:       {data['sends']} time(s), last {sent} by {data['channel'] or '-'}"
         )
+        if data.get("review"):
+            lines.append(f"review:     {data['review']}")
         if data["last_error"]:
             lines.append(f"error:      {data['last_error']}")
         if data["reference"]:

@@ -100,11 +100,19 @@ class Undated:
     def reason(self) -> str:
         """One line for staff, without the identifiers themselves."""
         kinds = sorted({_KIND_WORDS.get(h.kind, h.kind) for h in self.held})
-        when = ", ".join(str(p) for p in self.periods)
+        when = " and ".join(_spell(p) for p in self.periods) or "on no day"
         return (
             f"{self.supplier.name} was given the subject's {' and '.join(kinds)} on an unknown "
             f"day, and the subject held it only {when}: it may have been someone else's then"
         )
+
+
+def _spell(period: Period) -> str:
+    start = period.start.isoformat() if period.start else None
+    end = period.end.isoformat() if period.end else None
+    if start and end:
+        return f"from {start} to {end}"
+    return f"from {start}" if start else f"until {end}"
 
 
 _KIND_WORDS = {"phone": "phone number", "email": "e-mail address", "customer_id": "customer id"}

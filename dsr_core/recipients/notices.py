@@ -351,6 +351,8 @@ def blockers(session: Session, request_id: int) -> list[str]:
         return []
     lines: list[str] = []
     notices = for_request(session, request_id)
+    found, unsure = recipients_and_undated(session, reqs.subject_of(row))
+    why = {item.supplier.id: item.reason() for item in unsure}
     names = {
         s.id: s.name
         for s in session.execute(
@@ -361,9 +363,11 @@ def blockers(session: Session, request_id: int) -> list[str]:
         name = names.get(notice.supplier_id, "?")
         state = NoticeState(notice.state)
         if state == NoticeState.REVIEW:
+            nid = notice.notice_id
+            reason = why.get(notice.supplier_id, "its undated disclosure may concern someone else")
             lines.append(
-                f"notice {notice.notice_id} to {name} is held for review: "
-                + REVIEW_HINT.format(nid=notice.notice_id)
+                f"notice {nid} to {name} is held for review: {reason}; dsr notices approve "
+                f"{nid} if it was the subject's, dsr notices waive {nid} --reason TEXT if not"
             )
         elif state == NoticeState.PENDING:
             why = f": {notice.last_error}" if notice.last_error else ""
@@ -380,7 +384,6 @@ def blockers(session: Session, request_id: int) -> list[str]:
                 f"{notice.notice_id}"
             )
     covered = {n.supplier_id for n in notices}
-    found, unsure = recipients_and_undated(session, reqs.subject_of(row))
     for match in found:
         if match.supplier.id not in covered:
             lines.append(
