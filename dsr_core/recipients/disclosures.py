@@ -15,9 +15,10 @@ the request's identities (those given with the request and those the systems fou
   the same value several times, its period is the union of theirs: one without a period (given
   with the request) covers every day;
 - such an identity *never* matches a disclosure whose day is unknown: the number may have been
-  someone else's then. When nothing else of the subject matched that supplier, the disclosure
-  is reported for staff to review (:func:`undated`): the notice waits in state ``review``
-  until staff check whose it was;
+  someone else's then. When the subject held it before the disclosure was recorded (which is
+  the latest day it can have happened) and nothing else of the subject matched that supplier,
+  the disclosure is reported for staff to review (:func:`undated`): the notice waits in state
+  ``review`` until staff check whose it was;
 - names are recorded (the supplier knows the person by name) but never matched on.
 
 What a supplier's notice names is the identities of the matching batches that are the
@@ -28,10 +29,11 @@ holder's e-mail address, which the new holder's notice must not disclose.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -232,7 +234,7 @@ def record(
     return batch
 
 
-class _Verdict:
+class _Verdict(enum.Enum):
     MATCH = "match"
     UNDATED = "undated"  # the subject held it for a period only, and the day is unknown
     NO = "no"
@@ -246,7 +248,7 @@ def _same(row: DisclosureRow, ident: Identity) -> bool:
     )
 
 
-def _verdict(row: DisclosureRow, idents: Sequence[Identity]) -> tuple[str, tuple[Period, ...]]:
+def _verdict(row: DisclosureRow, idents: Sequence[Identity]) -> tuple[_Verdict, tuple[Period, ...]]:
     """Whether the disclosed identity ``row`` is the subject's, and the days it was."""
     if row.kind not in MATCHED:
         return _Verdict.NO, ()
@@ -257,7 +259,11 @@ def _verdict(row: DisclosureRow, idents: Sequence[Identity]) -> tuple[str, tuple
     if days == (Period(),):  # the subject's on every day: the day does not matter
         return _Verdict.MATCH, days
     if row.disclosed_on is None:
-        return _Verdict.UNDATED, days
+        # the day is unknown, but not later than the day it was recorded (a day's slack for
+        # the timezone): a number the subject got after that was someone else's then
+        recorded = Period(None, row.created_at.date() + timedelta(days=1))
+        possible = tuple(both for p in days if (both := p.intersection(recorded)) is not None)
+        return (_Verdict.UNDATED, possible) if possible else (_Verdict.NO, ())
     if any(p.covers(row.disclosed_on) for p in days):
         return _Verdict.MATCH, days
     return _Verdict.NO, days

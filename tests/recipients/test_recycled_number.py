@@ -7,7 +7,7 @@ sent BelTel a notice naming An's address and the number.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -179,6 +179,33 @@ def test_the_days_of_a_number_known_twice_are_the_union_of_its_periods(register)
             session, Subject("Bart", given_and_found)
         )
         assert [m.supplier.name for m in found] == ["Other", "Telco"] and not unsure
+
+
+@pytest.mark.parametrize(
+    ("recorded", "review"),
+    [
+        (datetime(2024, 5, 1, 9, 0, tzinfo=UTC), False),
+        (datetime(2024, 6, 1, 9, 0, tzinfo=UTC), True),
+    ],
+)
+def test_an_undated_disclosure_recorded_before_the_number_was_the_subjects(
+    register, recorded: datetime, review: bool
+) -> None:
+    """An undated disclosure happened on the day it was recorded at the latest: recorded
+    before the subject got the number, it was certainly someone else's."""
+    import sqlalchemy as sa
+
+    from dsr_core.recipients import disclosures
+    from dsr_core.store.models import DisclosureRow
+
+    store, supplier = register
+    with store.session() as session:
+        _disclose(session, supplier(session, "Telco"), disclosures.Held("phone", PHONE))
+        session.execute(sa.update(DisclosureRow).values(created_at=recorded))
+    with store.session() as session:
+        subject = Subject("Bart", (_phone(FROM),))
+        assert not disclosures.recipients(session, subject)
+        assert bool(disclosures.undated(session, subject)) == review
 
 
 def test_a_batch_matched_otherwise_names_neither_the_undated_number_nor_others(register) -> None:
