@@ -255,7 +255,8 @@ class NoticeRow(Base):
 
     The row is committed (``pending``) before anything is sent; ``message_id`` and
     ``webhook_id`` are fixed at creation, so every resend is recognisably the same notice.
-    States: ``pending`` (not delivered yet), ``sent``, ``failed`` (refused for good: staff fix
+    States: ``review`` (not sent: staff check an undated disclosure was the subject's),
+    ``pending`` (not delivered yet), ``sent``, ``failed`` (refused for good: staff fix
     the supplier and resend), ``confirmed`` and ``waived`` (final).
     """
 
