@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -101,12 +101,133 @@ class IdentityKind(enum.StrEnum):
     OTHER = "other"
 
 
+@dataclass(frozen=True, slots=True, eq=True)
+class Period:
+    """A span of days, both ends inclusive; ``None`` leaves that end open.
+
+    A value type: frozen, hashable and totally ordered, so identities that carry one can be
+    sorted and compared whatever their ends. The order is by start, then by end, where an open
+    start comes before any day and an open end after any day::
+
+        Period(None, e) < Period(None, None) < Period(d, e) < Period(d, None)   # for d <= e
+
+    A period is never empty: ``Period(start, end)`` with ``start`` after ``end`` is refused
+    with ``ValueError`` (:meth:`of` returns None for it instead). Two periods that overlap or
+    touch (one ends the day before the other starts) :meth:`merge` into one; :meth:`union`
+    reduces any number of periods to the fewest disjoint ones, in order.
+    """
+
+    start: date | None = None
+    end: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise ValueError(
+                f"a period cannot end ({self.end.isoformat()}) before it starts "
+                f"({self.start.isoformat()})"
+            )
+
+    @classmethod
+    def of(cls, start: date | None, end: date | None) -> Period | None:
+        """The period from ``start`` to ``end``, or None when it holds no day at all."""
+        if start is not None and end is not None and start > end:
+            return None
+        return cls(start, end)
+
+    @classmethod
+    def union(cls, periods: Iterable[Period]) -> tuple[Period, ...]:
+        """The days of all ``periods`` as the fewest disjoint periods, earliest first."""
+        merged: list[Period] = []
+        for period in sorted(periods):
+            if merged and merged[-1].touches(period):
+                merged[-1] = merged[-1].merge(period)
+            else:
+                merged.append(period)
+        return tuple(merged)
+
+    # -- order ---------------------------------------------------------------------------
+    @property
+    def sort_key(self) -> tuple[int, date, int, date]:
+        """Open start first, open end last; plain dates in between."""
+        return (
+            0 if self.start is None else 1,
+            self.start or date.min,
+            1 if self.end is None else 0,
+            self.end or date.max,
+        )
+
+    def __lt__(self, other: Period) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self.sort_key < other.sort_key
+
+    def __le__(self, other: Period) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self.sort_key <= other.sort_key
+
+    def __gt__(self, other: Period) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self.sort_key > other.sort_key
+
+    def __ge__(self, other: Period) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self.sort_key >= other.sort_key
+
+    # -- days ----------------------------------------------------------------------------
+    @property
+    def is_bounded(self) -> bool:
+        """True when at least one end is set: the identity held only for a while."""
+        return self.start is not None or self.end is not None
+
+    def covers(self, day: date) -> bool:
+        """True when ``day`` lies inside the period."""
+        if self.start is not None and day < self.start:
+            return False
+        return self.end is None or day <= self.end
+
+    def overlaps(self, other: Period) -> bool:
+        """True when the two periods share at least one day."""
+        return self.intersection(other) is not None
+
+    def touches(self, other: Period) -> bool:
+        """True when the two periods overlap or one ends the day before the other starts."""
+        first, second = sorted((self, other))
+        if first.end is None or second.start is None:
+            return True
+        return second.start <= first.end or (
+            first.end < date.max and second.start == first.end + timedelta(days=1)
+        )
+
+    def merge(self, other: Period) -> Period:
+        """The one period holding the days of both; ``ValueError`` when a gap lies between."""
+        if not self.touches(other):
+            raise ValueError(f"{self} and {other} have days between them: no single period")
+        start = None if self.start is None or other.start is None else min(self.start, other.start)
+        end = None if self.end is None or other.end is None else max(self.end, other.end)
+        return Period(start, end)
+
+    def intersection(self, other: Period) -> Period | None:
+        """The days both periods hold, or None when they share none."""
+        starts = [d for d in (self.start, other.start) if d is not None]
+        ends = [d for d in (self.end, other.end) if d is not None]
+        return Period.of(max(starts) if starts else None, min(ends) if ends else None)
+
+    def __str__(self) -> str:
+        start = self.start.isoformat() if self.start else "…"
+        end = self.end.isoformat() if self.end else "…"
+        return f"{start} to {end}"
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     """One way of recognising the subject.
 
     ``valid_from``/``valid_to`` bound the period the identity belonged to the subject (a phone
-    number that was ported or recycled): both inclusive, ``None`` meaning open-ended.
+    number that was ported or recycled): both inclusive, ``None`` meaning open-ended; compare,
+    sort and merge them through :attr:`period`, never as raw dates (``None`` does not order).
     ``system`` qualifies identities that only mean something in one system (a CRM customer id);
     ``source`` names who contributed it: ``"request"`` or a system name.
     """
@@ -118,16 +239,34 @@ class Identity:
     system: str | None = None
     source: str = "request"
 
-    def covers(self, day: date) -> bool:
-        """True when the identity belonged to the subject on ``day``."""
-        if self.valid_from is not None and day < self.valid_from:
-            return False
-        return not (self.valid_to is not None and day > self.valid_to)
+    @property
+    def period(self) -> Period | None:
+        """When the identity was the subject's; None when ``valid_to`` lies before
+        ``valid_from`` (bad source data: it was the subject's on no day)."""
+        return Period.of(self.valid_from, self.valid_to)
 
     @property
-    def key(self) -> tuple[str, str, date | None, date | None, str | None]:
-        """What makes two identities the same, whoever contributed them."""
-        return (self.kind, self.value, self.valid_from, self.valid_to, self.system)
+    def is_bounded(self) -> bool:
+        """True when the identity was the subject's for a period only (or on no day)."""
+        period = self.period
+        return period is None or period.is_bounded
+
+    def covers(self, day: date) -> bool:
+        """True when the identity belonged to the subject on ``day``."""
+        period = self.period
+        return period is not None and period.covers(day)
+
+    @property
+    def key(self) -> tuple[str, str, str, tuple[int, date, int, date] | tuple[()]]:
+        """What makes two identities the same, whoever contributed them; also a total order
+        (by kind, value, system, then period; one that held on no day sorts first)."""
+        period = self.period
+        return (
+            self.kind.value,
+            self.value,
+            self.system or "",
+            period.sort_key if period is not None else (),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -123,6 +123,8 @@ def show(notice: str) -> None:
         lines.append(
             f"sent:       {data['sends']} time(s), last {sent} by {data['channel'] or '-'}"
         )
+        if data.get("review"):
+            lines.append(f"review:     {data['review']}")
         if data["last_error"]:
             lines.append(f"error:      {data['last_error']}")
         if data["reference"]:
@@ -257,6 +259,31 @@ def ack(notice: str, note: str | None, reference: str | None) -> None:
 def waive(notice: str, reason: str) -> None:
     """Close NOTICE without the supplier's confirmation, saying why."""
     _resolve(notice, "waive", reason=reason)
+
+
+@notices.command("approve")
+@click.argument("notice")
+@click.option("--note", help="How you checked that the disclosure was the subject's.")
+@json_option
+def approve(notice: str, note: str | None) -> None:
+    """Send NOTICE, held for review, once you checked its undated disclosure was the
+    subject's (it names only the identities it was held for)."""
+    from datetime import timedelta
+
+    from ..recipients import notices as nt
+    from ..recipients import outbox
+    from ..recipients.settings import load
+
+    app = get_app()
+    within = load(app.config).confirm_within_days
+    with app.session() as session:
+        row = nt.get(session, notice, lock=True)
+        confirm_by = app.today() + timedelta(days=within)
+        nt.approve(session, row, actor=app.actor, confirm_by=confirm_by, note=note)
+        nid, rid = row.notice_id, row.request_id
+    reports = outbox.send(engine_context(app), notice_ids=[nid])
+    _settle(app, [rid])
+    app.emit([r.to_json() for r in reports], lambda: _send_table(reports))
 
 
 @notices.command("remind")

@@ -10,20 +10,30 @@ the request's identities (those given with the request and those the systems fou
 
 - e-mail addresses and phone numbers (E.164) compare exactly;
 - customer ids compare by value, and by system when both sides name one;
-- a phone number the request knows for a period only (ported, recycled) matches a disclosure
-  of a known day only when that day lies inside the period;
+- an identity the request knows for a period only (a ported or recycled number) matches a
+  disclosure of a known day only when that day lies inside the period. When the request knows
+  the same value several times, its period is the union of theirs: one without a period (given
+  with the request) covers every day;
+- such an identity *never* matches a disclosure whose day is unknown: the number may have been
+  someone else's then. When the subject held it before the disclosure was recorded (which is
+  the latest day it can have happened) and nothing else of the subject matched that supplier,
+  the disclosure is reported for staff to review (:func:`undated`): the notice waits in state
+  ``review`` until staff check whose it was;
 - names are recorded (the supplier knows the person by name) but never matched on.
 
-The supplier then holds *every* identity of the matching batches, and nothing else: that is
-what its notice names.
+What a supplier's notice names is the identities of the matching batches that are the
+subject's: those that matched by themselves, and a name equal to the subject's. Never the other
+identities of a batch: a batch recorded for a number before it was recycled holds the previous
+holder's e-mail address, which the new holder's notice must not disclose.
 """
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -32,7 +42,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..errors import UserError
 from ..identities import InvalidIdentity, normalise_email, normalise_phone
-from ..model import Identity, Subject
+from ..model import Identity, Period, Subject
 from ..store.models import DisclosureRow, SupplierRow
 
 if TYPE_CHECKING:
@@ -56,7 +66,11 @@ class Held:
 
 @dataclass
 class Match:
-    """A supplier that received some of the subject's data, as the register knows it."""
+    """A supplier that received some of the subject's data, as the register knows it.
+
+    ``held`` is what the supplier holds that is the subject's (see the module docstring): what
+    its notice names.
+    """
 
     supplier: SupplierRow
     held: list[Held] = field(default_factory=list)
@@ -66,12 +80,53 @@ class Match:
 
     def pairs(self) -> list[tuple[str, str]]:
         """``(kind, value)`` of what the supplier holds, names first, without repeats."""
-        seen: list[tuple[str, str]] = []
-        for held in sorted(self.held, key=lambda h: (_ORDER.get(h.kind, 9), h.value)):
-            pair = (held.kind, held.value)
-            if pair not in seen:
-                seen.append(pair)
-        return seen
+        return _pairs(self.held)
+
+
+@dataclass
+class Undated:
+    """A supplier given, on an unknown day, an identity the subject held only for a period.
+
+    Nothing else of the subject matched it, so whether it holds the subject's data is for
+    staff to check: ``periods`` are the days the subject held ``held``.
+    """
+
+    supplier: SupplierRow
+    held: list[Held] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)
+    batches: set[str] = field(default_factory=set)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return _pairs(self.held)
+
+    def reason(self) -> str:
+        """One line for staff, without the identifiers themselves."""
+        kinds = sorted({_KIND_WORDS.get(h.kind, h.kind) for h in self.held})
+        when = " and ".join(_spell(p) for p in self.periods) or "on no day"
+        return (
+            f"{self.supplier.name} was given the subject's {' and '.join(kinds)} on an unknown "
+            f"day, and the subject held it only {when}: it may have been someone else's then"
+        )
+
+
+def _spell(period: Period) -> str:
+    start = period.start.isoformat() if period.start else None
+    end = period.end.isoformat() if period.end else None
+    if start and end:
+        return f"from {start} to {end}"
+    return f"from {start}" if start else f"until {end}"
+
+
+_KIND_WORDS = {"phone": "phone number", "email": "e-mail address", "customer_id": "customer id"}
+
+
+def _pairs(held: Iterable[Held]) -> list[tuple[str, str]]:
+    seen: list[tuple[str, str]] = []
+    for item in sorted(held, key=lambda h: (_ORDER.get(h.kind, 9), h.value)):
+        pair = (item.kind, item.value)
+        if pair not in seen:
+            seen.append(pair)
+    return seen
 
 
 def parse_identities(
@@ -179,47 +234,119 @@ def record(
     return batch
 
 
-def _matches(row: DisclosureRow, ident: Identity) -> bool:
+class _Verdict(enum.Enum):
+    MATCH = "match"
+    UNDATED = "undated"  # the subject held it for a period only, and the day is unknown
+    NO = "no"
+
+
+def _same(row: DisclosureRow, ident: Identity) -> bool:
     if row.kind != ident.kind.value or row.value != ident.value:
         return False
-    if row.kind == "customer_id" and row.system and ident.system and row.system != ident.system:
-        return False
-    return not (row.kind == "phone" and row.disclosed_on and not ident.covers(row.disclosed_on))
+    return not (
+        row.kind == "customer_id" and row.system and ident.system and row.system != ident.system
+    )
 
 
-def recipients(session: Session, subject: Subject) -> list[Match]:
-    """The suppliers holding some of the subject's data, by supplier name."""
+def _verdict(row: DisclosureRow, idents: Sequence[Identity]) -> tuple[_Verdict, tuple[Period, ...]]:
+    """Whether the disclosed identity ``row`` is the subject's, and the days it was."""
+    if row.kind not in MATCHED:
+        return _Verdict.NO, ()
+    periods = [p for i in idents if _same(row, i) and (p := i.period) is not None]
+    days = Period.union(periods)
+    if not days:
+        return _Verdict.NO, ()
+    if days == (Period(),):  # the subject's on every day: the day does not matter
+        return _Verdict.MATCH, days
+    if row.disclosed_on is None:
+        # the day is unknown, but not later than the day it was recorded (a day's slack for
+        # the timezone): a number the subject got after that was someone else's then
+        recorded = Period(None, row.created_at.date() + timedelta(days=1))
+        possible = tuple(both for p in days if (both := p.intersection(recorded)) is not None)
+        return (_Verdict.UNDATED, possible) if possible else (_Verdict.NO, ())
+    if any(p.covers(row.disclosed_on) for p in days):
+        return _Verdict.MATCH, days
+    return _Verdict.NO, days
+
+
+def _names(subject: Subject) -> set[str]:
+    names = {subject.name, *(i.value for i in subject.identities if i.kind.value == "name")}
+    return {" ".join(n.split()).casefold() for n in names if n.strip()}
+
+
+def _scan(session: Session, subject: Subject) -> tuple[list[Match], list[Undated]]:
     idents = [i for i in subject.identities if i.kind.value in MATCHED]
     if not idents:
-        return []
+        return [], []
     pairs = {(i.kind.value, i.value) for i in idents}
     candidates = session.execute(
         sa.select(DisclosureRow).where(
             sa.or_(*[sa.and_(DisclosureRow.kind == k, DisclosureRow.value == v) for k, v in pairs])
         )
     ).scalars()
-    batches = {row.batch for row in candidates if any(_matches(row, i) for i in idents)}
-    if not batches:
-        return []
+    matched: set[str] = set()
+    undated: set[str] = set()
+    for row in candidates:
+        verdict, _ = _verdict(row, idents)
+        if verdict == _Verdict.MATCH:
+            matched.add(row.batch)
+        elif verdict == _Verdict.UNDATED:
+            undated.add(row.batch)
+    if not matched and not undated:
+        return [], []
     rows = session.execute(
         sa.select(DisclosureRow, SupplierRow)
         .join(SupplierRow, SupplierRow.id == DisclosureRow.supplier_id)
-        .where(DisclosureRow.batch.in_(sorted(batches)))
+        .where(DisclosureRow.batch.in_(sorted(matched | undated)))
         .order_by(DisclosureRow.id)
     ).all()
+    names = _names(subject)
     found: dict[int, Match] = {}
+    unsure: dict[int, Undated] = {}
     for row, supplier in rows:
-        entry = found.setdefault(supplier.id, Match(supplier))
-        entry.batches.add(row.batch)
+        verdict, days = _verdict(row, idents)
         held = Held(row.kind, row.value, row.system)
-        if held not in entry.held:
-            entry.held.append(held)
-        for category in row.categories or []:
-            if category not in entry.categories:
-                entry.categories.append(category)
-        if row.disclosed_on and (entry.since is None or row.disclosed_on < entry.since):
-            entry.since = row.disclosed_on
-    return sorted(found.values(), key=lambda r: r.supplier.name.casefold())
+        if row.batch in matched:
+            entry = found.setdefault(supplier.id, Match(supplier))
+            entry.batches.add(row.batch)
+            is_subjects = verdict == _Verdict.MATCH or (
+                row.kind == "name" and " ".join(row.value.split()).casefold() in names
+            )
+            if is_subjects and held not in entry.held:
+                entry.held.append(held)
+            for category in row.categories or []:
+                if category not in entry.categories:
+                    entry.categories.append(category)
+            if row.disclosed_on and (entry.since is None or row.disclosed_on < entry.since):
+                entry.since = row.disclosed_on
+        elif verdict == _Verdict.UNDATED:
+            item = unsure.setdefault(supplier.id, Undated(supplier))
+            item.batches.add(row.batch)
+            if held not in item.held:
+                item.held.append(held)
+            item.periods = list(Period.union([*item.periods, *days]))
+
+    def by_name(entry: Match | Undated) -> str:
+        return entry.supplier.name.casefold()
+
+    reviews = [u for sid, u in unsure.items() if sid not in found]
+    return sorted(found.values(), key=by_name), sorted(reviews, key=by_name)
+
+
+def recipients(session: Session, subject: Subject) -> list[Match]:
+    """The suppliers holding some of the subject's data, by supplier name."""
+    return _scan(session, subject)[0]
+
+
+def undated(session: Session, subject: Subject) -> list[Undated]:
+    """Suppliers that may hold the subject's data: given, on an unknown day, an identity the
+    subject held only for a period, and matched by nothing else. Staff decide."""
+    return _scan(session, subject)[1]
+
+
+def recipients_and_undated(session: Session, subject: Subject) -> tuple[list[Match], list[Undated]]:
+    """:func:`recipients` and :func:`undated` in one pass."""
+    return _scan(session, subject)
 
 
 def recipients_of_request(session: Session, request_id: int | str) -> list[Recipient]:
@@ -316,11 +443,14 @@ def derived_exists(
 __all__ = [
     "Held",
     "Match",
+    "Undated",
     "batches_of",
     "derived_exists",
     "parse_identities",
     "recipients",
     "recipient_source",
+    "recipients_and_undated",
     "recipients_of_request",
     "record",
+    "undated",
 ]

@@ -1,17 +1,24 @@
 """Art. 19 notices: one per request and recipient, recorded before anything is sent.
 
 A notice's id is ``N-<request id>-<supplier id>``: stable, and unique per request and supplier
-(the database refuses a second one). It carries the request kind, the identities the supplier
-already holds (those recorded with its disclosures, nothing more), the changes of a
-rectification, the day we ask it to confirm by, and its ``Message-ID`` and ``webhook-id``,
-fixed at creation so every resend is the same message.
+(the database refuses a second one). It carries the request kind, the subject's identities the
+supplier already holds (those recorded with its disclosures that are the subject's, nothing
+more: see :mod:`.disclosures`), the changes of a rectification, the day we ask it to confirm by,
+and its ``Message-ID`` and ``webhook-id``, fixed at creation so every resend is the same message.
 
 States::
 
-    pending --send--> sent --ack / webhook reply "done"--> confirmed
-       |  \\                 \\--waive--> waived
-       |   \\--refused for good--> failed --resend--> sent ...
-       \\-- (a webhook reply "done" confirms at once)
+    review --approve--> pending --send--> sent --ack / webhook reply "done"--> confirmed
+                           |  \\                 \\--waive--> waived
+                           |   \\--refused for good--> failed --resend--> sent ...
+                           \\-- (a webhook reply "done" confirms at once)
+
+``review``: the supplier was given, on an unknown day, an identity the subject held only for a
+period (a recycled number), and nothing else of the subject matched it. Nothing is sent: staff
+check whose it was, then ``dsr notices approve`` (it was the subject's: the notice goes out,
+naming that identity only) or ``dsr notices waive --reason`` (it was not). Recording the
+disclosure's day (a dated disclosure that matches) turns it into a plain pending notice. The
+request waits on a notice under review as on an unconfirmed one.
 
 ``confirmed`` and ``waived`` are final. Every change goes on the audit trail with the actor;
 the trail names the notice and the supplier, never the subject's identifiers.
@@ -31,13 +38,14 @@ from .. import requests as reqs
 from ..errors import IllegalTransition, NotFound, UserError
 from ..model import RequestKind, RequestState
 from ..store.models import NoticeRow, RequestRow, SupplierRow
-from .disclosures import recipients
+from .disclosures import recipients_and_undated
 
 if TYPE_CHECKING:
     from dsr_plugins.suppliers.message import Controller, Notice
 
 
 class NoticeState(enum.StrEnum):
+    REVIEW = "review"  # not sent: staff check that its undated disclosure was the subject's
     PENDING = "pending"  # recorded, not delivered yet
     SENT = "sent"  # delivered; waiting for the supplier's confirmation
     FAILED = "failed"  # refused for good: fix the supplier, then resend
@@ -50,6 +58,15 @@ class NoticeState(enum.StrEnum):
 
 
 OPEN_STATES = tuple(s.value for s in NoticeState if s.is_open)
+#: What a resend or reminder may send: open, and not waiting for staff's review.
+SENDABLE_STATES = tuple(s for s in OPEN_STATES if s != NoticeState.REVIEW.value)
+
+#: What ``notices show`` and ``request show`` say of a notice under review.
+REVIEW_HINT = (
+    "not sent: the supplier got an identity the subject held only for a period, on an unknown "
+    "day; check whose it was, then dsr notices approve {nid} (the subject's) or dsr notices "
+    "waive {nid} --reason TEXT (someone else's)"
+)
 
 
 def notice_id_for(request_id: int, supplier_id: int) -> str:
@@ -73,6 +90,11 @@ def create_for_request(
 ) -> list[NoticeRow]:
     """The request's missing notices, one per recipient without one; returns those made.
 
+    A recipient matched only by an undated disclosure (:func:`.disclosures.undated`) gets a
+    notice in state ``review``, which is not sent. A notice under review whose supplier has
+    since become a plain recipient (staff recorded the disclosure's day) becomes pending,
+    naming what matched, and is returned too.
+
     Runs in the caller's unit of work, which should hold the request row locked (so two
     processes do not race; the unique constraint would refuse the second anyway).
     """
@@ -81,24 +103,34 @@ def create_for_request(
     kind = RequestKind(row.kind)
     if not kind.notifies_recipients:
         return []
-    have = set(
-        session.execute(sa.select(NoticeRow.supplier_id).where(NoticeRow.request_id == row.id))
+    have = {
+        n.supplier_id: n
+        for n in session.execute(sa.select(NoticeRow).where(NoticeRow.request_id == row.id))
         .scalars()
         .all()
-    )
+    }
     changes = {str(k): str(v) for k, v in (row.changes or {}).items()}
     made: list[NoticeRow] = []
-    for match in recipients(session, reqs.subject_of(row)):
-        supplier = match.supplier
-        if supplier.id in have:
+    confirm_by = today + timedelta(days=confirm_within_days)
+    found, unsure = recipients_and_undated(session, reqs.subject_of(row))
+    targets: list[tuple[SupplierRow, list[tuple[str, str]], NoticeState]] = [
+        (m.supplier, m.pairs(), NoticeState.PENDING) for m in found
+    ]
+    targets += [(u.supplier, u.pairs(), NoticeState.REVIEW) for u in unsure]
+    for supplier, pairs, state in targets:
+        existing = have.get(supplier.id)
+        if existing is not None:
+            if existing.state == NoticeState.REVIEW.value and state == NoticeState.PENDING:
+                _approve(session, existing, pairs, confirm_by, actor=actor, how="register")
+                made.append(existing)
             continue
         nid = notice_id_for(row.id, supplier.id)
         value = Notice.create(
             notice_id=nid,
             request_id=row.id,
             kind=kind,
-            identities=match.pairs(),
-            confirm_by=today + timedelta(days=confirm_within_days),
+            identities=pairs,
+            confirm_by=confirm_by,
             controller=controller,
             changes=changes if kind == RequestKind.RECTIFICATION else None,
             status_callback_url=callback_url(nid) if callback_url else None,
@@ -108,7 +140,7 @@ def create_for_request(
             request_id=row.id,
             supplier_id=supplier.id,
             kind=kind.value,
-            state=NoticeState.PENDING.value,
+            state=state.value,
             identities=[list(pair) for pair in value.identities],
             changes=dict(value.changes) or None,
             confirm_by=value.confirm_by,
@@ -131,12 +163,67 @@ def create_for_request(
                 "notice_id": nid,
                 "supplier": supplier.name,
                 "kind": kind.value,
+                "state": state.value,
                 "identities": len(value.identities),
                 "confirm_by": value.confirm_by.isoformat(),
             },
         )
     session.flush()
     return made
+
+
+def _approve(
+    session: Session,
+    row: NoticeRow,
+    pairs: list[tuple[str, str]] | None,
+    confirm_by: date,
+    *,
+    actor: str,
+    how: str,
+    note: str | None = None,
+) -> None:
+    supplier = supplier_of(session, row)
+    row.state = NoticeState.PENDING.value
+    if pairs is not None:
+        row.identities = [list(pair) for pair in pairs]
+    row.confirm_by = confirm_by
+    row.updated_at = datetime.now(UTC)
+    data: dict[str, Any] = {
+        "notice_id": row.notice_id,
+        "supplier": supplier.name,
+        "by": how,
+        "identities": len(row.identities),
+        "confirm_by": confirm_by.isoformat(),
+    }
+    if note:
+        data["note"] = note
+    audit.append(session, "notice.approved", actor=actor, request_id=row.request_id, data=data)
+
+
+def approve(
+    session: Session,
+    row: NoticeRow,
+    *,
+    actor: str,
+    confirm_by: date,
+    note: str | None = None,
+) -> None:
+    """Staff checked that a notice under review concerns the subject: it becomes pending (the
+    caller sends it), naming the identities it was held for, and nothing else."""
+    state = NoticeState(row.state)
+    if state != NoticeState.REVIEW:
+        raise IllegalTransition(
+            f"notice {row.notice_id} is {state.value}: only a notice under review is approved"
+        )
+    _approve(
+        session,
+        row,
+        None,
+        confirm_by,
+        actor=actor,
+        how="staff",
+        note=" ".join((note or "").split()) or None,
+    )
 
 
 def to_notice(row: NoticeRow) -> Notice:
@@ -264,6 +351,8 @@ def blockers(session: Session, request_id: int) -> list[str]:
         return []
     lines: list[str] = []
     notices = for_request(session, request_id)
+    found, unsure = recipients_and_undated(session, reqs.subject_of(row))
+    why = {item.supplier.id: item.reason() for item in unsure}
     names = {
         s.id: s.name
         for s in session.execute(
@@ -273,7 +362,14 @@ def blockers(session: Session, request_id: int) -> list[str]:
     for notice in notices:
         name = names.get(notice.supplier_id, "?")
         state = NoticeState(notice.state)
-        if state == NoticeState.PENDING:
+        if state == NoticeState.REVIEW:
+            nid = notice.notice_id
+            reason = why.get(notice.supplier_id, "its undated disclosure may concern someone else")
+            lines.append(
+                f"notice {nid} to {name} is held for review: {reason}; dsr notices approve "
+                f"{nid} if it was the subject's, dsr notices waive {nid} --reason TEXT if not"
+            )
+        elif state == NoticeState.PENDING:
             why = f": {notice.last_error}" if notice.last_error else ""
             lines.append(f"notice {notice.notice_id} to {name} is not delivered yet{why}")
         elif state == NoticeState.SENT:
@@ -288,12 +384,15 @@ def blockers(session: Session, request_id: int) -> list[str]:
                 f"{notice.notice_id}"
             )
     covered = {n.supplier_id for n in notices}
-    for match in recipients(session, reqs.subject_of(reqs.get(session, request_id))):
+    for match in found:
         if match.supplier.id not in covered:
             lines.append(
                 f"{match.supplier.name} received the subject's data but has no notice yet: "
                 f"dsr notices send {request_id}"
             )
+    for item in unsure:
+        if item.supplier.id not in covered:
+            lines.append(f"{item.reason()}; to review it: dsr notices send {request_id}")
     return lines
 
 
@@ -323,6 +422,8 @@ def notice_json(
         "resolution": row.resolution,
         "created_at": _iso(row.created_at),
     }
+    if row.state == NoticeState.REVIEW.value:
+        data["review"] = REVIEW_HINT.format(nid=row.notice_id)
     if detail:
         data.update(
             {
@@ -361,4 +462,4 @@ def query(
     return [(n, s) for n, s in session.execute(stmt.order_by(NoticeRow.id)).all()]
 
 
-__all__ = ["NoticeState", "ack", "blockers", "create_for_request", "waive"]
+__all__ = ["NoticeState", "ack", "approve", "blockers", "create_for_request", "waive"]

@@ -136,7 +136,15 @@ def send_one(
                 row.state,
                 skipped="being sent by another process right now",
             )
-        wanted = notices.OPEN_STATES if resend else (NoticeState.PENDING.value,)
+        if row.state == NoticeState.REVIEW.value and resend:
+            return SendReport(
+                row.notice_id,
+                row.request_id,
+                supplier_row.name,
+                row.state,
+                skipped=notices.REVIEW_HINT.format(nid=row.notice_id),
+            )
+        wanted = notices.SENDABLE_STATES if resend else (NoticeState.PENDING.value,)
         if row.state not in wanted:
             return None
         notice = notices.to_notice(row)

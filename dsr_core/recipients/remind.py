@@ -73,6 +73,8 @@ def remind(ctx: EngineContext) -> RemindReport:
             entry = _entry(notice, supplier, today)
             if notice.state == NoticeState.FAILED.value:
                 report.undeliverable.append(entry)
+            elif notice.state == NoticeState.REVIEW.value:
+                continue  # nothing was sent: it is staff who owe the next step, not the supplier
             elif today > notice.confirm_by:
                 report.late.append(entry)
     return report

@@ -226,8 +226,9 @@ class SupplierRow(Base):
 class DisclosureRow(Base):
     """One identity of a subject whose data went to a supplier.
 
-    Identities disclosed together share a ``batch``: the supplier holds all of them, so a
-    request matching one of them names the others in its notice. ``value`` is normalised
+    Identities disclosed together share a ``batch``: a request matching one of them makes the
+    supplier a recipient; its notice names those of the batch that are the subject's
+    (``dsr_core.recipients.disclosures``). ``value`` is normalised
     (e-mail lower-case, phone E.164); ``system`` qualifies a customer id. ``source`` is
     ``"staff"`` or ``"derived:<system>"``.
     """
@@ -254,7 +255,8 @@ class NoticeRow(Base):
 
     The row is committed (``pending``) before anything is sent; ``message_id`` and
     ``webhook_id`` are fixed at creation, so every resend is recognisably the same notice.
-    States: ``pending`` (not delivered yet), ``sent``, ``failed`` (refused for good: staff fix
+    States: ``review`` (not sent: staff check an undated disclosure was the subject's),
+    ``pending`` (not delivered yet), ``sent``, ``failed`` (refused for good: staff fix
     the supplier and resend), ``confirmed`` and ``waived`` (final).
     """
 

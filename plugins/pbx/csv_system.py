@@ -674,7 +674,7 @@ class CsvCallLogSystem(System):
                 for owned in item.match.owned:
                     found.setdefault(owned.identity.key, owned.identity)
                     if owned.kind == "extension":
-                        customer = matcher.customer_identity(owned.value)
+                        customer = matcher.customer_identity(owned)
                         if customer is not None:
                             found.setdefault(customer.key, customer)
         return list(found.values())

@@ -5,6 +5,10 @@ clid, cnum) or callee fields (dst, did) normalises to one of the subject's phone
 the call started within the period that number belonged to the subject; or when such a field
 is exactly an internal extension the config maps to one of the subject's customer ids (within
 the customer id's period and the extension's own, if the config gives one).
+
+A number known several times (given with the request without a period, found by a CRM with
+its assignment periods, found twice) matches a call when the call's day lies in the *union*
+of those periods: an identity without a period covers every day.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from dsr_core.model import Identity, IdentityKind
+from dsr_core.model import Identity, IdentityKind, Period
 
 from .calls import Call
 from .config import ExtensionGrant
@@ -30,14 +34,12 @@ class Owned:
 
     kind: str  # "phone" | "extension"
     value: str  # E.164 or the extension
-    valid_from: date | None
-    valid_to: date | None
+    period: Period
     identity: Identity  # the identity to report from locate
+    customer: Identity | None = None  # an extension's: the customer id it was mapped from
 
     def covers(self, day: date) -> bool:
-        if self.valid_from is not None and day < self.valid_from:
-            return False
-        return not (self.valid_to is not None and day > self.valid_to)
+        return self.period.covers(day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +79,10 @@ class Matcher:
                 if ident.system is not None and ident.system != system:
                     continue
                 e164 = normalise(ident.value, region)
-                if e164 is None:
+                period = ident.period
+                if e164 is None or period is None:
                     continue
-                owned = Owned(
-                    "phone", e164, ident.valid_from, ident.valid_to, _relabel(ident, system)
-                )
+                owned = Owned("phone", e164, period, _relabel(ident, system))
                 self.phones.setdefault(e164, []).append(owned)
             elif ident.kind == IdentityKind.CUSTOMER_ID:
                 for grant in extensions.get(ident.value, ()):
@@ -89,43 +90,41 @@ class Matcher:
         self.nsns: tuple[str, ...] = tuple(sorted({nsn(e) for e in self.phones}))
 
     def _add_extension(self, customer: Identity, grant: ExtensionGrant) -> None:
-        starts = [d for d in (customer.valid_from, grant.valid_from) if d is not None]
-        ends = [d for d in (customer.valid_to, grant.valid_to) if d is not None]
-        valid_from = max(starts) if starts else None
-        valid_to = min(ends) if ends else None
-        if valid_from and valid_to and valid_from > valid_to:
+        held = customer.period
+        granted = Period.of(grant.valid_from, grant.valid_to)
+        period = held.intersection(granted) if held is not None and granted is not None else None
+        if period is None:
             return
         ext_identity = Identity(
             IdentityKind.EXTENSION,
             grant.extension,
-            valid_from,
-            valid_to,
+            period.start,
+            period.end,
             system=self.system,
             source=self.system,
         )
-        owned = Owned("extension", grant.extension, valid_from, valid_to, ext_identity)
+        customer = _relabel(customer, self.system)
+        owned = Owned("extension", grant.extension, period, ext_identity, customer)
         self.extensions.setdefault(grant.extension, []).append(owned)
-        self._customers[grant.extension] = _relabel(customer, self.system)
+        self._customers.setdefault(grant.extension, customer)
 
     def __bool__(self) -> bool:
         return bool(self.phones or self.extensions)
 
     @property
     def key(self) -> tuple[object, ...]:
-        """Identifies what this matcher finds (for caching scan results)."""
-        return (
-            self.region,
-            tuple(
-                sorted((o.value, o.valid_from, o.valid_to) for v in self.phones.values() for o in v)
-            ),
-            tuple(
-                sorted(
-                    (o.value, o.valid_from, o.valid_to) for v in self.extensions.values() for o in v
-                )
-            ),
-        )
+        """Identifies what this matcher finds and reports (for caching scan results): every
+        number and extension with its period and the identity it reports, in order."""
+        return (self.region, _owned_key(self.phones), _owned_key(self.extensions))
 
-    def customer_identity(self, extension: str) -> Identity | None:
+    def customer_identity(self, extension: Owned | str) -> Identity | None:
+        """The customer id a matched extension was mapped from (report it from ``locate``
+        with the extension: access and erase match on what locate reported). Given the
+        :class:`Owned` that matched, exactly its customer id: an extension mapped from the
+        same customer id known twice (with and without a period) matched through one of them.
+        """
+        if isinstance(extension, Owned):
+            return extension.customer
         return self._customers.get(extension)
 
     # -- per value --------------------------------------------------------------------------
@@ -196,6 +195,16 @@ class Matcher:
         for e164 in self.phones:
             values |= textual_forms(e164, self.region)
         return sorted(values)
+
+
+def _owned_key(owned: Mapping[str, list[Owned]]) -> tuple[object, ...]:
+    return tuple(
+        sorted(
+            (o.value, o.period, o.identity.key, o.identity.source)
+            for items in owned.values()
+            for o in items
+        )
+    )
 
 
 def scrub_patterns(match: Match, pseudonymise: Callable[[str], str]) -> list[Scrub]:

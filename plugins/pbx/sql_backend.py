@@ -444,7 +444,7 @@ class SqlCallLog:
                 for owned in hit.match.owned:
                     found.setdefault(owned.identity.key, owned.identity)
                     if owned.kind == "extension":
-                        customer = matcher.customer_identity(owned.value)
+                        customer = matcher.customer_identity(owned)
                         if customer is not None:
                             found.setdefault(customer.key, customer)
         return list(found.values())

@@ -125,8 +125,9 @@ class Supplier:
 class Notice:
     """One Art. 19 notice to one supplier about one request.
 
-    ``identities`` are the ``(kind, value)`` pairs the supplier already holds (kinds as in
-    :class:`~dsr_core.model.IdentityKind`: ``"email"``, ``"phone"``...). ``changes`` (field ->
+    ``identities`` are the subject's ``(kind, value)`` pairs the supplier already holds (kinds
+    as in :class:`~dsr_core.model.IdentityKind`: ``"email"``, ``"phone"``...): never another
+    person's identity recorded in the same disclosure. ``changes`` (field ->
     new value) is required for a rectification and empty otherwise. ``status_callback_url`` is
     where a webhook supplier may report completion later; e-mail suppliers confirm by replying,
     quoting the notice id. Build one with :meth:`create`, which derives ``message_id`` and

@@ -182,7 +182,11 @@ def test_matching_a_subject_to_disclosures(tmp_path):
             matches = disclosures.recipients(session, Subject("Jan", (identity,)))
             assert [m.supplier.name for m in matches] == found, identity
         a, c = disclosures.recipients(session, Subject("Jan", (MATCHING[0][0],)))
-        # each holds its own identities, no more: A the customer id, C the name
-        assert a.pairs() == [("customer_id", "C-17"), ("email", EMAIL)]
+        # each names what of its batch is the subject's, no more: A's customer id is no
+        # identity the request knows; C's name is the subject's
+        assert a.pairs() == [("email", EMAIL)]
         assert c.pairs() == [("name", "Jan"), ("email", EMAIL)]
+        both = Subject("Jan", (MATCHING[0][0], MATCHING[-1][0]))
+        a, c = disclosures.recipients(session, both)
+        assert a.pairs() == [("customer_id", "C-17"), ("email", EMAIL)]
     store.dispose()
