@@ -598,3 +598,18 @@ def test_logs_hold_no_identifier_in_clear(site: Site, erasure_again: Erasure) ->
 def test_audit_trail_verifies(site: Site, erasure_again: Erasure) -> None:
     result = site.dsr.json("audit", "verify")
     assert result.get("ok") is True, result
+
+
+def test_a_key_that_does_not_identify_one_row_is_refused(site: Site) -> None:
+    """``number`` alone does not tell Marc's landline row from Jan's: a mapping using it would
+    make every request about Jan reach Marc's rows (his customer row, invoices, dossier)."""
+    config = site.inst.folder / "dsr-bad-key.toml"
+    text = installation.CONFIG.replace('key = ["number", "valid_from"]', 'key = "number"')
+    assert text != installation.CONFIG
+    config.write_text(text, encoding="utf-8")
+    result = site.dsr("--config", str(config), "systems", "check", "--json", ok=False)
+    crm = next(s for s in result.json if s["name"] == "crm")
+    assert not crm["ok"] and any("number_history" in p for p in crm["problems"]), (
+        "`dsr systems check` must refuse systems.crm.tables.number_history.key = 'number': the "
+        f"column is not unique (the landline was Marc's, then Jan's); it says {crm}"
+    )
