@@ -106,8 +106,27 @@ def restriction(site: Site, rectification: Done) -> Done:
     return carry_out(site, "restriction", "Jan Peeters", *JAN_ARGS, received=RECEIVED)
 
 
+@dataclass
+class Lifted:
+    exit_code: int
+    output: str
+    crm_before: Tables
+    crm_after: Tables
+
+
 @pytest.fixture(scope="module")
-def objection(site: Site, restriction: Done) -> Done:
+def lifted(site: Site, restriction: Done) -> Lifted:
+    """Jan's restriction ends (Art. 18(3)): ``dsr request lift``, as DESIGN.md names it."""
+    before = installation.dump(site.inst.crm_url)
+    result = site.dsr(
+        "request", "lift", restriction.id, "--reason", "accuracy checked", "--json", ok=False
+    )
+    output = (result.stderr or result.stdout).strip()
+    return Lifted(result.exit_code, output, before, installation.dump(site.inst.crm_url))
+
+
+@pytest.fixture(scope="module")
+def objection(site: Site, lifted: Lifted) -> Done:
     return carry_out(site, "objection", "Jan Peeters", *JAN_ARGS, received=RECEIVED)
 
 
@@ -388,6 +407,15 @@ def test_restriction_flags_his_rows_only(restriction: Done) -> None:
     )
     actions = {o["record_id"]: o["action"] for o in done.outcomes("crm")}
     assert actions == {f"customers:{JAN}": "restricted", f"contacts:{JAN_CONTACT}": "restricted"}
+
+
+def test_restriction_is_lifted_on_his_rows_only(lifted: Lifted) -> None:
+    assert lifted.exit_code == 0, f"`dsr request lift` failed: {lifted.output}"
+    diff = changes(lifted.crm_before, lifted.crm_after)
+    assert diff == {
+        ("customers", (JAN,)): {"restricted": (True, False)},
+        ("contacts", (JAN_CONTACT,)): {"restricted": (True, False)},
+    }, f"lifting clears the flag on Jan's two rows only: {diff}"
 
 
 def test_objection_opts_out_his_rows_only(objection: Done) -> None:
