@@ -30,6 +30,9 @@ FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / 
 CALL_LOG = FIXTURES / "A-18col-gmt"
 SCENARIOS = FIXTURES / "scenarios.py"
 
+#: The call log's mode: Asterisk (its own user) writes it, staff's group reads it.
+CALL_LOG_MODE = 0o640
+
 JAN = 1001
 COMPANY = 1002
 MARC = 1003  # the landline's previous holder
@@ -279,7 +282,7 @@ def build(folder: Path, crm_url: str) -> Installation:
     pbx.mkdir(parents=True)
     for source in sorted(CALL_LOG.glob("*.csv")):
         shutil.copyfile(source, pbx / source.name)  # as it is: no edit, no re-encoding
-        (pbx / source.name).chmod(0o600)
+        (pbx / source.name).chmod(CALL_LOG_MODE)
     dossiers = folder / "dossiers"
     for customer_id, files in DOSSIERS.items():
         for name, text in files.items():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +136,7 @@ class Files:
     """The call log and the dossiers as bytes on disk."""
 
     pbx: dict[str, bytes]
+    pbx_modes: dict[str, int]  # every entry of the call log's folder, with its mode
     dossiers: dict[str, str]
     outbox: dict[str, bytes]
 
@@ -143,6 +145,7 @@ class Files:
         outbox = site.inst.outbox
         return cls(
             pbx={p.name: p.read_bytes() for p in sorted(site.inst.pbx.glob("*.csv"))},
+            pbx_modes={p.name: stat.S_IMODE(p.stat().st_mode) for p in site.inst.pbx.iterdir()},
             dossiers=installation.tree_digest(site.inst.dossiers),
             outbox={p.name: p.read_bytes() for p in sorted(outbox.glob("*"))}
             if outbox.exists()
@@ -509,6 +512,14 @@ def test_erasure_master_csv_keeps_every_other_line_byte_for_byte(erasure: Erasur
         )
 
 
+def test_erasure_leaves_the_call_log_folder_as_asterisk_needs_it(erasure: Erasure) -> None:
+    assert erasure.after.pbx_modes == erasure.before.pbx_modes, (
+        "after the rewrite the call log folder must hold the same files with the same modes "
+        f"(Asterisk appends to them; no temporary copy with Jan's calls may stay behind): "
+        f"before {erasure.before.pbx_modes}, after {erasure.after.pbx_modes}"
+    )
+
+
 def test_erasure_pbx_outcome_per_call(erasure: Erasure, access: Done) -> None:
     outcomes = erasure.done.outcomes("pbx")
     assert {o["action"] for o in outcomes} == {"erased"}, erasure.done.explain()
@@ -626,6 +637,20 @@ def test_logs_hold_no_identifier_in_clear(site: Site, erasure_again: Erasure) ->
 def test_audit_trail_verifies(site: Site, erasure_again: Erasure) -> None:
     result = site.dsr.json("audit", "verify")
     assert result.get("ok") is True, result
+
+
+def test_files_dsr_wrote_with_personal_data_are_owner_only(
+    site: Site, erasure_again: Erasure
+) -> None:
+    folders = (site.dsr.home, site.inst.outbox, site.inst.folder / "exports")
+    written = [p for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()]
+    assert any(p.suffix == ".eml" for p in written) and any(p.suffix == ".zip" for p in written)
+    loose = {
+        str(p.relative_to(site.inst.folder)): oct(stat.S_IMODE(p.stat().st_mode))
+        for p in written
+        if stat.S_IMODE(p.stat().st_mode) & 0o077
+    }
+    assert not loose, f"readable by others: {loose}"
 
 
 def test_a_key_that_does_not_identify_one_row_is_refused(site: Site) -> None:
