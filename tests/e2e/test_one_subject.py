@@ -93,8 +93,22 @@ def previous_holder(site: Site, access: Done) -> Done:
     return carry_out(site, "access", "Marc De Vos", "--email", MARC_EMAIL, received=RECEIVED)
 
 
+@dataclass
+class Recipients:
+    done: Done
+    listed: dict[str, Any]  # `dsr suppliers recipients --json`
+
+
 @pytest.fixture(scope="module")
-def rectification(site: Site, previous_holder: Done) -> Done:
+def access_with_landline(site: Site, previous_holder: Done) -> Recipients:
+    """Jan asks again, this time giving his landline himself (without a period)."""
+    args = (*JAN_ARGS, "--phone", LANDLINE, "--force")
+    done = carry_out(site, "access", "Jan Peeters", *args, received=RECEIVED)
+    return Recipients(done, site.dsr.json("suppliers", "recipients", done.id))
+
+
+@pytest.fixture(scope="module")
+def rectification(site: Site, access_with_landline: Recipients) -> Done:
     path = site.inst.folder / "changes.toml"
     path.write_text("".join(f'{k} = "{v}"\n' for k, v in NEW_ADDRESS.items()), encoding="utf-8")
     return carry_out(
@@ -372,6 +386,25 @@ def test_previous_holder_gets_his_landline_row_but_none_of_jans_calls(
         f"2026-11-30: none is his; got lines {master_lines(calls)}; {done.explain()}"
     )
     assert done.task("pbx")["state"] in ("done", "skipped"), done.explain()
+
+
+def test_a_number_jan_gives_does_not_make_marc_s_disclosures_his(
+    access_with_landline: Recipients,
+) -> None:
+    """The CRM says the landline is Jan's from 2026-12-01: BelTel received it on 2024-02-01,
+    with Marc's e-mail, for Marc. Jan writing the number in his request does not change that."""
+    found = {r["name"]: r for r in access_with_landline.listed["recipients"]}
+    beltel = {(i["kind"], i["value"]) for i in found.get(BELTEL, {}).get("identities", [])}
+    assert beltel == HELD_BY[BELTEL], (
+        f"{BELTEL} knows Jan by {sorted(HELD_BY[BELTEL])} only; `dsr suppliers recipients` "
+        f"says {sorted(beltel)} (Marc's porting of 2024-02-01 counted as Jan's)"
+    )
+    manifest = access_with_landline.done.bundle.get("manifest.json", {})
+    since = {r["name"]: r["since"] for r in manifest.get("recipients", [])}
+    assert since.get(BELTEL) == "2025-06-10", (
+        f"the access report tells Jan {BELTEL} has had his data since {since.get(BELTEL)}; "
+        "the first disclosure about him was on 2025-06-10"
+    )
 
 
 # -- rectification --------------------------------------------------------------------------------
