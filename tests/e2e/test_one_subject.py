@@ -178,7 +178,15 @@ class Erasure:
 
 
 @pytest.fixture(scope="module")
-def erasure(site: Site, objection: Done) -> Erasure:
+def previous_holder_erasure(site: Site, objection: Done) -> Erasure:
+    """Marc asks for erasure too, before Jan does: the landline calls in the log are Jan's."""
+    before = Files.read(site)
+    done = carry_out(site, "erasure", "Marc De Vos", "--email", MARC_EMAIL, received=RECEIVED)
+    return Erasure(done, before, Files.read(site))
+
+
+@pytest.fixture(scope="module")
+def erasure(site: Site, previous_holder_erasure: Erasure) -> Erasure:
     """Staff look at a dry run first (as ``dsr demo`` does), then erase."""
     before = Files.read(site)
     crm = installation.dump(site.inst.crm_url)
@@ -468,6 +476,31 @@ def test_objection_opts_out_his_rows_only(objection: Done) -> None:
 
 
 # -- erasure ------------------------------------------------------------------------------------
+
+
+def test_previous_holder_erasure_leaves_jan_s_calls_rows_and_dossier(
+    previous_holder_erasure: Erasure,
+) -> None:
+    marc = previous_holder_erasure
+    done = marc.done
+    assert marc.after.pbx == marc.before.pbx, (
+        "Marc's erasure changed the call log, but every call in it was made on 2026-12-02, "
+        f"after his landline period ended (2026-11-30); {done.explain()}"
+    )
+    diff = changes(done.crm_before, done.crm_after)
+    anonymised = diff.pop(("customers", (MARC,)), {})
+    assert diff == {
+        ("number_history", (LANDLINE, "2012-03-01")): "deleted",
+        ("number_history", ("0470 99 88 77", "2018-06-15")): "deleted",
+    }, f"only Marc's number rows go; Jan's landline row stays: {diff}; {done.explain()}"
+    assert anonymised.get("name", (None, None))[1] == "(erased)", anonymised
+    gone = {k for k in marc.before.dossiers if k not in marc.after.dossiers}
+    assert gone == {k for k in marc.before.dossiers if k.startswith(f"{MARC}/")}, gone
+    for supplier, notice in done.notices.items():
+        named = {v for _, v in ((i["kind"], i["value"]) for i in notice["identities"])}
+        assert not named & {JAN_EMAIL, MOBILE_E164, str(JAN)}, (
+            f"Marc's notice to {supplier} names Jan: {sorted(named)}"
+        )
 
 
 def test_erasure_crm_outcome_per_record(erasure: Erasure) -> None:
