@@ -278,6 +278,7 @@ def _param(table: str, column: str) -> str:
 def build(folder: Path, crm_url: str) -> Installation:
     """Write the installation into ``folder`` with the CRM at ``crm_url`` (empty database)."""
     build_crm(crm_url)
+    assert (CALL_LOG / "Master.csv").is_file(), f"the Asterisk fixture is missing: {CALL_LOG}"
     pbx = folder / "pbx"
     pbx.mkdir(parents=True)
     for source in sorted(CALL_LOG.glob("*.csv")):
