@@ -384,10 +384,13 @@ def test_access_dossier_returns_his_dossier_only(access: Done) -> None:
 def test_access_export_names_the_actual_recipients(access: Done) -> None:
     manifest = access.bundle.get("manifest.json", {})
     named = {r["name"] for r in manifest.get("recipients", [])}
-    assert {BELTEL, SNEL} <= named, (
+    assert named == {BELTEL, SNEL}, (
         f"the recipients Jan's data went to (Art. 15(1)(c)): {BELTEL} (his mobile) and {SNEL} "
-        f"(his work e-mail); the export names {sorted(named)}; {access.explain()}"
+        f"(his work e-mail), not {NUMA} (the landline on an unknown day, maybe Marc's); the "
+        f"export names {sorted(named)}; {access.explain()}"
     )
+    report = access.bundle.get("report.html", "")
+    assert BELTEL in report and SNEL in report, "report.html does not name the recipients"
 
 
 def test_access_changes_nothing(access: Done, site: Site) -> None:
