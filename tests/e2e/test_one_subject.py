@@ -1,16 +1,16 @@
 """One subject through every request kind, across the CRM, the call log, the dossiers and the
 suppliers, on PostgreSQL, through the command line only.
 
-Jan Peeters (customer 1001, and contact 501 of the company Peeters Bouw BV) asks for access,
-then a rectification of his address, a restriction, an objection to direct marketing, and
-erasure, run twice. Each test checks what a user would notice: the records in the export, the
-rows in the real CRM database, the lines in the real ``Master.csv``, the dossier folders and
-the notices in the outbox, and that nobody else's data moved: not the previous holder of his
-landline (Marc De Vos, customer 1003), not the company, not his colleague Sarah.
-
-The fixtures run the requests in that order once per module (``steps.carry_out``); the tests
-only look.
-"""
+The story, in order (module fixtures, each run once): Jan Peeters (customer 1001, and contact
+501 of the company Peeters Bouw BV) asks for access; Marc De Vos, who held Jan's landline until
+2026-11-30, asks for access; Jan asks again giving his landline himself; Jan has his address
+rectified, his data restricted (then the restriction lifted), objects to direct marketing;
+Marc has his data erased; Jan has his erased (a dry run first), then staff run the same
+erasure again and record a new one. Each test checks what a user would notice: the records in
+the export, the rows in the real CRM database, the lines in the real ``Master.csv``, the dossier
+folders, the notices in the outbox, and that nobody else's data moved: not the previous holder,
+not the company, not Jan's colleague Sarah. The tests only look; the expectations come from
+the fixture's own scenario list and the installation's data, never from the code under test."""
 
 from __future__ import annotations
 
