@@ -319,6 +319,40 @@ class Subject:
                 added.append(ident)
         return Subject(self.name, tuple(added))
 
+    def narrowed(self) -> Subject:
+        """The identities to match with: a value given with the request without a period,
+        which the systems know the subject held only for bounded periods (a recycled or ported
+        number in the CRM's number history), counts only within those periods.
+
+        The subject says the number is theirs now; the system knows since when. Matching the
+        request's open-ended copy would hand the subject the previous holder's calls and
+        disclosures. A value no system bounds, or one a system also knows without a period,
+        stays as given.
+        """
+        bounded: set[tuple[IdentityKind, str]] = set()
+        unbounded: set[tuple[IdentityKind, str]] = set()
+        for ident in self.identities:
+            if ident.source == "request":
+                continue
+            period = ident.period
+            if period is None:
+                continue  # an inverted period matches nothing and bounds nothing
+            (bounded if period.is_bounded else unbounded).add((ident.kind, ident.value))
+        narrow = bounded - unbounded
+        if not narrow:
+            return self
+        kept = tuple(
+            i
+            for i in self.identities
+            if not (
+                i.source == "request"
+                and (i.kind, i.value) in narrow
+                and i.valid_from is None
+                and i.valid_to is None
+            )
+        )
+        return Subject(self.name, kept)
+
 
 class Record(NamedTuple):
     """One thing a system holds about the subject.

@@ -12,8 +12,10 @@ the request's identities (those given with the request and those the systems fou
 - customer ids compare by value, and by system when both sides name one;
 - an identity the request knows for a period only (a ported or recycled number) matches a
   disclosure of a known day only when that day lies inside the period. When the request knows
-  the same value several times, its period is the union of theirs: one without a period (given
-  with the request) covers every day;
+  the same value several times, its period is the union of theirs. A value given with the
+  request without a period covers every day, unless a system knows the subject held it only
+  for bounded periods (the CRM's number history): then those periods decide
+  (:meth:`~dsr_core.model.Subject.narrowed`);
 - such an identity *never* matches a disclosure whose day is unknown: the number may have been
   someone else's then. When the subject held it before the disclosure was recorded (which is
   the latest day it can have happened) and nothing else of the subject matched that supplier,
@@ -275,7 +277,7 @@ def _names(subject: Subject) -> set[str]:
 
 
 def _scan(session: Session, subject: Subject) -> tuple[list[Match], list[Undated]]:
-    idents = [i for i in subject.identities if i.kind.value in MATCHED]
+    idents = [i for i in subject.narrowed().identities if i.kind.value in MATCHED]
     if not idents:
         return [], []
     pairs = {(i.kind.value, i.value) for i in idents}

@@ -172,11 +172,17 @@ def test_the_days_of_a_number_known_twice_are_the_union_of_its_periods(register)
         adjacent = (*two_spells, _phone(date(2024, 2, 1), date(2024, 2, 1)))
         assert disclosures.recipients(session, Subject("Bart", adjacent))
         # the request gave the number without a period and a CRM found it with one: the
-        # union is every day, so an undated disclosure matches too
+        # CRM's period decides (Subject.narrowed), so neither the 2024 disclosure (someone
+        # else's number then) nor an undated one is Bart's; the undated one goes to staff
         _disclose(session, supplier(session, "Other"), disclosures.Held("phone", PHONE))
         given_and_found = (Identity(IdentityKind.PHONE, PHONE), _phone(FROM))
         found, unsure = disclosures.recipients_and_undated(
             session, Subject("Bart", given_and_found)
+        )
+        assert not found and [u.supplier.name for u in unsure] == ["Other"]
+        # given without a period and known by no system with one: every day is the subject's
+        found, unsure = disclosures.recipients_and_undated(
+            session, Subject("Bart", (Identity(IdentityKind.PHONE, PHONE),))
         )
         assert [m.supplier.name for m in found] == ["Other", "Telco"] and not unsure
 
