@@ -4,13 +4,35 @@ from __future__ import annotations
 
 import signal
 import threading
+from typing import Any
 
 import click
 
+from .. import hookimpl
+from . import exits
 from .app import engine_context, get_app, json_option
 
 
-@click.command()
+class BatchWatch:
+    """Observes the tasks this worker ran (``dsr_task_finished`` fires in the process that
+    ran the task) so that the exit code can tell cron whether any of them failed."""
+
+    def __init__(self) -> None:
+        self.tasks: list[dict[str, Any]] = []
+
+    @hookimpl
+    def dsr_task_finished(self, request: Any, task: Any) -> None:
+        self.tasks.append(
+            {
+                "request_id": task.request_id,
+                "system": task.system,
+                "state": str(task.state),
+                "summary": {"unread_count": exits.unread_count(task.summary)},
+            }
+        )
+
+
+@click.command(epilog=exits.epilog())
 @click.option(
     "--idle-exit",
     type=float,
@@ -36,5 +58,23 @@ def worker(idle_exit: float | None, max_steps: int | None, poll: float) -> None:
         signal.signal(sig, lambda *_: stop.set())
     ctx = engine_context(app)
     ctx.check_systems()
+    watch = BatchWatch()
+    app.plugins.register_object("dsr-worker-batch", watch)
     steps = work(ctx, idle_exit=idle_exit, max_steps=max_steps, poll=poll, stop=stop)
-    app.emit({"steps": steps}, f"worker stopped after {steps} steps")
+    ended = watch.tasks
+    failed = [t for t in ended if t["state"] in exits.FAILED_STATES]
+    code = exits.for_tasks(ended)
+
+    def text() -> str:
+        lines = [f"worker stopped after {steps} steps"]
+        if ended:
+            counts: dict[str, int] = {}
+            for t in ended:
+                counts[t["state"]] = counts.get(t["state"], 0) + 1
+            lines.append("tasks ended: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+        for t in failed:
+            lines.append(f"{t['state']}: request {t['request_id']}, system {t['system']}")
+        return "\n".join(lines)
+
+    app.emit({"steps": steps, "tasks": ended}, text)
+    exits.finish(code)
