@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..unread import unread_count
+
 OK = 0
 #: A prompt was answered "no" or its input ended (click's Abort).
 ABORTED = 1
@@ -39,20 +41,10 @@ TABLE = (
     (INTERRUPTED, "interrupted"),
 )
 
+__all__ = ["unread_count"]  # re-exported for the views
+
 #: Task states that leave a system unsearched or unchanged.
 FAILED_STATES = frozenset({"failed", "not_searched"})
-
-
-def unread_count(summary: Mapping[str, Any] | None) -> int:
-    """How many pieces of data the task's system could not read (``summary["unread_count"]``,
-    else the length of ``summary["unread"]``)."""
-    if not summary:
-        return 0
-    count = summary.get("unread_count")
-    if isinstance(count, int) and not isinstance(count, bool):
-        return max(count, 0)
-    unread = summary.get("unread")
-    return len(unread) if isinstance(unread, list | tuple) else 0
 
 
 def for_tasks(tasks: Iterable[Mapping[str, Any]]) -> int:
