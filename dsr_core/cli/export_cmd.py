@@ -12,6 +12,7 @@ import click
 from ..errors import UserError
 from ..unread import unread_count
 from .app import echo_err, engine_context, get_app, json_option
+from .init_cmd import check_folder
 
 #: Task states of a system that was not (fully) searched: its data may be missing.
 UNSEARCHED = ("failed", "not_searched", "pending", "running")
@@ -136,8 +137,7 @@ def export(
         )
     )
     if output:
-        if not target.parent.is_dir():
-            raise UserError(f"{target.parent} does not exist: create the folder first")
+        check_folder(target)
     else:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     ctx = engine_context(app)
