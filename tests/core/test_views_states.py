@@ -38,6 +38,7 @@ def test_show_says_a_system_was_not_searched_and_the_request_stays_open(dsr):
     assert "was not searched" in dossier and "stays open" in dossier
     assert "0 records" not in dossier and "nothing" not in dossier
     assert "NEEDS ATTENTION" in text
+    assert "not searched: crm failed first" in dsr("tasks", "list", rid).stdout
     refused = dsr.fails("request", "close", rid)
     assert "dossier (not_searched)" in refused.stderr
 
@@ -63,6 +64,8 @@ def test_unread_data_is_a_warning_with_the_staff_details_never_nothing_found(dsr
     assert "could not read 3 items that may hold the subject's data" in shown
     assert UNREAD_LINE in shown and "and 2 more" in shown
     assert "3 unread" in shown
+    listed = dsr("tasks", "list", rid).stdout
+    assert "0 records, 3 unread" in listed
     ran = dsr("request", "run", rid, ok=False).stdout
     assert "pbx: WARNING: could not read 3 items" in ran
     assert "0 records, 3 unread" in ran
