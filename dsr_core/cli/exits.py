@@ -41,8 +41,6 @@ TABLE = (
     (INTERRUPTED, "interrupted"),
 )
 
-__all__ = ["unread_count"]  # re-exported for the views
-
 #: Task states that leave a system unsearched or unchanged.
 FAILED_STATES = frozenset({"failed", "not_searched"})
 

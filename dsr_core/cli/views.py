@@ -10,7 +10,7 @@ from .. import requests as reqs
 from ..clock import ClockStatus
 from ..config import ControllerConfig
 from ..store.models import RequestRow
-from . import exits
+from ..unread import unread_count
 
 
 def _iso(value: Any) -> Any:
@@ -120,7 +120,7 @@ def task_result(task: Mapping[str, Any]) -> str:
         what = f"{summary['records']} records"
     else:
         what = ""
-    unread = exits.unread_count(summary)
+    unread = unread_count(summary)
     if unread:
         what = f"{what}, {unread} unread" if what else f"{unread} unread"
     return what
@@ -137,7 +137,7 @@ def task_warnings(task: Mapping[str, Any]) -> list[str]:
             "WARNING: this system was not searched: the request stays open; fix the failed "
             "system and run the request again"
         )
-    unread = exits.unread_count(summary)
+    unread = unread_count(summary)
     if unread:
         lines.append(
             f"WARNING: could not read {unread} item{'s' if unread != 1 else ''} that may hold "

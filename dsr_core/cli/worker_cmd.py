@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .. import hookimpl
+from ..unread import unread_count
 from . import exits
 from .app import engine_context, get_app, json_option
 
@@ -27,7 +28,7 @@ class BatchWatch:
                 "request_id": task.request_id,
                 "system": task.system,
                 "state": str(task.state),
-                "summary": {"unread_count": exits.unread_count(task.summary)},
+                "summary": {"unread_count": unread_count(task.summary)},
             }
         )
 

@@ -320,7 +320,10 @@ def test_list_filters_and_due_board_order(dsr):
     board = dsr.json("due")["requests"]
     assert [r["id"] for r in board] == [old, soon, fresh]
     text = dsr("due").stdout
-    assert "OVERDUE" in text and text.index("OVERDUE") < text.index(str(fresh) + "  ")
+    # rows by their id column (a date like 2026-10-23 must not pass for request 3's row)
+    ids = [line.split()[0] for line in text.splitlines()[2:]]
+    assert ids == [str(old), str(soon), str(fresh)]
+    assert "OVERDUE" in text.splitlines()[2]
 
 
 def test_due_ics_is_a_calendar_without_personal_data(dsr, tmp_path):
