@@ -369,7 +369,8 @@ def run(
     """Carry out a request in every configured system, concurrently.
 
     Exits 4 when a system failed or was not searched, 5 when a task waits for staff or a
-    system could not read everything (also for --dry-run and --due-erasures).
+    system could not read everything. --dry-run exits 4 when a system could not be asked,
+    --due-erasures when an erasure failed.
     """
     from .run_cmd import run_request
 

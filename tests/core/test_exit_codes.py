@@ -132,3 +132,16 @@ def test_help_documents_the_exit_codes(dsr):
     for line in ("4 ", "5 ", "2 "):
         assert f"  {line}" in text
     assert "Exit codes" in dsr("request", "run", "--help").stdout
+
+
+def test_dry_run_exits_4_when_a_system_cannot_be_asked_and_0_for_news(dsr):
+    _setup(
+        dsr,
+        crm={"type": "test-store", "path": "crm.json"},
+        pbx={"type": "test-store", "path": "crm.json", "permanent_error": "cdr table missing"},
+    )
+    rid = new_verified(dsr, "erasure")
+    out = dsr("request", "run", rid, "--dry-run", ok=False)
+    assert out.exit_code == 4 and "nothing was changed" in out.stdout
+    dsr.write_config(config({"crm": {"type": "test-store", "path": "crm.json"}}))
+    assert dsr("request", "run", rid, "--dry-run").exit_code == 0
