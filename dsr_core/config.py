@@ -143,9 +143,17 @@ def load_config(explicit: str | None = None, home: str | Path | None = None) -> 
 
 def parse_toml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigFileError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigFileError(
+            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02X} on line {line}); "
+            "TOML files are UTF-8: save it as UTF-8"
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

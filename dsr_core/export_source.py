@@ -12,6 +12,7 @@ from .engine import results
 from .engine.context import EngineContext
 from .export import BundleRequest, Controller, ProcessingInfo, Recipient, SystemSection
 from .model import Identity, Outcome, Record, RequestKind, RequestState
+from .unread import unread_count
 
 #: Called to list the subject's actual recipients (Art. 15(1)(c)); the recipients register
 #: sets it. Takes the engine context and the request id.
@@ -79,6 +80,7 @@ def bundle_inputs(
                 type=task.system_type,
                 status=task.state,
                 error=task.error,
+                unread_count=unread_count(task.summary),
                 processing=ProcessingInfo.from_config(conf.processing if conf else {}),
                 identities=contributed,
                 records=_records(ctx, task.id, attempt) if not kind.changes_data else (lambda: ()),

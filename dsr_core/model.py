@@ -89,6 +89,7 @@ class TaskState(enum.StrEnum):
     FAILED = "failed"  # the system's message is on the task; a new run retries it
     MANUAL = "manual"  # waits for staff: `dsr tasks done`
     SKIPPED = "skipped"  # the system holds nothing of the subject
+    NOT_SEARCHED = "not_searched"  # another system's locate failed: not searched yet
 
 
 class IdentityKind(enum.StrEnum):

@@ -55,7 +55,14 @@ class Dsr:
         return out
 
     def json(self, *args: str) -> Any:
-        return self(*args, "--json").json
+        """The command's JSON document. Exits 4 and 5 (a system failed; staff must review,
+        docs/exit-codes.md) still print it: tests asserting those codes use ``self(...)``."""
+        result = self(*args, "--json", ok=False)
+        if result.exit_code not in (0, 4, 5):
+            raise AssertionError(
+                f"dsr {' '.join(args)} exited {result.exit_code}: {result.stderr or result.stdout}"
+            )
+        return result.json
 
     def fails(self, *args: str) -> Result:
         result = self(*args, ok=False)

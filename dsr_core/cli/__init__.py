@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from . import exits
 from .app import App
 
 #: command name -> "module:attribute"; imported only when the command runs or help lists it.
@@ -100,7 +101,11 @@ class LazyGroup(click.Group):
         run_cli(self, args, prog_name=prog_name or "dsr", **extra)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=exits.epilog() + "\n\nSee docs/exit-codes.md.",
+)
 @click.option(
     "--config",
     "config_path",
@@ -147,7 +152,7 @@ def run_cli(group: click.Group, args: list[str] | None, **extra: Any) -> None:
     os.umask(0o077)  # everything dsr writes holds personal data: owner-only
     argv = sys.argv[1:] if args is None else list(args)
     wants_json = "--json" in argv
-    extra.setdefault("obj", App())
+    app = extra.setdefault("obj", App())
     extra.setdefault("prog_name", "dsr")
     try:
         click.Group.main(group, args=argv, standalone_mode=False, **extra)
@@ -156,13 +161,13 @@ def run_cli(group: click.Group, args: list[str] | None, **extra: Any) -> None:
     except UnknownRegion as exc:
         _fail(f"controller.country/subdivision in the config: {exc}", 2, wants_json)
     except click.exceptions.Abort:
-        _fail("aborted", 1, wants_json)
+        _fail("aborted", exits.ABORTED, wants_json)
     except click.ClickException as exc:
         _fail(exc.format_message(), exc.exit_code, wants_json)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        _fail("interrupted", 130, wants_json)
+        _fail("interrupted", exits.INTERRUPTED, wants_json)
     except Exception as exc:  # a bug: one line for the user, the traceback in the log file
         if os.environ.get("DSR_DEBUG"):
             raise
@@ -172,10 +177,10 @@ def run_cli(group: click.Group, args: list[str] | None, **extra: Any) -> None:
         _fail(
             f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())} (the traceback is "
             "in the log file; DSR_DEBUG=1 shows it here)",
-            70,
+            exits.SOFTWARE,
             wants_json,
         )
-    sys.exit(0)
+    sys.exit(app.exit_code if isinstance(app, App) else 0)
 
 
 def _fail(message: str, code: int, wants_json: bool) -> None:

@@ -47,6 +47,8 @@ class App:
         self.json = False
         self.commands_added = False
         self.last_data: Any = None
+        #: Set by a command whose work ended with something for staff (see .exits).
+        self.exit_code = 0
 
     # -- lazily opened ----------------------------------------------------------------------
     @cached_property

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .. import requests as reqs
+from ..errors import UserError
 from .app import get_app, json_option, table
 from .views import request_json
 
@@ -85,7 +86,7 @@ def _fold(line: str) -> str:
     "ics_path",
     type=click.Path(dir_okay=False),
     metavar="PATH",
-    help="Also write the deadlines as an iCalendar file.",
+    help="Also write the deadlines as an iCalendar file (in a folder that exists).",
 )
 @json_option
 def due(ics_path: str | None) -> None:
@@ -99,10 +100,14 @@ def due(ics_path: str | None) -> None:
     items.sort(key=_sort_key)
     written = None
     if ics_path:
-        from .init_cmd import write_private
+        from .init_cmd import check_folder, write_private
 
         written = Path(ics_path)
-        write_private(written, ics(items, controller.name, datetime.now(UTC)))
+        check_folder(written)
+        try:
+            write_private(written, ics(items, controller.name, datetime.now(UTC)))
+        except OSError as exc:
+            raise UserError(f"cannot write {written}: {exc.strerror or exc}") from None
 
     def text() -> str:
         if not items:

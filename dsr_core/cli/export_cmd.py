@@ -10,7 +10,12 @@ from pathlib import Path
 import click
 
 from ..errors import UserError
-from .app import engine_context, get_app, json_option
+from ..unread import unread_count
+from .app import echo_err, engine_context, get_app, json_option
+from .init_cmd import check_folder
+
+#: Task states of a system that was not (fully) searched: its data may be missing.
+UNSEARCHED = ("failed", "not_searched", "pending", "running")
 
 
 @click.command()
@@ -48,6 +53,12 @@ from .app import engine_context, get_app, json_option
     help="Portability (Art. 20(2)): also send the bundle "
     "to this HTTPS endpoint of the subject's new controller.",
 )
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Write the bundle although some systems failed or were not searched yet; the "
+    "report and the manifest name them, in plain words.",
+)
 @json_option
 def export(
     request_id: str,
@@ -57,8 +68,13 @@ def export(
     include_secrets: bool,
     password_env: str,
     send_to: str | None,
+    partial: bool,
 ) -> None:
-    """Write the request's export bundle: manifest, JSON and CSV per system, report."""
+    """Write the request's export bundle: manifest, JSON and CSV per system, report.
+
+    Refused while a system failed or was not searched, unless --partial. -o PATH must be in a
+    folder that exists (the default, <home>/exports, is created).
+    """
     from .. import audit
     from ..export import BundleOptions, write_bundle
     from ..export_source import bundle_inputs
@@ -74,6 +90,18 @@ def export(
         rid = row.id
         if not row.tasks:
             raise UserError(f"request {rid} has not been run yet: dsr request run {rid}")
+        unsearched = [f"{t.system} ({t.state})" for t in row.tasks if t.state in UNSEARCHED]
+        for_review = [
+            f"{t.system} ({'manual' if t.state == 'manual' else 'could not read everything'})"
+            for t in row.tasks
+            if t.state == "manual" or (t.state == "done" and unread_count(t.summary))
+        ]
+    if unsearched and not partial:
+        raise UserError(
+            f"request {rid} is not fully searched: {', '.join(unsearched)}; fix and "
+            f"`dsr request run {rid}`, or export what there is with --partial (the bundle "
+            "then names the missing systems)"
+        )
     if send_to:
         if kind != RequestKind.PORTABILITY:
             raise UserError("--send-to is for portability requests (Art. 20(2))")
@@ -108,7 +136,10 @@ def export(
             f"{datetime.now(config.controller.tz):%Y%m%d-%H%M%S}.zip"
         )
     )
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if output:
+        check_folder(target)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     ctx = engine_context(app)
     request, sections, recipients = bundle_inputs(ctx, rid)
     options = BundleOptions(include_secrets=include_secrets, password=password, overwrite=overwrite)
@@ -128,6 +159,7 @@ def export(
                 "sha256": digest,
                 "encrypted": bool(password),
                 "secrets_revealed": include_secrets,
+                "partial": bool(unsearched),
                 "systems": {s.name: str(s.status) for s in sections},
             },
         )
@@ -166,12 +198,21 @@ def export(
         "kept": result.kept,
         "files": [f.path for f in result.files],
         "sent": sent,
+        "partial": bool(unsearched),
+        "missing": unsearched,
     }
+    for line in for_review:
+        echo_err(f"dsr: warning: {line}: the bundle tells the subject staff will review it")
     app.emit(
         data,
         lambda: (
             f"bundle for request {rid}: {target}"
             + (" (encrypted)" if password else "")
+            + (
+                f"\npartial: the bundle names what is missing: {', '.join(unsearched)}"
+                if unsearched
+                else ""
+            )
             + (f"\nsent to {sent['host']}: HTTP {sent['status']}" if sent else "")
         ),
     )

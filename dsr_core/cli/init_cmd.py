@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import UserError
 from .app import get_app, json_option
 
 
@@ -15,11 +16,25 @@ def write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # nothing half-written is left behind
+        raise
+
+
+def check_folder(path: Path) -> None:
+    """Refuse, in one line, a file to be written into a folder that does not exist (a typo
+    must not make folders) or a "folder" that is a file."""
+    folder = path.parent
+    if not folder.exists():
+        raise UserError(f"{folder} does not exist: create the folder first")
+    if not folder.is_dir():
+        raise UserError(f"cannot write {path}: {folder} is not a folder")
 
 
 @click.command()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UserError
+from . import exits
 from .app import App, engine_context, get_app, json_option, table
 
 if TYPE_CHECKING:
@@ -286,11 +287,13 @@ def approve(notice: str, note: str | None) -> None:
     app.emit([r.to_json() for r in reports], lambda: _send_table(reports))
 
 
-@notices.command("remind")
+@notices.command("remind", epilog=exits.epilog())
 @json_option
 def remind() -> None:
     """Retry undelivered notices, re-send unconfirmed ones after `remind_after_days`, and
-    list the late suppliers. Meant for cron: exits 0 unless dsr itself cannot run."""
+    list the late suppliers. Meant for cron: exits 5 when a notice could not be delivered
+    (this time, or for good: staff must fix the supplier), 0 when late suppliers are all
+    there is to report."""
     from ..recipients.remind import remind as do_remind
 
     app = get_app()
@@ -339,6 +342,8 @@ def remind() -> None:
         return "\n".join(lines) or "nothing to remind: no supplier is late"
 
     app.emit(data, text)
+    undelivered = [r for r in report.retried + report.reminded if not r.delivered and not r.skipped]
+    exits.finish(exits.REVIEW if report.undeliverable or undelivered else exits.OK)
 
 
 @notices.command("callback")

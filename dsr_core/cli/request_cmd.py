@@ -13,6 +13,7 @@ import click
 from .. import requests as reqs
 from ..errors import UserError
 from ..model import RequestKind, RequestState
+from . import exits
 from .app import App, get_app, json_option, table
 from .views import clock_text, request_json, request_text
 
@@ -347,7 +348,7 @@ def close(request_id: str) -> None:
     app.emit(data, lambda: f"request {data['id']}: completed")
 
 
-@request.command("run")
+@request.command("run", epilog=exits.epilog())
 @click.argument("request_id", required=False)
 @click.option("--dry-run", is_flag=True, help="Change nothing anywhere; report what would change.")
 @click.option("--system", "systems", multiple=True, help="Only this system (repeatable).")
@@ -365,7 +366,12 @@ def run(
     queue: bool,
     due_erasures: bool,
 ) -> None:
-    """Carry out a request in every configured system, concurrently."""
+    """Carry out a request in every configured system, concurrently.
+
+    Exits 4 when a system failed or was not searched, 5 when a task waits for staff or a
+    system could not read everything. --dry-run exits 4 when a system could not be asked,
+    --due-erasures when an erasure failed.
+    """
     from .run_cmd import run_request
 
     if due_erasures:

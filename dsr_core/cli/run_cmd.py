@@ -6,22 +6,13 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from . import exits
 from .app import App, engine_context, table
+from .views import task_result, task_warnings
 
 
 def _task_line(task: dict[str, Any]) -> list[Any]:
-    summary = task.get("summary") or {}
-    if summary.get("counts"):
-        what = ", ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items()))
-    elif "records" in summary:
-        what = f"{summary['records']} records"
-    else:
-        what = ""
-    if task.get("error"):
-        what = f"error: {task['error']}"
-    elif task["state"] == "manual":
-        what = f"to do by hand: {task.get('instructions') or ''}"
-    return [task["system"], task["state"], what]
+    return [task["system"], task["state"], task_result(task)]
 
 
 def run_request(
@@ -72,6 +63,7 @@ def run_request(
                 else "no kept records are due for erasure"
             ),
         )
+        exits.finish(exits.FAILED if any(d["error"] for d in data) else exits.OK)
         return
     assert request_id is not None
     if dry_run:
@@ -95,6 +87,8 @@ def run_request(
                 + table(["system", "status", "what would change"], rows)
             ),
         )
+        # a dry run fails only where a system could not be asked; manual ones are news
+        exits.finish(exits.FAILED if any(r.status == "failed" for r in results) else exits.OK)
         return
     if queue:
         rid = prepare(ctx, request_id, systems, queue=True)
@@ -112,15 +106,20 @@ def run_request(
             + (" (needs attention)" if report.needs_attention else "")
         ]
         lines.append(table(["system", "state", "result"], [_task_line(t) for t in report.tasks]))
+        for t in report.tasks:
+            lines.extend(f"{t['system']}: {w}" for w in task_warnings(t))
         for name in report.busy_elsewhere:
             lines.append(f"{name}: running in another process; run again later")
         for b in report.blockers:
             lines.append(f"waiting: {b}")
-        if report.needs_attention:
+        if code == exits.FAILED:
             lines.append(
                 f"fix the errors above, then `dsr request run {report.request_id}` "
-                "retries only what failed"
+                "retries only what failed or was not searched"
             )
         return "\n".join(lines)
 
+    only = set(systems)
+    code = exits.for_tasks(t for t in report.tasks if not only or t["system"] in only)
     app.emit(data, text)
+    exits.finish(code)

@@ -13,6 +13,7 @@ from ..errors import IllegalTransition, NotFound
 from ..model import TaskState
 from ..store.models import TaskRow
 from .app import get_app, json_option, table
+from .views import task_result
 
 
 @click.group()
@@ -57,7 +58,7 @@ def list_(request_id: str | None, manual: bool) -> None:
                         d["request_id"],
                         d["system"],
                         d["state"],
-                        d["error"] or (d["instructions"] if d["state"] == "manual" else ""),
+                        task_result(d),
                     ]
                     for d in data
                 ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -10,6 +10,7 @@ from .. import requests as reqs
 from ..clock import ClockStatus
 from ..config import ControllerConfig
 from ..store.models import RequestRow
+from ..unread import unread_count
 
 
 def _iso(value: Any) -> Any:
@@ -101,6 +102,55 @@ def request_json(
     return data
 
 
+def task_result(task: Mapping[str, Any]) -> str:
+    """One line for staff: what a task found or did, or why it did not."""
+    state = str(task.get("state"))
+    error = task.get("error")
+    summary = task.get("summary") or {}
+    if state == "not_searched":
+        text = error or "another system failed first"
+        return text if text.startswith("not searched") else f"not searched: {text}"
+    if error:
+        return f"error: {error}"
+    if state == "manual":
+        return f"to do by hand: {task.get('instructions') or ''}".rstrip()
+    if summary.get("counts"):
+        what = ", ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items()))
+    elif "records" in summary:
+        what = f"{summary['records']} records"
+    else:
+        what = ""
+    unread = unread_count(summary)
+    if unread:
+        what = f"{what}, {unread} unread" if what else f"{unread} unread"
+    return what
+
+
+def task_warnings(task: Mapping[str, Any]) -> list[str]:
+    """Warnings for staff under a task: data it could not read (never "nothing found"), a
+    system not searched. Each unread item is one staff line (file, line numbers)."""
+    state = str(task.get("state"))
+    summary = task.get("summary") or {}
+    lines = []
+    if state == "not_searched":
+        lines.append(
+            "WARNING: this system was not searched: the request stays open; fix the failed "
+            "system and run the request again"
+        )
+    unread = unread_count(summary)
+    if unread:
+        lines.append(
+            f"WARNING: could not read {unread} item{'s' if unread != 1 else ''} that may hold "
+            "the subject's data: review them by hand (this is not 'nothing found')"
+        )
+        items = summary.get("unread")
+        if isinstance(items, list | tuple):
+            lines.extend(f"  - {item}" for item in items)
+            if len(items) < unread:
+                lines.append(f"  - and {unread - len(items)} more")
+    return lines
+
+
 def clock_text(data: dict[str, Any]) -> str:
     clock = data["clock"]
     if clock["paused_since"]:
@@ -144,18 +194,15 @@ def request_text(data: dict[str, Any]) -> str:
     if tasks:
         lines.append("tasks:")
         for t in tasks:
-            counts = t["summary"].get("counts")
-            if counts:
-                summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-            elif "records" in t["summary"]:
-                summary = f"{t['summary']['records']} records"
-            else:
-                summary = ""
-            lines.append(f"  {t['system']:<14} {t['state']:<8} {summary}".rstrip())
-            if t["error"]:
+            summary = "" if t["error"] or t["state"] == "manual" else task_result(t)
+            lines.append(f"  {t['system']:<14} {t['state']:<12} {summary}".rstrip())
+            if t["state"] == "not_searched":
+                lines.append(f"    {task_result(t)}")
+            elif t["error"]:
                 lines.append(f"    error: {t['error']}")
             if t["state"] == "manual" and t["instructions"]:
                 lines.append(f"    to do: {t['instructions']}")
+            lines.extend(f"    {w}" for w in task_warnings(t))
     notices = data.get("notices", [])
     if notices:
         lines.append("notices:")

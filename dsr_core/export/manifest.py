@@ -1,9 +1,12 @@
 """``manifest.json``: what the bundle holds, per system and per file, written last.
 
-It names the request, the subject as given, the controller, and for every system its status,
-error, the identities it contributed, record counts per category, outcome counts per action and
-the records kept under a legal duty (basis and until-date; the list is capped, the count is
-not); then every other file of the bundle with its size and SHA-256.
+It names the request, the subject as given, the controller, whether every system was fully
+searched (``complete``; ``missing`` lists the others with a plain reason), and for every system
+its status (see :mod:`.plain`), a plain note when it was not fully searched (never the staff's
+error text: the bundle goes to the subject), the identities it contributed, record counts per
+category, outcome counts per action and the records kept under a legal duty (basis and
+until-date; the list is capped, the count is not); then every other file of the bundle with
+its size and SHA-256.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from typing import Any
 from .. import __version__
 from ..model import RequestKind
 from .output import SystemOutput
+from .plain import missing, note_for, status_of
 from .types import BundleFile, BundleRequest, Recipient
 
-#: Bump when a consumer of the manifest would need to change.
-FORMAT_VERSION = 1
+#: Bump when a consumer of the manifest would need to change. 2: ``systems[].error`` gave way
+#: to ``note`` (plain words), ``unread_count`` and the ``incomplete`` status; ``complete`` and
+#: ``missing`` were added.
+FORMAT_VERSION = 2
 
 
 def build_manifest(
@@ -34,6 +40,8 @@ def build_manifest(
     """The manifest as a JSON-ready dict."""
     kind = RequestKind(request.kind)
     controller = request.controller
+    language = controller.language
+    absent = missing([o.section for o in outputs], language)
     return {
         "format": "dsr-bundle",
         "format_version": FORMAT_VERSION,
@@ -61,19 +69,24 @@ def build_manifest(
         "secrets": "included" if secrets_included else "masked",
         "report": report,
         "records": sum(o.records.records for o in outputs),
-        "systems": [_system(output, kind, kept_limit) for output in outputs],
+        "complete": not absent,
+        "missing": absent,
+        "systems": [_system(output, kind, kept_limit, language) for output in outputs],
         "recipients": [_recipient(r) for r in recipients],
         "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in files],
     }
 
 
-def _system(output: SystemOutput, kind: RequestKind, kept_limit: int) -> dict[str, Any]:
+def _system(
+    output: SystemOutput, kind: RequestKind, kept_limit: int, language: str
+) -> dict[str, Any]:
     section, records, outcomes = output.section, output.records, output.outcomes
     data: dict[str, Any] = {
         "name": section.name,
         "type": section.type,
-        "status": str(section.status),
-        "error": section.error,
+        "status": status_of(section),
+        "note": note_for(section, language),
+        "unread_count": section.unread_count,
         "folder": output.folder if records.categories or outcomes.total else None,
         "identities": [ident.to_json() for ident in section.identities],
         "records": {str(c.category): c.records for c in records.categories},

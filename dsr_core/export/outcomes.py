@@ -1,6 +1,7 @@
 """A system's outcomes (erased, anonymised, kept...) as ``outcomes.json`` and ``outcomes.csv``.
 
-Outcomes have fixed columns, so the CSV header is written first; both files are written as
+Outcomes have fixed columns, so the CSV header is written first (cells that would start a
+spreadsheet formula get a ``'`` in front, see :func:`.values.csv_safe`); both files are written as
 the outcomes arrive. Counts per action and per category are kept for the manifest and the
 report, plus the first kept records (with basis and until-date) and the first few of every
 action for the report's tables: bounded lists, whatever the number of outcomes.
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import Action, Outcome
-from .values import CSV_NATIVE, TextParts, csv_cell, encode_text, json_lines, json_text
+from .values import CSV_NATIVE, TextParts, csv_cell, csv_safe, encode_text, json_lines, json_text
 from .zipout import PackedWriter, StreamEntry, ZipOut
 
 #: The columns of ``outcomes.csv``.
@@ -111,7 +112,7 @@ class SystemOutcomes:
             ]
             if not native(map(type, row)):
                 row = [csv_cell(value) for value in row]
-            writerow(row)
+            writerow([csv_safe(v) if type(v) is str else v for v in row])
             if len(batch) >= _BATCH:
                 self._flush(batch, parts, first)
                 first = False

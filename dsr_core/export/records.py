@@ -11,14 +11,15 @@ a time (the per-record loop only checks a record and queues it):
   streamed straight into the zip; the others are deflated by the zip writer thread as they come
   (:class:`~.zipout.PackedWriter`) and copied in at the end.
 - CSV: the same rows with flat columns (RFC 4180: UTF-8, ``,``, ``\r\n``, quotes only where
-  needed; nested values as JSON text), made a column at a time: a column of plain strings is
+  needed; nested values as JSON text; a cell that would start a spreadsheet formula gets a ``'``
+  in front, see :func:`.values.csv_safe`), made a column at a time: a column of plain strings is
   taken as it is, the others are converted by type, and only a column holding a ``,``, ``"`` or
-  line break has its cells checked for quoting. The header is the union of every record's
-  field names in order of first appearance. It is only certain after the last record, but
-  almost always known after the first batch: so the CSV is deflated as it comes behind the
-  header of the first batch. If a later batch brings a new column after all, the file is
-  inflated again at the end behind the full header, and the rows written before each change
-  are padded with empty cells (the table remembers where the column count changed).
+  line break has its cells checked for quoting. The header is the union of every record's field
+  names in order of first appearance. It is only certain after the last record, but almost
+  always known after the first batch: so the CSV is deflated as it comes behind the header of
+  the first batch. If a later batch brings a new column after all, the file is inflated again at
+  the end behind the full header, and the rows written before each change are padded with empty
+  cells (the table remembers where the column count changed).
 - The first ``preview`` rows also go to a small spool for the report.
 
 Nothing grows with the number of records: batches are flushed every few hundred records and
@@ -40,7 +41,7 @@ from typing import Any, BinaryIO
 from ..model import Record
 from .names import UniqueNames, safe_component
 from .spool import Spool
-from .values import MASK, csv_text, encode_text, json_bytes, json_lines
+from .values import FORMULA_START, MASK, csv_safe, csv_text, encode_text, json_bytes, json_lines
 from .zipout import CHUNK, PackedWriter, StreamEntry, ZipOut
 
 #: The columns every record has, before its own fields.
@@ -58,6 +59,7 @@ _RECORD_ID = itemgetter(2)
 _FIELDS = itemgetter(3)
 _SOURCE = itemgetter(4)
 _PROVIDED = itemgetter(5)
+_FIRST_CHAR = itemgetter(slice(0, 1))
 _ID_KEY = b'{"record_id":'
 _NEXT_ID_KEY = b'},\n{"record_id":'
 _SOURCE_KEY = b',"source":'
@@ -418,9 +420,18 @@ def _csv_column(values: list[Any]) -> tuple[list[str], list[str]]:
         else:
             texts = [value if type(value) is str else csv_text(value) for value in values]
         joined = "".join(texts)
+    cells = _formula_safe(texts)
     if '"' in joined or "," in joined or "\n" in joined or "\r" in joined:
-        return texts, [_csv_quote(text) for text in texts]
-    return texts, texts
+        return texts, [_csv_quote(text) for text in cells]
+    return texts, cells
+
+
+def _formula_safe(texts: list[str]) -> list[str]:
+    """The texts as cells no spreadsheet runs as formulas (:func:`.values.csv_safe`); the
+    list itself when no text starts like a formula (one pass over the first characters)."""
+    if FORMULA_START.isdisjoint(map(_FIRST_CHAR, texts)):
+        return texts
+    return list(map(csv_safe, texts))
 
 
 def _csv_quote(text: str) -> str:
@@ -434,8 +445,9 @@ def _csv_quote(text: str) -> str:
 
 
 def _csv_line(cells: Iterable[Any]) -> str:
+    """A header line: field names are data too (a CRM's custom field ``=cmd|...``)."""
     line = io.StringIO()
-    csv.writer(line).writerow([str(cell) for cell in cells])
+    csv.writer(line).writerow([csv_safe(str(cell)) for cell in cells])
     return line.getvalue()
 
 

@@ -26,6 +26,7 @@ from ..model import Action, Outcome, RequestKind, TaskState
 from .names import UniqueNames, safe_id
 from .outcomes import OutcomesResult
 from .output import SystemOutput
+from .plain import NOT_COMPLETE, missing, note_for, status_of
 from .records import CategoryResult, RecordsResult
 from .types import LANGUAGES, BundleRequest, Recipient, SystemSection
 from .values import encode_text
@@ -40,8 +41,6 @@ _MONTHS = {
 }
 #: Pieces of rendered text gathered before they go to the zip.
 _FLUSH_CHARS = 256 << 10
-#: Task states in which a system may hold data we could not list.
-_UNFINISHED = frozenset({"failed", "manual", "pending", "running"})
 
 
 def format_date(language: str, value: date | None) -> str:
@@ -111,11 +110,17 @@ class SystemView:
 
     @property
     def status(self) -> str:
-        return str(self.section.status)
+        """As :func:`.plain.status_of`: ``incomplete`` for a done system with unread data."""
+        return status_of(self.section)
 
     @property
     def unfinished(self) -> bool:
-        return self.status in _UNFINISHED
+        """The system may hold data this bundle does not list."""
+        return self.status in NOT_COMPLETE
+
+    def note(self, language: str) -> str | None:
+        """The plain sentence for a system not fully searched (never the staff's error)."""
+        return note_for(self.section, language)
 
     @property
     def holds_data(self) -> bool:
@@ -186,6 +191,7 @@ def render_report(
         "erasure": kind is RequestKind.ERASURE,
         "systems": systems,
         "overview": [s for s in systems if s.holds_data],
+        "missing": missing([s.section for s in systems], language),
         "recipients": recipients,
         "row_limit": row_limit,
         "masked": sum(c.masked for s in systems for c in s.records.categories),

@@ -99,8 +99,11 @@ class ProcessingInfo:
 class SystemSection:
     """One configured system's part of the bundle.
 
-    ``status`` is the task's state (``done``, ``failed``, ``manual``, ``skipped``...) and
-    ``error`` its message for staff (kept in the manifest; the report shows a plain sentence).
+    ``status`` is the task's state (``done``, ``failed``, ``not_searched``, ``manual``,
+    ``skipped``...) and ``error`` its message for staff: it never goes into the bundle (the
+    manifest and the report give a plain sentence, see :mod:`.plain`). ``unread_count`` is how
+    many pieces of data the system could not read that may hold the subject's: a ``done``
+    system with some is ``incomplete`` in the bundle, never "holds nothing about you".
     ``identities`` are the keys this system contributed (``locate``).
 
     ``records`` and ``outcomes`` are called once each, when the writer reaches this system,
@@ -113,6 +116,7 @@ class SystemSection:
     type: str
     status: TaskState | str
     error: str | None = None
+    unread_count: int = 0
     processing: ProcessingInfo = field(default_factory=ProcessingInfo)
     identities: tuple[Identity, ...] = ()
     records: Callable[[], Iterable[Record]] = _no_records

@@ -3,6 +3,15 @@
 Both agree: dates and times are ISO 8601, booleans ``true``/``false``, nested lists and mappings
 are JSON text in a CSV cell, ``None`` is ``null`` in JSON and an empty CSV cell.
 
+Spreadsheet formula injection: a CSV cell whose text starts with ``=``, ``+``, ``-``, ``@``, a
+tab, a carriage return (OWASP, "CSV Injection") or a NUL (OWASP ASVS 5.0, V1.2.10) gets a
+``'`` in front (:func:`csv_safe`), so that Excel, LibreOffice and Google Sheets read it as text,
+not as a formula: a CRM field ``=HYPERLINK("http://x")`` or a caller name ``-2+3`` is data.
+A cell that is nothing but a number (``-12.50``, ``+32477123456``: optional sign, digits,
+optional decimals) is left alone: a spreadsheet reads it as that number at most, it can hold
+no function, reference or operator, and prefixing it would turn amounts into text and show a
+stray ``'`` before every E.164 phone number. JSON files are never changed.
+
 JSON is written by :mod:`orjson` (compact, UTF-8 as is, several times faster than :mod:`json`);
 what it refuses (integers beyond 64 bits, lone surrogates, very deep nesting) is written by
 :mod:`json` instead, as before. A float is written as its shortest round-trip form either way
@@ -15,6 +24,7 @@ from __future__ import annotations
 import base64
 import enum
 import json
+import re
 import uuid
 from collections.abc import Mapping, Set
 from datetime import date, datetime, time
@@ -104,6 +114,19 @@ def json_lines(items: list[Any]) -> bytes:
 def json_text(value: object) -> str:
     """:func:`json_bytes` as text (for a CSV cell)."""
     return json_bytes(value).decode(ENCODING)
+
+
+#: First characters that make a spreadsheet read a cell as a formula (see the module's text).
+FORMULA_START = frozenset("=+-@\t\r\0")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def csv_safe(text: str) -> str:
+    """``text`` as a CSV cell that no spreadsheet runs as a formula: ``'`` before a text
+    starting with ``= + - @``, tab, CR or NUL, unless the text is a plain number."""
+    if text[:1] in FORMULA_START and text and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def csv_cell(value: object) -> str | int | float:

@@ -85,6 +85,7 @@ def demo(directory: str) -> None:
         f"{made['calls']} calls in pbx/Master.csv, technical dossiers, config dsr.toml."
     )
     run.dsr("init")
+    (folder / "exports").mkdir(mode=0o700, exist_ok=True)  # export -o needs its folder
     run.dsr("systems", "check")
     _suppliers(run)
 

@@ -64,7 +64,7 @@ def test_run_again_retries_only_what_failed(dsr):
         },
     )
     rid = new_verified(dsr)
-    dsr("request", "run", rid)
+    assert dsr("request", "run", rid, ok=False).exit_code == 4  # docs/exit-codes.md
     crm_runs = [line for line in log_lines(dsr.home / "steps.log") if line.startswith("crm")]
     # the operator fixes the flaky system and runs again
     dsr.write_config(

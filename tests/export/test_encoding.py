@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -92,6 +93,16 @@ def _expected_json(record: Record) -> dict[str, Any]:
     return expected_json(record._replace(fields=_fields(record)))
 
 
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+
+
+def _safe(text: str) -> str:
+    """OWASP's rule: a text starting a formula gets a ``'``, unless it is a plain number."""
+    if text and text[0] in "=+-@\t\r\0" and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _reference_csv(records: list[Record]) -> bytes:
     """``csv.writer`` over the rows, each as wide as the union of the fields."""
     columns: list[str] = []
@@ -103,9 +114,10 @@ def _reference_csv(records: list[Record]) -> bytes:
         rows.append((record.record_id, record.source, flag, fields))
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["record_id", "source", "provided_by_subject", *columns])
+    writer.writerow(["record_id", "source", "provided_by_subject", *map(_safe, columns)])
     for record_id, source, flag, fields in rows:
-        writer.writerow([record_id, source, flag, *(_cell(fields.get(c)) for c in columns)])
+        cells = [_cell(record_id), _cell(source), flag, *(_cell(fields.get(c)) for c in columns)]
+        writer.writerow([_safe(cell) for cell in cells])
     return out.getvalue().encode("utf-8", "backslashreplace")
 
 

@@ -251,7 +251,7 @@ def test_the_manifest_describes_request_subject_controller_and_systems(tmp_path:
     assert manifest["generated_at"] == "2025-03-20T14:03:00+01:00"
     assert manifest["secrets"] == "masked" and manifest["encrypted"] is False
     crm, pbx = manifest["systems"]
-    assert crm["status"] == "done" and crm["error"] is None
+    assert crm["status"] == "done" and crm["note"] is None
     assert crm["records"] == {"contact": 2, "invoice": 2, "credential": 1}
     assert crm["outcomes"]["actions"] == {"erased": 2, "anonymised": 1, "kept": 2}
     assert crm["identities"][0]["value"] == "C-1001"
@@ -275,7 +275,10 @@ def test_the_manifest_describes_request_subject_controller_and_systems(tmp_path:
         ],
     }
     assert pbx["status"] == "failed"
-    assert pbx["error"] == "connection refused by 10.0.0.5"
+    assert pbx["note"] == (
+        "Dit systeem kon niet volledig worden doorzocht; een medewerker bekijkt het."
+    )
+    assert "10.0.0.5" not in json.dumps(manifest), "staff error texts stay out of the bundle"
     assert pbx["records_total"] == 0 and pbx["folder"] is None
 
 

@@ -164,7 +164,7 @@ def test_a_failed_system_is_announced_without_its_technical_error(tmp_path: Path
     html = report(tmp_path, systems=systems)
 
     assert "system-pbx" in html.ids
-    assert "niet automatisch doorzoeken" in html.text("system-pbx")
+    assert "kon niet volledig worden doorzocht" in html.text("system-pbx")
     assert "10.0.0.5" not in html.text("system-pbx")
     assert "unfinished" in html.classes["system-pbx"]
 

@@ -130,7 +130,8 @@ def test_a_rectification_carries_the_changes_and_waits_for_the_manual_task(dsr, 
                  "--changes", str(changes))["id"]
     )  # fmt: skip
     dsr("request", "verify", rid, "--method", "eID")
-    dsr("request", "run", rid)  # test-store cannot rectify: a manual task
+    # test-store cannot rectify: a manual task, exit 5 (docs/exit-codes.md)
+    assert dsr("request", "run", rid, ok=False).exit_code == 5
     assert dsr.json("notices", "list") == []
     assert "not all done" in dsr.fails("notices", "send", rid).stderr
     task = dsr.json("tasks", "list", rid)[0]["id"]
