@@ -27,10 +27,13 @@ from dsr_core.model import Identity, IdentityKind
 from dsr_core.systems import SystemContext
 
 from .database import Bound, CrmDatabase
-from .mapping import CrmMapping
+from .lookups import lookup, phone_tail
+from .mapping import CrmMapping, PhonePeriod
 from .rowkeys import Ident, match_any
 from .values import as_date, normalise_vat
 
+#: Rows read by phone number, per table: the last digits looked up, and the rows.
+Fetched = dict[str, tuple[set[str], list[dict[str, Any]]]]
 CHUNK = 500  # IN-list size
 STREAM = 500  # rows fetched at a time
 _SEPARATORS = (" ", ".", "/", "-", "(", ")")
@@ -97,6 +100,20 @@ class Probes:
     def __bool__(self) -> bool:
         return bool(self.emails or self.phones or self.vats or self.customer_ids or self.rows)
 
+    def new_in(self, seen: Probes) -> Probes:
+        """The e-mails, numbers and VAT numbers not in ``seen`` (keys are left out)."""
+        return Probes(
+            emails=self.emails - seen.emails,
+            phones=[p for p in self.phones if p not in seen.phones],
+            vats=self.vats - seen.vats,
+        )
+
+    def absorb(self, other: Probes) -> None:
+        """Count ``other``'s e-mails, numbers and VAT numbers as seen too."""
+        self.emails |= other.emails
+        self.phones += [p for p in other.phones if p not in self.phones]
+        self.vats |= other.vats
+
 
 @dataclass
 class Matches:
@@ -108,6 +125,12 @@ class Matches:
     def __bool__(self) -> bool:
         return any(self.anchors.values())
 
+    def add(self, other: Matches) -> None:
+        for name, idents in other.direct.items():
+            self.direct[name] |= idents
+        for name, idents in other.anchors.items():
+            self.anchors[name] |= idents
+
 
 class Finder:
     """Matching and walking for one ``sql-crm`` system."""
@@ -118,15 +141,38 @@ class Finder:
         self.context = context
 
     # -- matching -------------------------------------------------------------------------
-    def match(self, conn: Connection, identities: Iterable[Identity]) -> Matches:
-        """The rows the identities match, and the anchors they make."""
+    def match(
+        self,
+        conn: Connection,
+        identities: Iterable[Identity],
+        *,
+        tables: set[str] | None = None,
+    ) -> Matches:
+        """The rows the identities match, and the anchors they make. With ``tables``, only
+        those tables are searched by e-mail, phone and VAT columns (customer ids and rows
+        named by their key are looked up in every table)."""
+        return self.match_probes(conn, self.probes(identities), tables=tables)
+
+    def probes(self, identities: Iterable[Identity]) -> Probes:
+        return Probes.of(identities, self.mapping.system, self.context.country)
+
+    def match_probes(
+        self,
+        conn: Connection,
+        probes: Probes,
+        *,
+        tables: set[str] | None = None,
+        fetched: Fetched | None = None,
+    ) -> Matches:
+        """:meth:`match` for identities already normalised; ``fetched`` keeps the rows read
+        by phone number across calls (one ``locate``)."""
         bound = self.db.bound(conn)
-        probes = Probes.of(identities, self.mapping.system, self.context.country)
         found = Matches()
         if not probes:
             return found
         for name, b in bound.items():
-            idents = self._match_table(conn, b, probes)
+            search = tables is None or name in tables
+            idents = self._match_table(conn, b, probes, search, fetched)
             if name == self.mapping.root and "customer_id" not in b.map.identify:
                 idents |= self._by_idents(conn, b, probes.customer_ids)
             idents |= self._by_idents(conn, b, probes.rows.get(name, set()))
@@ -141,26 +187,68 @@ class Finder:
                 found.anchors[top] |= top_idents
         return found
 
-    def _match_table(self, conn: Connection, b: Bound, probes: Probes) -> set[Ident]:
+    def located(
+        self, conn: Connection, identities: Sequence[Identity], keys: Sequence[Identity]
+    ) -> Matches | None:
+        """The anchors ``locate`` returned in ``keys`` (customer ids and ``TABLE:KEY`` rows of
+        this system), looked up by key: the identities are not matched again. A keyless
+        table's row (``TABLE:#hash``) is found again by its ``identify`` columns, in that
+        table only. None when ``keys`` hold no such anchor (no locate result to use)."""
+        system = self.mapping.system
+        own = [
+            k
+            for k in keys
+            if k.system == system and k.kind in (IdentityKind.CUSTOMER_ID, IdentityKind.OTHER)
+        ]
+        if not own:
+            return None
+        found = self.match(conn, own, tables=set())
+        hashed: dict[str, set[str]] = defaultdict(set)
+        for k in own:
+            table, _, key = k.value.partition(":")
+            if k.kind == IdentityKind.OTHER and key.startswith("#"):
+                hashed[table].add(key.split("~", 1)[0])
+        if hashed:
+            bound = self.db.bound(conn)
+            again = self.match(conn, [*identities, *keys], tables=set(hashed))
+            for table, texts in hashed.items():
+                if table not in bound:
+                    continue
+                rows = {
+                    i for i in again.anchors.get(table, ()) if bound[table].key.text(i) in texts
+                }
+                found.direct[table] |= rows
+                found.anchors[table] |= rows
+        return found
+
+    def _match_table(
+        self, conn: Connection, b: Bound, probes: Probes, search: bool, fetched: Fetched | None
+    ) -> set[Ident]:
+        """Rows matched by the customer-id columns and, with ``search``, by the e-mail,
+        phone and VAT columns."""
         idents: set[Ident] = set()
         ident = b.map.identify
-        for col in ident.get("email", ()):
-            if probes.emails:
-                column = b.col(col)
-                expr = sa.func.lower(sa.func.trim(column))
-                idents |= self._idents(conn, b, expr.in_(sorted(probes.emails)))
-        phone_cols = list(ident.get("phone", ()))
-        if b.map.phone_period and b.map.phone_period.number not in phone_cols:
-            phone_cols.append(b.map.phone_period.number)  # who held the number, and when
-        for col in phone_cols:
-            idents |= self._match_phones(conn, b, col, probes.phones)
-        for col in ident.get("vat", ()):
-            idents |= self._match_vats(conn, b, col, probes.vats)
         for col in ident.get("customer_id", ()):
             values = _typed(b.col(col), probes.customer_ids)
             if values:
                 idents |= self._idents(conn, b, b.col(col).in_(values))
+        if not search:
+            return idents
+        emails = list(ident.get("email", ()))
+        if emails and probes.emails:
+            wanted = sorted(probes.emails)
+            where = sa.or_(*(self._lookup(b, col, "email").in_(wanted) for col in emails))
+            idents |= self._idents(conn, b, where)
+        phone_cols = list(ident.get("phone", ()))
+        if b.map.phone_period and b.map.phone_period.number not in phone_cols:
+            phone_cols.append(b.map.phone_period.number)  # who held the number, and when
+        idents |= self._match_phones(conn, b, phone_cols, probes.phones, fetched)
+        for col in ident.get("vat", ()):
+            idents |= self._match_vats(conn, b, col, probes.vats)
         return idents
+
+    def _lookup(self, b: Bound, col: str, kind: str) -> Any:
+        return lookup(b.table, col, kind, self.db.url.get_backend_name())
 
     def _idents(self, conn: Connection, b: Bound, where: Any) -> set[Ident]:
         stmt = sa.select(*b.key.order(b.table)).where(where)
@@ -181,40 +269,60 @@ class Finder:
         return sa.select(*(b.col(n) for n in wanted))
 
     def _match_phones(
-        self, conn: Connection, b: Bound, col: str, phones: Sequence[Phone]
+        self,
+        conn: Connection,
+        b: Bound,
+        cols: Sequence[str],
+        phones: Sequence[Phone],
+        fetched: Fetched | None,
     ) -> set[Ident]:
-        if not phones:
+        """Rows whose phone columns hold one of the numbers: one statement for all of the
+        table's phone columns (equality on the indexed last digits), then the whole number
+        compared in Python. Rows ``fetched`` earlier for the same last digits are compared
+        again instead of being read again (a number found with its periods)."""
+        if not phones or not cols:
             return set()
         today = self.context.today()
-        period = (
-            b.map.phone_period if b.map.phone_period and b.map.phone_period.number == col else None
+        pp = b.map.phone_period
+        period = pp if pp is not None and pp.number in cols else None
+        covered, rows = (
+            fetched.setdefault(b.name, (set(), [])) if fetched is not None else (set(), [])
         )
-        tails = sorted({p.number[-7:] for p in phones})
-        compact = _stripped(b.col(col))
-        extra = (period.valid_from, period.valid_to) if period is not None else ()
-        stmt = self._select(b, col, *extra).where(
-            sa.or_(*(compact.like(f"%{tail}") for tail in tails))
-        )
+        tails = sorted({phone_tail(p.number) for p in phones} - covered)
+        if tails:
+            extra = (period.valid_from, period.valid_to) if period is not None else ()
+            stmt = self._select(b, *cols, *extra).where(
+                sa.or_(*(self._lookup(b, col, "phone").in_(tails) for col in cols))
+            )
+            rows += [dict(row) for row in conn.execute(stmt).mappings()]
+            covered.update(tails)
         idents: set[Ident] = set()
-        for row in conn.execute(stmt).mappings().all():
-            number = parse_phone(str(row[col]), self.context.country)
-            if number is None:
-                continue
-            for phone in phones:
-                if phone.number != number:
+        for row in rows:
+            for col in cols:
+                if row[col] is None:
                     continue
-                if period is None:
-                    hit = phone.covers(today)  # a plain column holds today's number
-                else:
-                    start = as_date(row[period.valid_from]) if period.valid_from else None
-                    end = as_date(row[period.valid_to]) if period.valid_to else None
-                    if phone.valid_from is None and phone.valid_to is None:
-                        hit = Phone(number, start, end).covers(today)
-                    else:
-                        hit = phone.overlaps(start, end)
-                if hit:
+                number = parse_phone(str(row[col]), self.context.country)
+                if number is None:
+                    continue
+                dated = period if period is not None and period.number == col else None
+                if any(self._phone_hit(phone, number, dated, row, today) for phone in phones):
                     idents.add(b.ident(row))
+                    break
         return idents
+
+    @staticmethod
+    def _phone_hit(
+        phone: Phone, number: str, period: PhonePeriod | None, row: Any, today: date
+    ) -> bool:
+        if phone.number != number:
+            return False
+        if period is None:
+            return phone.covers(today)  # a plain column holds today's number
+        start = as_date(row[period.valid_from]) if period.valid_from else None
+        end = as_date(row[period.valid_to]) if period.valid_to else None
+        if phone.valid_from is None and phone.valid_to is None:
+            return Phone(number, start, end).covers(today)
+        return phone.overlaps(start, end)
 
     def _match_vats(self, conn: Connection, b: Bound, col: str, vats: set[str]) -> set[Ident]:
         if not vats:
