@@ -125,11 +125,14 @@ class Matches:
     def __bool__(self) -> bool:
         return any(self.anchors.values())
 
-    def add(self, other: Matches) -> None:
+    def add(self, other: Matches) -> bool:
+        """Merge ``other`` in; whether that added an anchor."""
+        before = sum(len(v) for v in self.anchors.values())
         for name, idents in other.direct.items():
             self.direct[name] |= idents
         for name, idents in other.anchors.items():
             self.anchors[name] |= idents
+        return sum(len(v) for v in self.anchors.values()) > before
 
 
 class Finder:
@@ -188,12 +191,19 @@ class Finder:
         return found
 
     def located(
-        self, conn: Connection, identities: Sequence[Identity], keys: Sequence[Identity]
+        self,
+        conn: Connection,
+        identities: Sequence[Identity],
+        keys: Sequence[Identity],
+        *,
+        verify: bool = True,
     ) -> Matches | None:
         """The anchors ``locate`` returned in ``keys`` (customer ids and ``TABLE:KEY`` rows of
         this system), looked up by key: the identities are not matched again. A keyless
         table's row (``TABLE:#hash``) is found again by its ``identify`` columns, in that
-        table only. None when ``keys`` hold no such anchor (no locate result to use)."""
+        table only. Without ``verify``, ids that are a table's key become anchors without a
+        statement (a walk from a row that is gone finds nothing). None when ``keys`` hold no
+        such anchor (no locate result to use)."""
         system = self.mapping.system
         own = [
             k
@@ -202,7 +212,13 @@ class Finder:
         ]
         if not own:
             return None
-        found = self.match(conn, own, tables=set())
+        trusted: dict[str, set[Ident]] = defaultdict(set)
+        if not verify:
+            own = [k for k in own if not self._trust(conn, k, trusted)]
+        found = self.match(conn, own, tables=set()) if own else Matches()
+        for table, idents in trusted.items():
+            found.direct[table] |= idents
+            found.anchors[table] |= idents
         hashed: dict[str, set[str]] = defaultdict(set)
         for k in own:
             table, _, key = k.value.partition(":")
@@ -220,6 +236,28 @@ class Finder:
                 found.direct[table] |= rows
                 found.anchors[table] |= rows
         return found
+
+    def _trust(self, conn: Connection, key: Identity, trusted: dict[str, set[Ident]]) -> bool:
+        """Add the row ``key`` names by its table's key to ``trusted``; False when it names
+        none that way (a customer number that is not the key, a keyless table's hash)."""
+        bound = self.db.bound(conn)
+        if key.kind == IdentityKind.CUSTOMER_ID:
+            table, text = self.mapping.root, key.value.strip()
+            b = bound.get(table)
+            if b is None or list(b.map.identify.get("customer_id", b.key.columns)) != list(
+                b.key.columns
+            ):
+                return False
+        else:
+            table, _, text = key.value.partition(":")
+            b = bound.get(table)
+        if b is None or b.key.content or not text:
+            return False
+        ident = b.key.parse(text, b.table)
+        if ident is None:
+            return False
+        trusted[table].add(ident)
+        return True
 
     def _match_table(
         self, conn: Connection, b: Bound, probes: Probes, search: bool, fetched: Fetched | None

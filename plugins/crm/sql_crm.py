@@ -83,10 +83,18 @@ class SqlCrmSystem(System):
                 else:
                     trans.commit()
 
-    def _match(self, conn: Connection, subject: Subject, keys: Sequence[Identity]) -> Matches:
-        """The subject's rows: the anchors ``locate`` returned in ``keys``, looked up by key;
-        only without them (a caller that did not locate) the identities are matched."""
-        located = self.finder.located(conn, subject.identities, keys)
+    def _match(
+        self,
+        conn: Connection,
+        subject: Subject,
+        keys: Sequence[Identity],
+        *,
+        verify: bool = True,
+    ) -> Matches:
+        """The subject's rows: the anchors ``locate`` returned in ``keys``, looked up by key
+        (with ``verify``, checked to exist first); only without them (a caller that did not
+        locate) the identities are matched."""
+        located = self.finder.located(conn, subject.identities, keys, verify=verify)
         if located is not None:
             return located
         return self.finder.match(conn, [*subject.identities, *keys])
@@ -162,9 +170,11 @@ class SqlCrmSystem(System):
         with self.db.connect() as conn:
             for _ in range(_MAX_ROUNDS):
                 seen.absorb(probes)
-                matches.add(self.finder.match_probes(conn, probes, fetched=fetched))
+                grown = matches.add(self.finder.match_probes(conn, probes, fetched=fetched))
                 if not matches:
                     return []
+                if not grown and found:
+                    break  # the same rows: what they say was matched already
                 found = self._identities(conn, matches)
                 probes = self.finder.probes(found).new_in(seen)
                 if not probes:
@@ -224,7 +234,7 @@ class SqlCrmSystem(System):
 
     def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:
         with self.db.connect() as conn:
-            matches = self._match(conn, subject, keys)
+            matches = self._match(conn, subject, keys, verify=False)
             for b, row, rid in self.finder.walk(conn, matches.anchors):
                 yield Record(
                     system=self.name,
@@ -241,7 +251,7 @@ class SqlCrmSystem(System):
         self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
     ) -> Iterator[Outcome]:
         with self._transaction(dry_run) as conn:
-            matches = self._match(conn, subject, keys)
+            matches = self._match(conn, subject, keys, verify=False)
             outcomes = Eraser(self.finder).run(conn, matches.anchors) if matches else []
         self._log("erase", outcomes, dry_run=dry_run)
         yield from outcomes
