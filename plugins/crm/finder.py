@@ -434,9 +434,8 @@ class Finder:
             seen: Counter[Ident] = Counter()
             for where in selectors:
                 stmt = sa.select(b.table).where(where).order_by(*b.key.order(b.table))
-                result = conn.execute(stmt.execution_options(yield_per=STREAM)).mappings()
                 here: Counter[Ident] = Counter()
-                for row in result:
+                for row in _rows(conn, stmt):
                     ident = b.ident(row)
                     here[ident] += 1
                     if here[ident] <= seen[ident]:
@@ -447,6 +446,20 @@ class Finder:
                         if None not in value:
                             refs[(name, cols)].add(value)
                     yield b, dict(row), b.key.record_id(ident, seen[ident])
+
+
+def _rows(conn: Connection, stmt: Any) -> Iterator[Any]:
+    """The rows of ``stmt``, never more than :data:`STREAM` of them in memory at once.
+
+    A subject's rows usually fit in one page: they are read in one statement. Only when there
+    are more, the statement runs again streamed (a server-side cursor where the driver has
+    one), which costs several round trips per statement."""
+    page = conn.execute(stmt.limit(STREAM + 1)).mappings().all()
+    if len(page) <= STREAM:
+        yield from page
+        return
+    del page
+    yield from conn.execute(stmt.execution_options(yield_per=STREAM)).mappings()
 
 
 def _stripped(column: sa.Column[Any]) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dsr_core.model import Identity, IdentityKind, Subject
+from dsr_plugins.crm import finder
 from dsr_plugins.crm.sql_crm import SqlCrmSystem
 
 JAN = Subject("Jan Peeters", (Identity(IdentityKind.EMAIL, "JAN.peeters@example.be"),))
@@ -204,3 +205,17 @@ def test_systems_check_prints_the_indexes_and_the_lookups_use_them(
                 else:
                     conn.exec_driver_sql(f"ALTER TABLE customers DROP COLUMN {match.group(2)}")
         engine.dispose()
+
+
+def test_rows_beyond_one_page_are_streamed_each_once(crm: SqlCrmSystem, monkeypatch: Any) -> None:
+    """A walk reads a subject's rows in one statement when they fit in a page, else again
+    streamed: the records are the same either way."""
+    keys = list(crm.locate(JAN))
+    paged = [r.record_id for r in crm.access(JAN, keys)]
+    monkeypatch.setattr(finder, "STREAM", 2)  # Jan has 3 invoices, 2 contracts, 2 numbers
+    with statements(crm) as seen:
+        streamed = [r.record_id for r in crm.access(JAN, keys)]
+    assert streamed == paged
+    assert len(streamed) == len(set(streamed))
+    invoices = [s for s in seen if "FROM invoices" in s]
+    assert len(invoices) == 2  # one page that overflowed, then the streamed statement
