@@ -136,7 +136,9 @@ def database(dsn: str) -> Iterator[str]:
 
 
 class SqlClock:
-    """The time statements take on an engine, from sending each to its rows fetched."""
+    """The time statements take on an engine, from sending each to its rows fetched (a
+    result read through a server-side cursor would have its later fetches uncounted: none of
+    a request's is, as each fits in one page of the walk)."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.seconds = 0.0

@@ -14,7 +14,7 @@ key points at a row already found: parents before children, streamed, each row o
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,8 +32,6 @@ from .mapping import CrmMapping, PhonePeriod
 from .rowkeys import Ident, match_any
 from .values import as_date, normalise_vat
 
-#: Rows read by phone number, per table: the last digits looked up, and the rows.
-Fetched = dict[str, tuple[set[str], list[dict[str, Any]]]]
 CHUNK = 500  # IN-list size
 STREAM = 500  # rows fetched at a time
 _SEPARATORS = (" ", ".", "/", "-", "(", ")")
@@ -135,6 +133,20 @@ class Matches:
         return sum(len(v) for v in self.anchors.values()) > before
 
 
+@dataclass
+class Fetched:
+    """What one ``locate`` has read already, to compare again rather than read again: per
+    table, the last digits of numbers looked up with the rows they returned, and the whole
+    rows of keyed tables by ident."""
+
+    phones: dict[str, tuple[set[str], list[dict[str, Any]]]] = field(default_factory=dict)
+    rows: dict[str, dict[Ident, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+
+    def keep(self, b: Bound, row: Mapping[str, Any]) -> None:
+        if not b.key.content:  # identical rows of a keyless table are not told apart here
+            self.rows[b.name][b.ident(row)] = dict(row)
+
+
 class Finder:
     """Matching and walking for one ``sql-crm`` system."""
 
@@ -177,8 +189,8 @@ class Finder:
             search = tables is None or name in tables
             idents = self._match_table(conn, b, probes, search, fetched)
             if name == self.mapping.root and "customer_id" not in b.map.identify:
-                idents |= self._by_idents(conn, b, probes.customer_ids)
-            idents |= self._by_idents(conn, b, probes.rows.get(name, set()))
+                idents |= self._by_idents(conn, b, probes.customer_ids, fetched)
+            idents |= self._by_idents(conn, b, probes.rows.get(name, set()), fetched)
             if idents:
                 found.direct[name] |= idents
         for name, idents in found.direct.items():
@@ -186,7 +198,7 @@ class Finder:
             if b.map.parent is None or b.map.scope == "self" or name in probes.rows:
                 found.anchors[name] |= idents
             else:
-                top, top_idents = self._ascend(conn, bound, name, idents)
+                top, top_idents = self._ascend(conn, bound, name, idents, fetched)
                 found.anchors[top] |= top_idents
         return found
 
@@ -269,14 +281,14 @@ class Finder:
         for col in ident.get("customer_id", ()):
             values = _typed(b.col(col), probes.customer_ids)
             if values:
-                idents |= self._idents(conn, b, b.col(col).in_(values))
+                idents |= self._idents(conn, b, b.col(col).in_(values), fetched)
         if not search:
             return idents
         emails = list(ident.get("email", ()))
         if emails and probes.emails:
             wanted = sorted(probes.emails)
             where = sa.or_(*(self._lookup(b, col, "email").in_(wanted) for col in emails))
-            idents |= self._idents(conn, b, where)
+            idents |= self._idents(conn, b, where, fetched)
         phone_cols = list(ident.get("phone", ()))
         if b.map.phone_period and b.map.phone_period.number not in phone_cols:
             phone_cols.append(b.map.phone_period.number)  # who held the number, and when
@@ -288,17 +300,29 @@ class Finder:
     def _lookup(self, b: Bound, col: str, kind: str) -> Any:
         return lookup(b.table, col, kind, self.db.url.get_backend_name())
 
-    def _idents(self, conn: Connection, b: Bound, where: Any) -> set[Ident]:
-        stmt = sa.select(*b.key.order(b.table)).where(where)
-        return {tuple(row) for row in conn.execute(stmt)}
+    def _idents(
+        self, conn: Connection, b: Bound, where: Any, fetched: Fetched | None = None
+    ) -> set[Ident]:
+        """The idents of the rows ``where`` selects; with ``fetched``, the whole rows are
+        read and kept there (the walk for locate's identities needs them next)."""
+        if fetched is None:
+            stmt = sa.select(*b.key.order(b.table)).where(where)
+            return {tuple(row) for row in conn.execute(stmt)}
+        found: set[Ident] = set()
+        for row in conn.execute(sa.select(b.table).where(where)).mappings():
+            fetched.keep(b, row)
+            found.add(b.ident(row))
+        return found
 
-    def _by_idents(self, conn: Connection, b: Bound, texts: set[str]) -> set[Ident]:
+    def _by_idents(
+        self, conn: Connection, b: Bound, texts: set[str], fetched: Fetched | None = None
+    ) -> set[Ident]:
         """Rows named by their key as text (a record id's part after ``TABLE:``)."""
         parsed = {b.key.parse(text, b.table) for text in texts}
         idents = sorted((i for i in parsed if i is not None), key=repr)
         found: set[Ident] = set()
         for chunk in _chunks(idents, len(b.key.columns)):
-            found |= self._idents(conn, b, b.key.where_any(b.table, chunk))
+            found |= self._idents(conn, b, b.key.where_any(b.table, chunk), fetched)
         return found
 
     def _select(self, b: Bound, *names: str | None) -> Any:
@@ -324,15 +348,18 @@ class Finder:
         pp = b.map.phone_period
         period = pp if pp is not None and pp.number in cols else None
         covered, rows = (
-            fetched.setdefault(b.name, (set(), [])) if fetched is not None else (set(), [])
+            fetched.phones.setdefault(b.name, (set(), [])) if fetched is not None else (set(), [])
         )
         tails = sorted({phone_tail(p.number) for p in phones} - covered)
         if tails:
             extra = (period.valid_from, period.valid_to) if period is not None else ()
-            stmt = self._select(b, *cols, *extra).where(
-                sa.or_(*(self._lookup(b, col, "phone").in_(tails) for col in cols))
-            )
-            rows += [dict(row) for row in conn.execute(stmt).mappings()]
+            what = sa.select(b.table) if fetched is not None else self._select(b, *cols, *extra)
+            stmt = what.where(sa.or_(*(self._lookup(b, col, "phone").in_(tails) for col in cols)))
+            new = [dict(row) for row in conn.execute(stmt).mappings()]
+            if fetched is not None:
+                for row in new:
+                    fetched.keep(b, row)
+            rows += new
             covered.update(tails)
         idents: set[Ident] = set()
         for row in rows:
@@ -376,19 +403,36 @@ class Finder:
         }
 
     def _ascend(
-        self, conn: Connection, bound: dict[str, Bound], name: str, idents: set[Ident]
+        self,
+        conn: Connection,
+        bound: dict[str, Bound],
+        name: str,
+        idents: set[Ident],
+        fetched: Fetched | None = None,
     ) -> tuple[str, set[Ident]]:
-        """From rows of ``name`` up to the rows of the top table they belong to."""
+        """From rows of ``name`` up to the rows of the top table they belong to (rows
+        ``fetched`` already are not read again)."""
         while (parent := bound[name].map.parent) is not None:
             b, p = bound[name], bound[parent]
+            have = fetched.rows.get(name, {}) if fetched is not None else {}
+            refs = {
+                ref
+                for ident in idents
+                if ident in have
+                and None not in (ref := tuple(have[ident][c] for c in b.foreign_key))
+            }
             fk = [b.col(c) for c in b.foreign_key]
-            refs: set[Ident] = set()
-            for chunk in _chunks(sorted(idents, key=repr), len(b.key.columns)):
+            rest = sorted((i for i in idents if i not in have), key=repr)
+            for chunk in _chunks(rest, len(b.key.columns)):
                 stmt = sa.select(*fk).where(b.key.where_any(b.table, chunk))
                 refs |= {tuple(r) for r in conn.execute(stmt) if None not in tuple(r)}
             idents = set()
+            if fetched is not None and b.parent_key == p.key.columns:
+                known = fetched.rows.get(parent, {})
+                idents = {ref for ref in refs if ref in known}
+                refs -= idents
             for chunk in _chunks(sorted(refs, key=repr), len(b.parent_key)):
-                idents |= self._idents(conn, p, match_any(p.table, b.parent_key, chunk))
+                idents |= self._idents(conn, p, match_any(p.table, b.parent_key, chunk), fetched)
             name = parent
         return name, idents
 
@@ -399,12 +443,14 @@ class Finder:
         anchors: dict[str, set[Ident]],
         *,
         only: Iterable[str] | None = None,
+        known: Fetched | None = None,
     ) -> Iterator[tuple[Bound, dict[str, Any], str]]:
         """Every anchored row and every row below one, parents first, each once, with its
         record id (identical rows of a keyless table are yielded each, numbered).
 
         Each query's rows are streamed and fully read before the next query runs. With
-        ``only``, walks just those tables (and the tables above them, to reach them).
+        ``only``, walks just those tables (and the tables above them, to reach them). Anchored
+        rows ``known`` already (read by the same locate) are not read again.
         """
         bound = self.db.bound(conn)
         wanted: set[str] | None = None
@@ -424,7 +470,11 @@ class Finder:
             width = len(b.key.columns)
             selectors: list[Any] = []
             own = sorted(anchors.get(name, ()), key=repr)
-            selectors += [b.key.where_any(b.table, chunk) for chunk in _chunks(own, width)]
+            cached = known.rows.get(name, {}) if known is not None else {}
+            if own and all(ident in cached for ident in own):
+                selectors.append([cached[ident] for ident in own])
+            else:
+                selectors += [b.key.where_any(b.table, chunk) for chunk in _chunks(own, width)]
             if b.map.parent is not None:
                 parent_vals = sorted(refs.get((b.map.parent, b.parent_key), ()), key=repr)
                 selectors += [
@@ -433,9 +483,13 @@ class Finder:
                 ]
             seen: Counter[Ident] = Counter()
             for where in selectors:
-                stmt = sa.select(b.table).where(where).order_by(*b.key.order(b.table))
+                if isinstance(where, list):
+                    rows: Iterable[Mapping[str, Any]] = where
+                else:
+                    stmt = sa.select(b.table).where(where).order_by(*b.key.order(b.table))
+                    rows = _rows(conn, stmt)
                 here: Counter[Ident] = Counter()
-                for row in _rows(conn, stmt):
+                for row in rows:
                     ident = b.ident(row)
                     here[ident] += 1
                     if here[ident] <= seen[ident]:

@@ -166,7 +166,7 @@ class SqlCrmSystem(System):
         probes = self.finder.probes(i for i in subject.identities if not self._derived(i))
         matches = Matches()
         found: list[Identity] = []
-        fetched: Fetched = {}
+        fetched = Fetched()
         with self.db.connect() as conn:
             for _ in range(_MAX_ROUNDS):
                 seen.absorb(probes)
@@ -175,7 +175,7 @@ class SqlCrmSystem(System):
                     return []
                 if not grown and found:
                     break  # the same rows: what they say was matched already
-                found = self._identities(conn, matches)
+                found = self._identities(conn, matches, fetched)
                 probes = self.finder.probes(found).new_in(seen)
                 if not probes:
                     break
@@ -186,7 +186,9 @@ class SqlCrmSystem(System):
         derived = (IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.VAT)
         return identity.source == self.name and identity.kind in derived
 
-    def _identities(self, conn: Connection, matches: Matches) -> list[Identity]:
+    def _identities(
+        self, conn: Connection, matches: Matches, known: Fetched | None = None
+    ) -> list[Identity]:
         found: dict[tuple[Any, ...], Identity] = {}
 
         def add(ident: Identity) -> None:
@@ -196,7 +198,8 @@ class SqlCrmSystem(System):
         dated: set[str] = set()
         anchored = {t for t, keys in matches.anchors.items() if keys}
         periods = {n for n, t in self.mapping.tables.items() if t.phone_period}
-        for b, row, rid in self.finder.walk(conn, matches.anchors, only=anchored | periods):
+        walk = self.finder.walk(conn, matches.anchors, only=anchored | periods, known=known)
+        for b, row, rid in walk:
             ident = b.ident(row)
             period = b.map.phone_period
             if ident in matches.anchors.get(b.name, ()):
