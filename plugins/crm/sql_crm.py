@@ -37,13 +37,15 @@ from dsr_core.systems import (
 
 from .database import CrmDatabase
 from .erasure import Eraser
-from .finder import Finder, Matches
+from .finder import Fetched, Finder, Matches
 from .flags import flagged_tables, set_flags
+from .lookups import Advice, advice
 from .mapping import SYSTEM_KEYS, parse_mapping
 from .rectification import Rectifier
 from .values import as_date, normalise_vat, plain
 
 log = structlog.get_logger(__name__)
+_MAX_ROUNDS = 10  # locate's rounds of matching what the rows found say (a safety bound)
 
 
 class SqlCrmSystem(System):
@@ -81,7 +83,20 @@ class SqlCrmSystem(System):
                 else:
                     trans.commit()
 
-    def _match(self, conn: Connection, subject: Subject, keys: Sequence[Identity]) -> Matches:
+    def _match(
+        self,
+        conn: Connection,
+        subject: Subject,
+        keys: Sequence[Identity],
+        *,
+        verify: bool = True,
+    ) -> Matches:
+        """The subject's rows: the anchors ``locate`` returned in ``keys``, looked up by key
+        (with ``verify``, checked to exist first); only without them (a caller that did not
+        locate) the identities are matched."""
+        located = self.finder.located(conn, subject.identities, keys, verify=verify)
+        if located is not None:
+            return located
         return self.finder.match(conn, [*subject.identities, *keys])
 
     def _log(self, what: str, outcomes: Sequence[Outcome], **extra: Any) -> None:
@@ -106,24 +121,74 @@ class SqlCrmSystem(System):
             with self.db.connect() as conn:
                 problems = self.db.problems(conn)
                 unmapped = self.db.unmapped_references(conn)
+                advice = [] if problems else self._index_advice(conn)
         except (TransientError, PermanentError) as err:
             return CheckResult(ok=False, problems=(str(err),))
         details = {
             "dialect": self.db.url.get_backend_name(),
             "tables": len(self.mapping.tables),
             "unmapped_references": unmapped,
+            "unindexed_lookups": [f"{a.table}.{a.column}" for a in advice],
         }
-        return CheckResult(ok=not problems, problems=tuple(problems), details=details)
+        # a lookup without its index is slow, not wrong: reported, the system stays healthy
+        lines = (*problems, *(a.line() for a in advice))
+        return CheckResult(ok=not problems, problems=lines, details=details)
+
+    def _index_advice(self, conn: Connection) -> list[Advice]:
+        """The e-mail and phone lookups no index serves, with the statement to create one."""
+        found: list[Advice] = []
+        with self.db.errors():
+            for b in self.db.bound(conn).values():
+                wanted = [("email", col) for col in b.map.identify.get("email", ())]
+                phones = list(b.map.identify.get("phone", ()))
+                if b.map.phone_period and b.map.phone_period.number not in phones:
+                    phones.append(b.map.phone_period.number)
+                wanted += [("phone", col) for col in phones]
+                for kind, col in wanted:
+                    item = advice(conn, b.table, col, kind)
+                    if item is not None:
+                        found.append(item)
+        return found
 
     # -- locate / access ------------------------------------------------------------------
     def locate(self, subject: Subject) -> Sequence[Identity]:
-        with self.db.connect() as conn:
-            matches = self.finder.match(conn, subject.identities)
-            if not matches:
-                return []
-            return self._identities(conn, matches)
+        """The subject's customers, and what their rows say about the subject.
 
-    def _identities(self, conn: Connection, matches: Matches) -> list[Identity]:
+        The e-mails, numbers and VAT numbers read from the rows found are matched in turn
+        (another customer or a newsletter row with the same address) until nothing new
+        appears, so one call returns all the system can find. Those this system returned
+        before (``source`` its name) are not matched again: the customer ids and rows
+        returned with them (matched by key) stand for what they found. Locating again with
+        its own results therefore finds the same, by key lookups only.
+        """
+        own = [i for i in subject.identities if self._derived(i)]
+        seen = self.finder.probes(own)
+        probes = self.finder.probes(i for i in subject.identities if not self._derived(i))
+        matches = Matches()
+        found: list[Identity] = []
+        fetched = Fetched()
+        with self.db.connect() as conn:
+            for _ in range(_MAX_ROUNDS):
+                seen.absorb(probes)
+                grown = matches.add(self.finder.match_probes(conn, probes, fetched=fetched))
+                if not matches:
+                    return []
+                if not grown and found:
+                    break  # the same rows: what they say was matched already
+                found = self._identities(conn, matches, fetched)
+                probes = self.finder.probes(found).new_in(seen)
+                if not probes:
+                    break
+        return found
+
+    def _derived(self, identity: Identity) -> bool:
+        """An identity this system's own locate read from a customer's row."""
+        derived = (IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.VAT)
+        return identity.source == self.name and identity.kind in derived
+
+    def _identities(
+        self, conn: Connection, matches: Matches, known: Fetched | None = None
+    ) -> list[Identity]:
         found: dict[tuple[Any, ...], Identity] = {}
 
         def add(ident: Identity) -> None:
@@ -133,7 +198,8 @@ class SqlCrmSystem(System):
         dated: set[str] = set()
         anchored = {t for t, keys in matches.anchors.items() if keys}
         periods = {n for n, t in self.mapping.tables.items() if t.phone_period}
-        for b, row, rid in self.finder.walk(conn, matches.anchors, only=anchored | periods):
+        walk = self.finder.walk(conn, matches.anchors, only=anchored | periods, known=known)
+        for b, row, rid in walk:
             ident = b.ident(row)
             period = b.map.phone_period
             if ident in matches.anchors.get(b.name, ()):
@@ -171,7 +237,7 @@ class SqlCrmSystem(System):
 
     def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:
         with self.db.connect() as conn:
-            matches = self._match(conn, subject, keys)
+            matches = self._match(conn, subject, keys, verify=False)
             for b, row, rid in self.finder.walk(conn, matches.anchors):
                 yield Record(
                     system=self.name,
@@ -188,7 +254,7 @@ class SqlCrmSystem(System):
         self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
     ) -> Iterator[Outcome]:
         with self._transaction(dry_run) as conn:
-            matches = self._match(conn, subject, keys)
+            matches = self._match(conn, subject, keys, verify=False)
             outcomes = Eraser(self.finder).run(conn, matches.anchors) if matches else []
         self._log("erase", outcomes, dry_run=dry_run)
         yield from outcomes
@@ -205,7 +271,9 @@ class SqlCrmSystem(System):
         with self._transaction(dry_run) as conn:
             bound = self.db.bound(conn)
             corrections = rectifier.parse(bound, changes)
-            matches = self._match(conn, subject, keys)
+            # the identity match, not only the keys: it tells which rows of a table with
+            # ``identify`` matched the subject's own identities (a contact's own row)
+            matches = self.finder.match(conn, [*subject.identities, *keys])
             outcomes: list[Outcome] = []
             if matches:
                 tables = {c.table for c in corrections}
