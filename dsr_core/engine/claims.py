@@ -222,12 +222,6 @@ def release_on(conn: sa.Connection, task_id: int, owner: str, **values: object) 
     return done == 1
 
 
-def release(store: Store, task_id: int, owner: str, **values: object) -> bool:
-    """Finish a step: write ``values`` only if this runner still holds the task."""
-    with store.writing() as conn:
-        return release_on(conn, task_id, owner, **values)
-
-
 class LeaseKeeper(threading.Thread):
     """Renews the leases of the tasks a runner holds, every third of the lease."""
 
