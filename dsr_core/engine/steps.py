@@ -76,11 +76,9 @@ def load_subject(ctx: EngineContext, request_id: int, conn: sa.Connection | None
     )
 
 
-def add_identities(
-    session: Session, request_id: int, found: list[Identity], system: str, actor: str
-) -> int:
+def add_identities(session: Session, request_id: int, found: list[Identity], system: str) -> int:
     """In the caller's unit of work: store identities the request did not know yet; returns
-    how many were new."""
+    how many were new (the caller puts them on the trail)."""
     row = reqs.get(session, request_id)
     known = {ident.key for ident in reqs.subject_of(row).identities}
     added = 0
@@ -101,14 +99,19 @@ def add_identities(
         added += 1
     if added:
         session.flush()
-        audit.append(
-            session,
-            "identities.found",
-            actor=actor,
-            request_id=request_id,
-            data={"system": system, "new": added},
-        )
     return added
+
+
+def _identities_found(
+    session: Session, request_id: int, system: str, added: int, actor: str
+) -> None:
+    audit.append(
+        session,
+        "identities.found",
+        actor=actor,
+        request_id=request_id,
+        data={"system": system, "new": added},
+    )
 
 
 _REOPENABLE = (TaskState.PENDING.value, TaskState.DONE.value, TaskState.SKIPPED.value)
@@ -137,7 +140,7 @@ def reopen_stale(
             TaskRow.step.in_(("act", "finished")),
         )
     ).all()
-    reopened = []
+    reopened, finished = [], []
     for task_id, system, state, keys in rows:
         if task_id == exclude or keys is None or int(keys.get("generation", 0)) >= generation:
             continue
@@ -146,17 +149,19 @@ def reopen_stale(
             .where(TaskRow.id == task_id, TaskRow.state.in_(_REOPENABLE))
             .values(state=TaskState.PENDING.value, step="locate")
         ).rowcount
-        if not done:
-            continue
-        reopened.append(task_id)
-        if state != TaskState.PENDING.value:
-            audit.append(
-                session,
-                "task.reopened",
-                actor=actor,
-                request_id=request_id,
-                data={"system": system, "from": state, "to": "pending", "why": "new identities"},
-            )
+        if done:
+            reopened.append(task_id)
+            if state != TaskState.PENDING.value:
+                finished.append((system, state))
+    # the trail last: every unit of work takes task rows before the trail's head (no cycle)
+    for system, state in finished:
+        audit.append(
+            session,
+            "task.reopened",
+            actor=actor,
+            request_id=request_id,
+            data={"system": system, "from": state, "to": "pending", "why": "new identities"},
+        )
     return reopened
 
 
@@ -195,7 +200,7 @@ def locate(
     with ctx.store.session() as session:
         conn = session.connection()
         claims.lock_request(conn, task.request_id)
-        added = add_identities(session, task.request_id, new, task.system, ctx.actor) if new else 0
+        added = add_identities(session, task.request_id, new, task.system) if new else 0
         current = generation_of(conn, task.request_id)
         values: dict[str, Any] = {
             "keys": {
@@ -226,6 +231,8 @@ def locate(
         if not claims.release_on(conn, task.id, owner, **values):
             raise claims.LostClaim(f"task {task.id} was taken over while it located")
         reopen_stale(session, task.request_id, current, actor=ctx.actor, exclude=task.id)
+        if added:
+            _identities_found(session, task.request_id, task.system, added, ctx.actor)
         if ended is not None:
             audit.append(
                 session,
