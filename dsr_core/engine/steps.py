@@ -221,9 +221,10 @@ def locate(
                 ended = TaskState.DONE
                 if unread:
                     values["summary"] = {**earlier, **unread}
-            elif unread:
+            elif unread:  # found nothing, but could not read everything: never skipped
                 ended = TaskState.DONE
-                values["summary"] = {"records": 0, **unread}
+                nothing: dict[str, Any] = {"counts": {}} if loaded.kind.changes_data else {}
+                values["summary"] = {"records": 0, **nothing, **unread}
             else:
                 ended = TaskState.SKIPPED
                 values["summary"] = {"records": 0, "note": "holds nothing about the subject"}
