@@ -33,12 +33,9 @@ def _records(
     return lambda: results.records(ctx.store, task_id, attempt)
 
 
-def _outcomes(
-    ctx: EngineContext, task_id: int, attempt: str | None
-) -> Callable[[], Iterable[Outcome]]:
-    if attempt is None:
-        return lambda: ()
-    return lambda: results.outcomes(ctx.store, task_id, attempt)
+def _outcomes(ctx: EngineContext, task_id: int) -> Callable[[], Iterable[Outcome]]:
+    """Every attempt's outcomes, merged: what was done stays done, whatever the task's state."""
+    return lambda: results.merged_outcomes(ctx.store, task_id)
 
 
 def bundle_inputs(
@@ -84,7 +81,7 @@ def bundle_inputs(
                 processing=ProcessingInfo.from_config(conf.processing if conf else {}),
                 identities=contributed,
                 records=_records(ctx, task.id, attempt) if not kind.changes_data else (lambda: ()),
-                outcomes=_outcomes(ctx, task.id, attempt) if kind.changes_data else (lambda: ()),
+                outcomes=_outcomes(ctx, task.id) if kind.changes_data else (lambda: ()),
             )
         )
     recipients: list[Recipient] = []

@@ -14,8 +14,9 @@ import hmac
 import logging
 import logging.handlers
 import os
+import re
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +68,31 @@ def hash_identifier(value: Any) -> str:
     return f"h:{digest[:12]}"
 
 
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"\+?\d[\d ./-]{6,}\d")
+TEXT_KEYS = frozenset({"traceback", "exception"})
+
+
+def scrub_text(text: str, values: Iterable[str] = ()) -> str:
+    """Free text (a traceback) with identifiers hashed: the given values (the subject's
+    identities), then anything shaped like an e-mail address or a phone number."""
+    for value in sorted({v for v in values if v and len(v) > 2}, key=len, reverse=True):
+        text = text.replace(value, hash_identifier(value))
+    text = _EMAIL.sub(lambda m: hash_identifier(m.group(0)), text)
+    return _PHONE.sub(
+        lambda m: (
+            hash_identifier(m.group(0)) if sum(c.isdigit() for c in m.group(0)) >= 8 else m.group(0)
+        ),
+        text,
+    )
+
+
 def _redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event):
         low = key.lower()
-        if low in SECRET_KEYS or any(s in low for s in ("password", "secret", "token")):
+        if low in TEXT_KEYS and isinstance(event[key], str):
+            event[key] = scrub_text(event[key])
+        elif low in SECRET_KEYS or any(s in low for s in ("password", "secret", "token")):
             event[key] = "[redacted]"
         elif low in IDENTIFIER_KEYS and event[key] is not None:
             value = event[key]

@@ -89,7 +89,9 @@ class TaskState(enum.StrEnum):
     FAILED = "failed"  # the system's message is on the task; a new run retries it
     MANUAL = "manual"  # waits for staff: `dsr tasks done`
     SKIPPED = "skipped"  # the system holds nothing of the subject
-    NOT_SEARCHED = "not_searched"  # another system's locate failed: not searched yet
+    # found nothing while another system's locate failed (it may hold identities this one
+    # needs): unfinished, the request needs attention, and the next run locates again
+    NOT_SEARCHED = "not_searched"
 
 
 class IdentityKind(enum.StrEnum):

@@ -7,6 +7,7 @@ wrong raises :class:`~dsr_core.errors.UserError` before anything is written.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -483,8 +484,39 @@ def withdraw(session: Session, row: RequestRow, *, reason: str, actor: str) -> N
 
 
 def unfinished_tasks(row: RequestRow) -> list[TaskRow]:
+    """Tasks not finished: anything but done and skipped (``not_searched`` is unfinished)."""
     finished = {TaskState.DONE.value, TaskState.SKIPPED.value}
     return [t for t in row.tasks if t.state not in finished]
+
+
+def unread_unreviewed(task: TaskRow) -> bool:
+    """The task could not read everything (``summary["unread_count"]``) and staff have not
+    recorded their review of it yet."""
+    return bool((task.summary or {}).get("unread_count")) and not task.done_note
+
+
+def needs_attention(row: RequestRow) -> bool:
+    """A task failed, was not searched, or left records unread that staff must review."""
+    stuck = {TaskState.FAILED.value, TaskState.NOT_SEARCHED.value}
+    return any(t.state in stuck or unread_unreviewed(t) for t in row.tasks)
+
+
+def review_unread(session: Session, task: TaskRow, *, actor: str, note: str) -> None:
+    """Staff record that they reviewed what a done task could not read."""
+    note = note.strip()
+    if not note:
+        raise UserError("say what the review of the unread records found: --note TEXT")
+    if not (task.summary or {}).get("unread_count"):
+        raise IllegalTransition(f"task {task.id} read everything: nothing to review")
+    task.done_by = actor
+    task.done_note = note
+    audit.append(
+        session,
+        "task.unread_reviewed",
+        actor=actor,
+        request_id=task.request_id,
+        data={"system": task.system, "note_sha256": hashlib.sha256(note.encode()).hexdigest()},
+    )
 
 
 def close(session: Session, row: RequestRow, *, actor: str, blockers: Sequence[str] = ()) -> None:

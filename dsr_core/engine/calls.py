@@ -9,15 +9,17 @@ exponential backoff and jitter; anything else fails at once.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import tenacity
 
 from ..errors import UserError
-from ..systems import ConfigError, PermanentError, TransientError
+from ..systems import ConfigError, ManualStep, PermanentError, TransientError
 
 T = TypeVar("T")
 
@@ -73,3 +75,27 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, TransientError | PermanentError | UserError | ConfigError):
         return text or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def is_internal(exc: BaseException) -> bool:
+    """A bug (in a plugin or the core), not a system's own error: no error class of the
+    System contract, nothing a user caused, no lost connection or timeout."""
+    known = (TransientError, PermanentError, ManualStep, ConfigError, UserError)
+    return not isinstance(exc, known + (TimeoutError, ConnectionError, Cancelled))
+
+
+def report_internal(log: Any, exc: BaseException, system: str, identities: Iterable[str]) -> str:
+    """Log a bug with its traceback (identifiers hashed) under a short event id, and return
+    the line staff see: ``internal error in SYSTEM: TypeError (log event 3f9a12c0)``."""
+    from ..logging import scrub_text
+
+    event = secrets.token_hex(4)
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    log.error("internal error", log_event=event, error_type=type(exc).__name__)
+    log.info(
+        "internal error traceback",
+        log_event=event,
+        error_type=type(exc).__name__,
+        traceback=scrub_text(text, identities),
+    )
+    return f"internal error in {system}: {type(exc).__name__} (log event {event})"

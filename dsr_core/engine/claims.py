@@ -5,6 +5,12 @@ running, or running under a lease that expired, or under a runner on this host w
 is gone (a run killed with SIGKILL is resumed at once, not after the lease). On PostgreSQL,
 workers pick candidates with ``FOR UPDATE SKIP LOCKED`` so they do not queue on each other.
 A runner renews its leases while a step runs.
+
+A claim names the step it claims (a runner holding an old copy of a task cannot run the task's
+old step again), and an act step is only claimed while no other task of the request is
+locating, checked in the claiming statement itself. Claims and the end of a locate step (new
+identities, and re-opening the steps they make stale) hold the request's row lock on
+PostgreSQL, so the two are serial: an act step can never start on keys a locate just made old.
 """
 
 from __future__ import annotations
@@ -14,15 +20,46 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from ..model import TaskState
 from ..store import Store
-from ..store.models import TaskRow
+from ..store.models import RequestRow, TaskRow
 
 HOST = socket.gethostname()
+ACTIVE_STATES = (TaskState.PENDING.value, TaskState.RUNNING.value)
+_SIBLING = TaskRow.__table__.alias("sibling")
+
+
+class LostClaim(RuntimeError):
+    """The runner no longer holds the task (timed out, taken over): nothing it did is kept."""
+
+
+def lock_request(conn: sa.Connection, request_id: int, *, skip_locked: bool = False) -> bool:
+    """Hold the request's row until the transaction ends (PostgreSQL; SQLite's write
+    transactions are serial already). With ``skip_locked``, False when another holds it."""
+    if conn.dialect.name != "postgresql":
+        return True
+    stmt = sa.select(RequestRow.id).where(RequestRow.id == request_id)
+    stmt = stmt.with_for_update(skip_locked=skip_locked)
+    return conn.execute(stmt).first() is not None
+
+
+def _none_locating(scope: Sequence[int] | None) -> sa.ColumnElement[bool]:
+    """No other task of the same request (among ``scope``, when given) is locating."""
+    sibling = _SIBLING
+    cond = [
+        sibling.c.request_id == TaskRow.request_id,
+        sibling.c.id != TaskRow.id,
+        sibling.c.step == "locate",
+        sibling.c.state.in_(ACTIVE_STATES),
+    ]
+    if scope is not None:
+        cond.append(sibling.c.id.in_(list(scope)))
+    return ~sa.exists().where(*cond)
 
 
 def new_owner() -> str:
@@ -74,11 +111,22 @@ def _claim_condition(task: TaskRow, now: datetime) -> sa.ColumnElement[bool] | N
     )
 
 
-def claim_many(store: Store, tasks: list[TaskRow], owner: str, lease: float) -> list[TaskRow]:
-    """Try to take each task for one step, in one transaction; returns those now held.
+def claim_many(
+    store: Store,
+    tasks: list[TaskRow],
+    owner: str,
+    lease: float,
+    *,
+    scope: Sequence[int] | None = None,
+    skip_locked: bool = False,
+) -> list[TaskRow]:
+    """Try to take each task for its step, in one transaction; returns those now held, with
+    their keys and summary as stored when claimed.
 
-    Pending tasks are taken with one statement (``UPDATE ... RETURNING`` where the database
-    has it); tasks left running by a runner that is gone, one by one on their own condition.
+    Pending tasks are taken with one statement per step; tasks left running by a runner
+    that is gone, one by one on their own condition. An act step is only taken while no task
+    of the request in ``scope`` (every task when None) is locating. ``skip_locked``: give up
+    at once when another runner holds the request (workers take another one).
     """
     now = datetime.now(UTC)
     until = now + timedelta(seconds=lease)
@@ -94,24 +142,56 @@ def claim_many(store: Store, tasks: list[TaskRow], owner: str, lease: float) -> 
     }
     won: set[int] = set()
     with store.writing() as conn:
-        pending = [t.id for t in tasks if t.state == TaskState.PENDING.value]
-        if pending and conn.dialect.update_returning:
-            won.update(
-                conn.execute(
-                    sa.update(TaskRow)
-                    .where(TaskRow.id.in_(pending), TaskRow.state == TaskState.PENDING.value)
-                    .values(values)
-                    .returning(TaskRow.id)
-                ).scalars()
+        for request_id in sorted({t.request_id for t, _ in wanted}):
+            if not lock_request(conn, request_id, skip_locked=skip_locked):
+                wanted = [(t, c) for t, c in wanted if t.request_id != request_id]
+        ready = _none_locating(scope)
+        for step in ("locate", "act"):
+            pending = [
+                t.id for t, _ in wanted if t.state == TaskState.PENDING.value and t.step == step
+            ]
+            if not pending:
+                continue
+            stmt = sa.update(TaskRow).where(
+                TaskRow.id.in_(pending),
+                TaskRow.state == TaskState.PENDING.value,
+                TaskRow.step == step,
             )
-            wanted = [(t, c) for t, c in wanted if t.state != TaskState.PENDING.value]
+            if step == "act":
+                stmt = stmt.where(ready)
+            if conn.dialect.update_returning:
+                won.update(conn.execute(stmt.values(values).returning(TaskRow.id)).scalars())
+            else:
+                for task_id in pending:
+                    done = conn.execute(stmt.where(TaskRow.id == task_id).values(values)).rowcount
+                    if done == 1:
+                        won.add(task_id)
         for task, free in wanted:
-            done = conn.execute(
-                sa.update(TaskRow).where(TaskRow.id == task.id, free).values(values)
-            ).rowcount
-            if done == 1:
+            if task.state == TaskState.PENDING.value:
+                continue
+            stmt = sa.update(TaskRow).where(TaskRow.id == task.id, free, TaskRow.step == task.step)
+            if task.step == "act":
+                stmt = stmt.where(ready)
+            if conn.execute(stmt.values(values)).rowcount == 1:
                 won.add(task.id)
-    return [t for t in tasks if t.id in won]
+        fresh = {}
+        if won:
+            fresh = {
+                row.id: row
+                for row in conn.execute(
+                    sa.select(TaskRow.id, TaskRow.keys, TaskRow.summary, TaskRow.attempts).where(
+                        TaskRow.id.in_(won)
+                    )
+                )
+            }
+    held = []
+    for task in tasks:
+        if task.id in won:
+            row = fresh[task.id]
+            task.keys, task.summary, task.attempts = row.keys, row.summary, row.attempts
+            task.state, task.lease_owner = TaskState.RUNNING.value, owner
+            held.append(task)
+    return held
 
 
 _TASKS = TaskRow.__table__
@@ -140,12 +220,6 @@ def release_on(conn: sa.Connection, task_id: int, owner: str, **values: object) 
     statement = _release_statement(tuple(sorted(values)))
     done = conn.execute(statement, {"task_id": task_id, "owner": owner, **params}).rowcount
     return done == 1
-
-
-def release(store: Store, task_id: int, owner: str, **values: object) -> bool:
-    """Finish a step: write ``values`` only if this runner still holds the task."""
-    with store.writing() as conn:
-        return release_on(conn, task_id, owner, **values)
 
 
 class LeaseKeeper(threading.Thread):

@@ -25,12 +25,13 @@ from ..recipients.notify import on_tasks_finished
 from ..store.models import RequestRow, TaskRow
 from ..systems import ManualStep
 from . import claims
-from .calls import Cancelled, Progress, describe_error
+from .calls import Cancelled, Progress, describe_error, is_internal, report_internal
+from .claims import LostClaim
 from .context import EngineContext
-from .steps import Loaded, act, load_subject, locate
+from .steps import Loaded, act, generation_of, load_subject, locate, reopen_stale
 
 POLL = 0.05  # the watchdog's beat; a step's end wakes the loop at once
-ACTIVE_STATES = (TaskState.PENDING.value, TaskState.RUNNING.value)
+ACTIVE_STATES = claims.ACTIVE_STATES
 
 
 @dataclass
@@ -108,6 +109,10 @@ def prepare(
                 task.state = TaskState.PENDING.value
                 task.queued = queue
                 retried.append(name)
+            elif task.state == TaskState.NOT_SEARCHED.value:
+                task.state, task.step = TaskState.PENDING.value, "locate"
+                task.queued = queue
+                retried.append(name)
         if state == RequestState.IDENTITY_VERIFIED:
             reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
         elif state == RequestState.AWAITING_CONFIRMATIONS and (created or retried):
@@ -156,6 +161,28 @@ def _finish(
     return bool(done)
 
 
+def _identity_values(ctx: EngineContext, task: TaskRow, loaded: Loaded | None) -> list[str]:
+    """The subject's identifiers, to hash them out of a traceback."""
+    try:
+        subject = (loaded or load_subject(ctx, task.request_id)).subject
+    except Exception:  # noqa: BLE001 - the patterns in scrub_text still apply
+        return []
+    return [subject.name, *(i.value for i in subject.identities)]
+
+
+def _record_start(ctx: EngineContext, task: TaskRow) -> None:
+    """Put the start of an act step on the trail before the system is asked to act: every
+    time a system could have changed something is in the store (``step.started``)."""
+    with ctx.store.session() as session:
+        audit.append(
+            session,
+            "step.started",
+            actor=ctx.actor,
+            request_id=task.request_id,
+            data={"system": task.system, "step": task.step, "task": task.id},
+        )
+
+
 def run_step(
     ctx: EngineContext,
     task: TaskRow,
@@ -178,6 +205,7 @@ def run_step(
         if task.step == "locate":
             added = locate(ctx, task, system, owner, progress, loaded)
         else:
+            _record_start(ctx, task)
             act(ctx, task, system, owner, progress, loaded)
         log.info("step finished")
     except Cancelled:
@@ -195,10 +223,17 @@ def run_step(
                 instructions=manual.instructions,
                 error=None,
             )
+    except LostClaim as lost:
+        log.warning("step abandoned: another runner holds the task", error=str(lost))
+        return 0
     except Exception as exc:  # noqa: BLE001 - any failure of one system is recorded, not raised
-        log.warning("step failed", error=describe_error(exc))
+        if is_internal(exc):
+            error = report_internal(log, exc, task.system, _identity_values(ctx, task, loaded))
+        else:
+            error = describe_error(exc)
+            log.warning("step failed", error=error)
         if not progress.cancelled.is_set():
-            _finish(ctx, task, owner, state=TaskState.FAILED, error=describe_error(exc))
+            _finish(ctx, task, owner, state=TaskState.FAILED, error=error)
     return added
 
 
@@ -280,9 +315,11 @@ def _load_tasks(
 
 
 def _reset_stale(ctx: EngineContext, tasks: list[TaskRow], generation: int) -> bool:
-    """Tasks that located before newer identities appeared locate again."""
+    """Tasks that located before newer identities appeared locate again (a locate re-opens
+    them as it adds identities; this catches what it could not see, such as tasks made by a
+    later run). Done under the request's lock, as a locate's end is."""
     stale = [
-        t.id
+        t
         for t in tasks
         if t.state in (TaskState.PENDING.value, TaskState.DONE.value, TaskState.SKIPPED.value)
         and t.step in ("act", "finished")
@@ -291,18 +328,11 @@ def _reset_stale(ctx: EngineContext, tasks: list[TaskRow], generation: int) -> b
     ]
     if not stale:
         return False
-    with ctx.store.writing() as conn:
-        conn.execute(
-            sa.update(TaskRow)
-            .where(
-                TaskRow.id.in_(stale),
-                TaskRow.state.in_(
-                    [TaskState.PENDING.value, TaskState.DONE.value, TaskState.SKIPPED.value]
-                ),
-            )
-            .values(state=TaskState.PENDING.value, step="locate")
-        )
-    return True
+    request_id = stale[0].request_id
+    with ctx.store.session() as session:
+        claims.lock_request(session.connection(), request_id)
+        current = generation_of(session.connection(), request_id)
+        return bool(reopen_stale(session, request_id, current, actor=ctx.actor))
 
 
 def _reload_now(ended: Sequence[_Active], still: Sequence[_Active]) -> bool:
@@ -351,7 +381,8 @@ def run_request(
             if _reset_stale(ctx, [t for t in tasks if t.id not in active], loaded.generation):
                 continue
             candidates = claimable(tasks, set(active))
-            won = claims.claim_many(ctx.store, candidates, owner, ctx.lease_seconds)
+            scope = [t.id for t in tasks] if only else None
+            won = claims.claim_many(ctx.store, candidates, owner, ctx.lease_seconds, scope=scope)
             for task in won:
                 active[task.id] = _start(ctx, task, owner, wake, loaded)
             busy_elsewhere = {t.system for t in candidates if t not in won}
@@ -380,6 +411,34 @@ def run_request(
     return settle(ctx, rid, finished, busy_elsewhere)
 
 
+def _mark_not_searched(session: Any, row: RequestRow, actor: str) -> None:
+    """A task that found nothing while another system's locate failed was not searched with
+    every identity (the failed one may hold identities it needs): it is not skipped."""
+    failed = sorted(
+        t.system for t in row.tasks if t.state == TaskState.FAILED.value and t.step == "locate"
+    )
+    if not failed:
+        return
+    names = ", ".join(failed)
+    verb = "fails" if len(failed) == 1 else "fail"
+    for task in row.tasks:
+        if task.state != TaskState.SKIPPED.value:
+            continue
+        task.state = TaskState.NOT_SEARCHED.value
+        task.error = (
+            f"not searched: {names} failed first, and {'it' if len(failed) == 1 else 'they'} "
+            "may hold identities this system needs"
+        )
+        task.summary = {"note": f"not searched while {names} {verb}"}
+        audit.append(
+            session,
+            "task.not_searched",
+            actor=actor,
+            request_id=row.id,
+            data={"system": task.system, "failed": failed},
+        )
+
+
 def settle(
     ctx: EngineContext,
     request_id: int,
@@ -394,8 +453,8 @@ def settle(
     on_tasks_finished(ctx, request_id)
     with ctx.store.session() as session:
         row = reqs.get(session, request_id, lock=True)
-        failed = [t for t in row.tasks if t.state == TaskState.FAILED.value]
-        row.needs_attention = bool(failed)
+        _mark_not_searched(session, row, ctx.actor)
+        row.needs_attention = reqs.needs_attention(row)
         info = reqs.info(row)
         blockers = ctx.plugins.request_blockers(info)
         all_done = not reqs.unfinished_tasks(row)

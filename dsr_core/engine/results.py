@@ -1,5 +1,12 @@
 """Task results in the store: written in committed batches, read back as a stream.
 
+Results are tagged with the attempt that wrote them. What a read step (access, portability)
+returned is its latest finished attempt's; what a changing step (erase, rectify, restrict,
+object) did is never lost: every attempt's outcomes are kept, written as soon as the system
+hands them over (a run killed after the system changed its records but before the step's end
+was recorded keeps them), and read merged by :func:`merged_outcomes`, where per record the
+strongest action of any attempt wins (a record once erased stays erased).
+
 Each result is one row whose ``payload`` is the JSON text of ``item.to_json()``, written and
 read with :mod:`orjson` (several times faster than :mod:`json`, which takes over for what
 orjson refuses: integers beyond 64 bits, ``NaN`` in rows written before). Values JSON does not
@@ -11,6 +18,7 @@ too, and enums their value.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +26,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..model import Outcome, Record
+from ..model import Action, Outcome, Record
 from ..store import Store
 from ..store.models import TaskResultRow
 
@@ -48,27 +56,78 @@ def decode_payload(text: str | bytes) -> Any:
 
 
 class ResultWriter:
-    """Appends one attempt's results; each batch is its own short transaction."""
+    """Appends one attempt's results; each batch is its own short transaction.
 
-    def __init__(self, store: Store, task_id: int, attempt: str) -> None:
+    ``eager`` (changing steps): every result is committed as soon as it is added, by a
+    writer thread that commits whatever arrived meanwhile in one transaction (a system that
+    hands over its outcomes quickly gets large batches; one that hands over a few and then
+    stalls has them in the store within one commit). Call :meth:`close` before the end.
+    """
+
+    def __init__(self, store: Store, task_id: int, attempt: str, *, eager: bool = False) -> None:
         self.store = store
         self.task_id = task_id
         self.attempt = attempt
         self.count = 0
         self._pending: list[dict[str, Any]] = []
+        self._eager = eager
+        self._cond = threading.Condition()
+        self._closing = False
+        self._failure: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if eager:
+            self._thread = threading.Thread(
+                target=self._commit_loop, daemon=True, name=f"dsr-results-{task_id}"
+            )
+            self._thread.start()
 
     def add(self, item: Record | Outcome) -> None:
-        self._pending.append(
-            {
-                "task_id": self.task_id,
-                "attempt": self.attempt,
-                "seq": self.count,
-                "payload": encode_payload(item.to_json()),
-            }
-        )
+        row = {
+            "task_id": self.task_id,
+            "attempt": self.attempt,
+            "seq": self.count,
+            "payload": encode_payload(item.to_json()),
+        }
         self.count += 1
+        if self._eager:
+            with self._cond:
+                if self._failure is not None:
+                    raise self._failure
+                self._pending.append(row)
+                self._cond.notify()
+            return
+        self._pending.append(row)
         if len(self._pending) >= BATCH:
             self.flush()
+
+    def _commit_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closing:
+                    self._cond.wait()
+                if not self._pending:
+                    return
+                batch, self._pending = self._pending, []
+            try:
+                with self.store.engine.begin() as conn:
+                    conn.execute(_INSERT, batch)
+            except BaseException as exc:  # noqa: BLE001 - handed to the step by close()/add()
+                with self._cond:
+                    self._failure = exc
+                    self._pending = []
+                return
+
+    def close(self) -> None:
+        """Eager writer: wait until everything added is committed; raise what failed."""
+        if self._thread is None:
+            return
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._thread.join()
+        self._thread = None
+        if self._failure is not None:
+            raise self._failure
 
     def flush(self, *, final: bool = False) -> None:
         """Write what is pending in its own transaction; with ``final`` a small remainder is
@@ -80,14 +139,17 @@ class ResultWriter:
         self._pending = []
 
 
-def save_final(session: Session, writer: ResultWriter) -> None:
-    """In the unit of work that marks the task done: the last rows, and the removal of rows
-    left by attempts that did not finish (a killed run, a retried try)."""
+def save_final(session: Session, writer: ResultWriter, *, keep_others: bool = False) -> None:
+    """In the unit of work that marks the task done: the last rows, and (a read step, not
+    ``keep_others``) the removal of rows left by other attempts (a killed run, a retried
+    try, an earlier run). A changing step keeps every attempt's outcomes."""
     conn = session.connection()  # plain executemany: no ORM bulk machinery on this path
+    writer.close()
     if writer._pending:
         conn.execute(_INSERT, writer._pending)
         writer._pending = []
-    conn.execute(_DROP_OTHER_ATTEMPTS, {"task_id": writer.task_id, "attempt": writer.attempt})
+    if not keep_others:
+        conn.execute(_DROP_OTHER_ATTEMPTS, {"task_id": writer.task_id, "attempt": writer.attempt})
 
 
 def _payloads(store: Store, task_id: int, attempt: str) -> Iterator[dict[str, Any]]:
@@ -119,3 +181,75 @@ def records(store: Store, task_id: int, attempt: str) -> Iterator[Record]:
 def outcomes(store: Store, task_id: int, attempt: str) -> Iterator[Outcome]:
     for data in _payloads(store, task_id, attempt):
         yield Outcome.from_json(data)
+
+
+#: Which action wins when attempts disagree about one record: what was done to it beats what
+#: was found left (an attempt after an erasure finds the record gone or unchanged).
+STRENGTH: dict[Action, int] = {
+    Action.ERASED: 6,
+    Action.ANONYMISED: 5,
+    Action.RECTIFIED: 4,
+    Action.RESTRICTED: 4,
+    Action.UNRESTRICTED: 4,
+    Action.OPTED_OUT: 4,
+    Action.KEPT: 2,
+    Action.UNCHANGED: 1,
+}
+
+
+def _all_rows(store: Store, task_id: int) -> Iterator[tuple[int, str, str]]:
+    """Every stored result of the task, every attempt, in the order written."""
+    last = -1
+    while True:
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(TaskResultRow.id, TaskResultRow.attempt, TaskResultRow.payload)
+                .where(TaskResultRow.task_id == task_id, TaskResultRow.id > last)
+                .order_by(TaskResultRow.id)
+                .limit(5000)
+            ).all()
+        if not rows:
+            return
+        for row_id, attempt, payload in rows:
+            last = row_id
+            yield row_id, attempt, payload
+
+
+def attempts_of(store: Store, task_id: int) -> list[str]:
+    """The attempts that left results for the task, oldest first."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(TaskResultRow.attempt, sa.func.min(TaskResultRow.id).label("first_id"))
+            .where(TaskResultRow.task_id == task_id)
+            .group_by(TaskResultRow.attempt)
+            .order_by(sa.text("first_id"))
+        ).all()
+    return [attempt for attempt, _ in rows]
+
+
+def merged_outcomes(store: Store, task_id: int) -> Iterator[Outcome]:
+    """What a changing task did, over all its attempts: one outcome per record, the
+    strongest action of any attempt (on a tie, the later attempt's). This is the view every
+    reader of outcomes uses: export, manifest, report, ``request show`` and the summary.
+
+    Streamed in the order written: one attempt is read as it was stored; several are read
+    twice (first to pick per record, keeping only row ids, then the chosen rows).
+    """
+    attempts = attempts_of(store, task_id)
+    if len(attempts) <= 1:
+        for attempt in attempts:
+            yield from outcomes(store, task_id, attempt)
+        return
+    best: dict[str, tuple[int, int]] = {}  # record_id -> (strength, row id)
+    for row_id, _attempt, payload in _all_rows(store, task_id):
+        data = decode_payload(payload)
+        strength = STRENGTH.get(Action(data["action"]), 3)
+        key = str(data["record_id"])
+        held = best.get(key)
+        if held is None or strength >= held[0]:
+            best[key] = (strength, row_id)
+    chosen = {row_id for _, row_id in best.values()}
+    del best
+    for row_id, _attempt, payload in _all_rows(store, task_id):
+        if row_id in chosen:
+            yield Outcome.from_json(decode_payload(payload))

@@ -206,7 +206,7 @@ def from_results(ctx: EngineContext, request_id: int) -> DeriveReport:
         if kind in (RequestKind.ACCESS, RequestKind.PORTABILITY):
             items = results.records(ctx.store, task_id, summary["attempt"])
         else:
-            items = results.outcomes(ctx.store, task_id, summary["attempt"])
+            items = results.merged_outcomes(ctx.store, task_id)
         found: dict[tuple[int, tuple[Held, ...]], _Found] = {}
         _collect(rule, items, keys, index, region, found, report)
         _save(ctx, request_id, rule, found, report)

@@ -148,9 +148,11 @@ class TaskRow(Base):
 class TaskResultRow(Base):
     """What a task's step produced: records (access) or per-record outcomes (changes).
 
-    Written in small committed batches tagged with the attempt that wrote them; the task's
-    summary names the attempt that finished, so a killed or retried attempt's rows are never
-    read (and are removed when the task completes).
+    Written in committed batches tagged with the attempt that wrote them. A read step's
+    (access, portability) rows are those of the attempt its summary names: other attempts'
+    rows are removed when it completes. A changing step's rows are committed as the system
+    hands them over and every attempt's are kept: they are read merged, per record the
+    strongest action of any attempt (``dsr_core.engine.results.merged_outcomes``).
     """
 
     __tablename__ = "task_results"

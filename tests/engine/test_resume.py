@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+from collections import Counter
 
 import sqlalchemy as sa
 
@@ -135,5 +136,16 @@ def test_two_runs_at_once_do_not_run_a_task_twice(dsr):
     assert [p.returncode for p in procs] == [0, 0], outputs
     erases = [line.split()[0] for line in log_lines(dsr.home / "steps.log") if " erase " in line]
     assert sorted(erases) == ["a", "b", "c"], outputs
+    engine = sa.create_engine(load_config(home=dsr.home).database_url)
+    with engine.connect() as conn:
+        starts = Counter(
+            json.loads(data)["system"]
+            for data in conn.execute(
+                sa.text("SELECT data FROM audit_events WHERE action = 'step.started'")
+            ).scalars()
+            if json.loads(data)["step"] == "act"
+        )
+    engine.dispose()
+    assert starts == {"a": 1, "b": 1, "c": 1}, "one erase start per task, from the store"
     final = dsr.json("request", "run", rid)
     assert all(t["state"] == "done" for t in final["tasks"])

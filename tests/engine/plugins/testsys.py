@@ -38,6 +38,9 @@ class TestStore(System):
         "log": "",
         "keep_until": "",
         "hang_step": "",
+        "block_after_erase": "",
+        "unread": "",
+        "crash": "",
     }
     required_keys = frozenset({"path"})
 
@@ -87,6 +90,9 @@ class TestStore(System):
     # contract
     def locate(self, subject: Subject) -> Sequence[Identity]:
         self._misbehave("locate")
+        if self.config.get("crash") == "locate":
+            # a bug in a plugin, on purpose: the message holds the subject's e-mail address
+            int(sorted(subject.values(IdentityKind.EMAIL))[0])
         values = {i.value for i in subject.identities}
         found: list[Identity] = []
         for row in self._rows():
@@ -149,6 +155,29 @@ class TestStore(System):
             self._save(rest)
             self._log("erase", subject)
         yield from out
+        if not dry_run and self.config.get("block_after_erase") == "yield":
+            self._erased_then_block()
+
+    def _erased_then_block(self) -> None:
+        """The erasure is done and its outcomes handed over; the process is then killed
+        before the engine records the step's end."""
+        self.context.resolve(f"{self.name}.erased").write_text("erased")
+        time.sleep(3600)
+
+    def warnings(self) -> Sequence[str]:
+        if self.config.get("block_after_erase") == "warnings" and any(
+            line.startswith(f"{self.name} erase ") for line in self._log_lines()
+        ):
+            self._erased_then_block()
+        return ()
+
+    def unreadable(self) -> Sequence[str]:
+        return [str(line) for line in self.config.get("unread", [])]
+
+    def _log_lines(self) -> list[str]:
+        log = self.config.get("log")
+        path = self.context.resolve(log) if log else None
+        return path.read_text().splitlines() if path and path.exists() else []
 
     def object(
         self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
