@@ -103,7 +103,7 @@ def dry_run(
         ) -> None:
             try:
                 keys = with_retries(
-                    lambda: list(built[name].locate(current)),
+                    lambda: list(built[name].locate(current.narrowed())),
                     retries=ctx.system_config(name).retries,
                     progress=progress,
                     wait_initial=ctx.retry_wait_initial,
@@ -122,7 +122,9 @@ def dry_run(
         if len(subject.identities) == len(current.identities):
             break
 
-    def act(name: str, progress: Progress) -> None:
+    matching = subject.narrowed()  # as the run's steps match (Loaded.for_systems)
+
+    def act(name: str, progress: Progress, subject: Subject = matching) -> None:
         system, res = built[name], results[name]
         if not res.keys:
             res.status = "nothing"

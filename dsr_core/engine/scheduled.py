@@ -64,7 +64,7 @@ def run_due_erasures(ctx: EngineContext) -> list[DueResult]:
         try:
             with ctx.store.session() as session:
                 row = reqs.get(session, item.request_id)
-                subject = reqs.subject_of(row)
+                subject = reqs.subject_of(row).narrowed()
             system = ctx.build(item.system)
             conf = ctx.system_config(item.system)
             progress = Progress()

@@ -58,6 +58,12 @@ class Loaded:
     def generation(self) -> int:
         return len(self.subject.identities)
 
+    @property
+    def for_systems(self) -> Subject:
+        """The subject as systems match it: a number given without a period counts only
+        within the periods the systems know it was the subject's (``Subject.narrowed``)."""
+        return self.subject.narrowed()
+
 
 def load_subject(ctx: EngineContext, request_id: int, conn: sa.Connection | None = None) -> Loaded:
     """Two plain queries (steps run often and at once: no ORM graph to build), on ``conn``
@@ -183,7 +189,7 @@ def locate(
     """
     if loaded is None:
         loaded = load_subject(ctx, task.request_id)
-    subject, generation = loaded.subject, loaded.generation
+    subject, generation = loaded.for_systems, loaded.generation
     conf = ctx.system_config(task.system)
 
     def call() -> list[Identity]:
@@ -311,7 +317,7 @@ def act(
     located = task.keys or {}
     if loaded is None or loaded.generation < int(located.get("generation", 0)):
         loaded = load_subject(ctx, task.request_id)
-    subject, kind = loaded.subject, loaded.kind
+    subject, kind = loaded.for_systems, loaded.kind
     keys = [Identity.from_json(k) for k in located.get("identities", [])]
     conf = ctx.system_config(task.system)
     changing = kind.changes_data
