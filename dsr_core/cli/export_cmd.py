@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import UserError
+from ..staff import require_technical_staff
 from .app import engine_context, get_app, json_option
 
 
@@ -82,11 +83,7 @@ def export(
         check_url(send_to)
     if include_secrets:
         encrypt = True
-        if app.actor not in config.controller.technical_staff:
-            raise UserError(
-                f"{app.actor!r} may not reveal credentials: only the technical staff listed in "
-                "controller.technical_staff"
-            )
+        require_technical_staff(config.controller, "reveal credentials")
     password = None
     if encrypt:
         password = os.environ.get(password_env) or None
