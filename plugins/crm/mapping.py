@@ -121,7 +121,7 @@ class PhonePeriod:
 @dataclass(frozen=True, slots=True)
 class AnonymiseRule:
     """How one column is anonymised: ``auto`` (NULL if nullable, else a keyed hash for text),
-    ``null``, ``hash`` (``context.pseudonymise``), ``empty`` (``""``) or a fixed ``value``."""
+    ``null``, ``hash`` (``context.anonymise``: irreversible), ``empty`` (``""``) or a fixed ``value``."""
 
     how: str
     value: Any = None

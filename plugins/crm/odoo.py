@@ -558,7 +558,7 @@ class OdooSystem(System):
         from .odoo_client import OdooError
 
         types = self._field_types(PARTNER)
-        digest = self.context.pseudonymise(f"{PARTNER}/{pid}").removeprefix("anon-")
+        digest = self.context.anonymise(f"{PARTNER}/{pid}").removeprefix("anon-")
         values: dict[str, Any] = {"name": f"{ANONYMISED_PREFIX}{digest}"}
         values.update({f: False for f in ANONYMISED_FIELDS if f in types})
         if "active" in types:
