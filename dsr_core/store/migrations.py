@@ -241,8 +241,31 @@ def _v3(conn: sa.Connection) -> None:
     )
 
 
+def _v4_reserved(conn: sa.Connection) -> None:
+    """Version 4 belongs to another change; where it has not landed, it changes nothing."""
+
+
+def _v5(conn: sa.Connection) -> None:
+    """dsr's own data: staff's free text of audit events, outside the hash chain (purgeable).
+
+    Depends on nothing but the audit trail of version 1."""
+    md = sa.MetaData()
+    sa.Table(
+        "audit_texts",
+        md,
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(60), primary_key=True),
+        sa.Column("request_id", sa.Integer, index=True),
+        sa.Column("salt", sa.String(32), nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+    )
+    md.create_all(conn)
+
+
 #: version -> the step that makes it from the version before.
 STEPS: dict[int, Step] = {1: _v1, 2: _v2, 3: _v3}
+STEPS.setdefault(4, _v4_reserved)
+STEPS[5] = _v5
 LATEST = max(STEPS)
 
 

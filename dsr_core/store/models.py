@@ -195,6 +195,22 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(sa.String(64))
 
 
+class AuditTextRow(Base):
+    """Staff's free text of one audit event, kept outside the chain so it can be purged.
+
+    The event's data holds ``{"text_sha256": sha256(salt + ":" + text)}`` in the text's place:
+    the chain covers that digest, the salt makes it useless for guessing once the row is gone.
+    """
+
+    __tablename__ = "audit_texts"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(index=True)
+    salt: Mapped[str] = mapped_column(sa.String(32))
+    text: Mapped[str] = mapped_column(sa.Text)
+
+
 class SupplierRow(Base):
     """A recipient of personal data (Art. 19): a processor, carrier, transport firm...
 
