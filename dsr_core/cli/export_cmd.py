@@ -75,6 +75,10 @@ def export(
         rid = row.id
         if not row.tasks:
             raise UserError(f"request {rid} has not been run yet: dsr request run {rid}")
+        if row.results_purged_at is not None:
+            raise UserError(
+                f"request {rid}'s results were purged on {row.results_purged_at:%Y-%m-%d}"
+            )
     if send_to:
         if kind != RequestKind.PORTABILITY:
             raise UserError("--send-to is for portability requests (Art. 20(2))")

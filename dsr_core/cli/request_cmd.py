@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from .. import purge
 from .. import requests as reqs
 from ..errors import UserError
 from ..model import RequestKind, RequestState
@@ -344,6 +345,7 @@ def close(request_id: str) -> None:
         info = reqs.info(row)
     if data["state"] == RequestState.COMPLETED.value:
         app.plugins.request_completed(info)
+        purge.after_completion(app.store, app.config, info.id, actor=app.actor)
     app.emit(data, lambda: f"request {data['id']}: completed")
 
 

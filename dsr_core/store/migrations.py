@@ -246,9 +246,12 @@ def _v4_reserved(conn: sa.Connection) -> None:
 
 
 def _v5(conn: sa.Connection) -> None:
-    """dsr's own data: staff's free text of audit events, outside the hash chain (purgeable).
+    """dsr's own data: staff's free text of audit events, outside the hash chain (purgeable),
+    and when a request's results were purged.
 
-    Depends on nothing but the audit trail of version 1."""
+    Depends on nothing but the tables of version 1."""
+    timestamp = _tz().compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE requests ADD COLUMN results_purged_at {timestamp}"))
     md = sa.MetaData()
     sa.Table(
         "audit_texts",

@@ -74,6 +74,8 @@ class RequestRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
+    #: When ``dsr purge`` removed the request's task results and bundles.
+    results_purged_at: Mapped[datetime | None]
 
     identities: Mapped[list[IdentityRow]] = relationship(
         back_populates="request", order_by="IdentityRow.id", cascade="all, delete-orphan"
