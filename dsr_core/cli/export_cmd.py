@@ -87,7 +87,9 @@ def export(
         check_url(send_to)
     if include_secrets:
         encrypt = True
-        require_technical_staff(config.controller, "reveal credentials")
+        revealer = require_technical_staff(config.controller, "reveal credentials")
+    else:
+        revealer = None
     password = None
     if encrypt:
         password = os.environ.get(password_env) or None
@@ -138,7 +140,7 @@ def export(
                 "secrets.revealed",
                 actor=app.actor,
                 request_id=rid,
-                data={"file": target.name},
+                data={"file": target.name, "os_user": revealer},
             )
     sent = None
     if send_to:

@@ -56,6 +56,7 @@ def test_listed_os_user_may_reveal_whatever_the_label(controller, tmp_path, monk
     assert out.exists()
     revealed = [e for e in dsr.json("audit", "show", rid) if e["action"] == "secrets.revealed"]
     assert len(revealed) == 1 and revealed[0]["actor"] == "An at the helpdesk"
+    assert revealed[0]["data"]["os_user"] == "demo-tech", "the trail names who really did it"
 
 
 def test_os_user_is_the_password_database_entry_not_the_environment(monkeypatch):
