@@ -44,9 +44,9 @@ from .model import IdentityKind, RequestKind, RequestState
 from .store import Store
 from .store.models import (
     AuditTextRow,
+    Base,
     IdentityRow,
     NoticeRow,
-    PauseRow,
     RequestRow,
     ScheduledErasureRow,
     TaskResultRow,
@@ -225,12 +225,22 @@ def _held_back(session: Session, request_id: int) -> str | None:
     return None
 
 
+def _delete_with_dependents(session: Session, table: sa.Table, where: Any) -> None:
+    """Delete ``table``'s rows matching ``where`` after every row that refers to them by a
+    foreign key, whatever the table (tasks, identities, pauses, notices, results, and tables
+    later releases add), deepest first."""
+    for other in Base.metadata.sorted_tables:
+        for fk in other.foreign_keys:
+            if fk.column.table is table and other is not table:
+                ids = sa.select(fk.column).where(where)
+                _delete_with_dependents(session, other, fk.parent.in_(ids))
+    session.execute(sa.delete(table).where(where))
+
+
 def _drop_request(session: Session, request_id: int) -> None:
-    tasks = sa.select(TaskRow.id).where(TaskRow.request_id == request_id)
-    session.execute(sa.delete(TaskResultRow).where(TaskResultRow.task_id.in_(tasks)))
-    for model in (TaskRow, IdentityRow, PauseRow, ScheduledErasureRow, NoticeRow, AuditTextRow):
-        session.execute(sa.delete(model).where(model.request_id == request_id))
-    session.execute(sa.delete(RequestRow).where(RequestRow.id == request_id))
+    requests = RequestRow.__table__
+    _delete_with_dependents(session, requests, requests.c.id == request_id)
+    session.execute(sa.delete(AuditTextRow).where(AuditTextRow.request_id == request_id))
 
 
 def purge(
