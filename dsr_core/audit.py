@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .errors import NotFound
 from .store.models import AuditEvent, AuditTextRow, Meta
 
 GENESIS = "0" * 64
@@ -272,6 +273,26 @@ def for_request(session: Session, request_id: int) -> list[AuditEvent]:
             .order_by(AuditEvent.seq)
         ).scalars()
     )
+
+
+def events_of_request(
+    session: Session, request_id: str, get: Callable[[Session, str], Any]
+) -> tuple[int, list[dict[str, Any]]]:
+    """The events of one request as :func:`event_json`, also once ``dsr purge`` removed the
+    request itself (the events outlive it); ``get`` is how the request is looked up, and its
+    error stands when there is neither request nor event."""
+    try:
+        rid = int(get(session, request_id).id)
+    except NotFound as missing:
+        text = str(request_id).strip().lstrip("#")
+        events = for_request(session, int(text)) if text.isdigit() else []
+        if not events:
+            raise missing from None
+        rid = int(text)
+    else:
+        events = for_request(session, rid)
+    texts = texts_of(session, events)
+    return rid, [event_json(e, texts) for e in events]
 
 
 def texts_of(session: Session, events: list[AuditEvent]) -> dict[tuple[int, str], str]:

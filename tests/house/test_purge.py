@@ -165,6 +165,12 @@ def test_requests_and_free_text_go_after_keep_requests_for_the_chain_stays(contr
     # The events stay (one more: the purge itself) and the chain still verifies.
     assert _count(dsr, "SELECT count(*) FROM audit_events") == events_before + 1
     assert dsr.json("audit", "verify")["ok"] is True
+    shown = dsr.json("audit", "show", rid)  # the trail outlives the request
+    verified = [e for e in shown if e["data"].get("to") == "identity_verified"]
+    assert verified[0]["data"]["method"] == "[purged]"
+    assert shown[-1]["action"] == "purge.request"
+    assert "no request 999" in dsr.fails("audit", "show", "999").stderr
+    assert "is a number" in dsr.fails("audit", "show", "abc").stderr
 
 
 def test_a_request_waiting_for_a_scheduled_erasure_is_held(dsr):
