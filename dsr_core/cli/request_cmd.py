@@ -288,7 +288,9 @@ def extend(request_id: str, reason: str, on: str | None) -> None:
             controller=controller,
             on=_date(on, "notice date") or today,
         )
-        text = letters.render("extension", row, controller, reason=reason.strip(), today=today)
+        text = letters.render(
+            "extension", row, controller, reason=row.extension_reason, today=today
+        )
         data = request_json(row, controller, today)
     path = letters.write(app.config.home, row, "extension", text)
     data["letter"] = str(path)
@@ -313,7 +315,9 @@ def reject(request_id: str, reason: str) -> None:
     with app.session() as session:
         row = reqs.get(session, request_id)
         reqs.reject(session, row, reason=reason, actor=app.actor)
-        text = letters.render("refusal", row, controller, reason=reason.strip(), today=app.today())
+        text = letters.render(
+            "refusal", row, controller, reason=row.outcome_reason or "", today=app.today()
+        )
         data = request_json(row, controller, app.today())
     path = letters.write(app.config.home, row, "refusal", text)
     data["letter"] = str(path)

@@ -47,3 +47,11 @@ def test_control_and_bidi_override_characters_are_dropped(dsr):
     assert shown["verification"]["method"] == "eID at the desk"
     listing = dsr("request", "list").stdout
     assert "\u202e" not in listing and "\x1b" not in listing and "\x07" not in listing
+
+
+def test_the_refusal_letter_gets_the_cleaned_reason(dsr):
+    dsr("init")
+    rid = str(dsr.json("request", "new", "access", "--name", "Jan", "--email", "j@x.be")["id"])
+    result = dsr.json("request", "reject", rid, "--reason", "manifestly \u202eunfounded\u202c")
+    letter = open(result["letter"], encoding="utf-8").read()
+    assert "manifestly unfounded" in letter and "\u202e" not in letter
