@@ -14,7 +14,8 @@ with its identities, and staff's free text on the audit trail. Three rules, from
   a customer id (the same value, qualified by the same system or unqualified), whether given
   with the request or found by a system while it ran. The erasure's own results (what was
   erased and kept) stay until its own ``keep_results_for``: they are its answer.
-* **The request itself** (its row, identities, clock pauses, tasks, notices, letters) and the
+* **The request itself** (its row, identities, clock pauses, tasks, notices and their ``.eml``
+  files in the outbox, letters) and the
   free text of its audit events go ``keep_requests_for`` (default 3 years) after it was
   closed, for accountability until then. A request still waiting for a scheduled erasure (a
   kept record whose retention has not ended) or for a supplier's confirmation is held back.
@@ -40,6 +41,7 @@ from sqlalchemy.orm import Session, aliased
 
 from . import audit
 from .config import Config
+from .errors import UserError
 from .model import IdentityKind, RequestKind, RequestState
 from .store import Store
 from .store.models import (
@@ -144,6 +146,21 @@ def _letters(home: Path, request_id: int) -> list[Path]:
     if not folder.is_dir():
         return []
     return [p for p in folder.glob(f"request-{request_id}-*.txt") if p.is_file()]
+
+
+def _outbox(config: Config, request_id: int) -> list[Path]:
+    """The request's notices in the outbox folder (``N-<request>-<supplier>.eml``), with any
+    temporary file a killed send left."""
+    from .recipients.settings import load
+
+    try:
+        folder = load(config).outbox
+    except UserError:  # a broken [notices] table: nothing to find there
+        return []
+    if not folder.is_dir():
+        return []
+    mine = re.compile(rf"^\.?N-{request_id}-\d+\.eml(\..*\.tmp)?$")
+    return [p for p in folder.iterdir() if mine.match(p.name) and p.is_file()]
 
 
 def _superseding_erasures(
@@ -289,7 +306,7 @@ def purge(
     for rid, why, whole in plans:
         files = list(bundles.get(rid, ()))
         if whole:
-            files += _letters(config.home, rid)
+            files += _letters(config.home, rid) + _outbox(config, rid)
         if dry_run:
             report.results[rid] = why
             report.bundles += [p.name for p in bundles.get(rid, ())]

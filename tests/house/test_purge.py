@@ -152,6 +152,12 @@ def test_requests_and_free_text_go_after_keep_requests_for_the_chain_stays(contr
     dsr = controller
     rid = _done(dsr, "access", "--email", JAN_EMAIL, method="eID of Bart Wouters")
     dsr("request", "close", rid)
+    outbox = dsr.home / "outbox"
+    outbox.mkdir()
+    notice = outbox / f"N-{rid}-1.eml"  # what the file transport left for staff to send
+    notice.write_text(f"To: privacy@telco.example\n\nErase {JAN_EMAIL}\n")
+    someone_else = outbox / f"N-{int(rid) + 10}-1.eml"
+    someone_else.write_text("another request's notice")
     events_before = _count(dsr, "SELECT count(*) FROM audit_events")
     assert "Bart Wouters" in _everything(dsr)
     dsr.env["DSR_TODAY"] = (TODAY + timedelta(days=3 * 366)).isoformat()
@@ -160,6 +166,7 @@ def test_requests_and_free_text_go_after_keep_requests_for_the_chain_stays(contr
     everything = _everything(dsr)
     assert "Bart Wouters" not in everything and JAN_EMAIL not in everything
     assert "Jan Peeters" not in everything
+    assert not notice.exists() and someone_else.exists()
     assert _count(dsr, "SELECT count(*) FROM requests") == 0
     assert _count(dsr, "SELECT count(*) FROM identities") == 0
     # The events stay (one more: the purge itself) and the chain still verifies.
