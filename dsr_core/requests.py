@@ -62,7 +62,7 @@ def clean_text(text: str, what: str, *, limit: int = MAX_TEXT, multiline: bool =
         if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch not in "\t\n\r":
             if ch in "\u2028\u2029\x0b\x0c\x85":
                 kept.append("\n" if multiline else " ")
-            elif ch == "\u200d":  # the zero-width joiner belongs to emoji and some scripts
+            elif ch in "\u200c\u200d":  # zero-width (non-)joiners: emoji, Persian, Indic
                 kept.append(ch)
             continue
         kept.append(ch)
