@@ -301,6 +301,8 @@ def purge(
                 why = "period"
             else:
                 continue
+            if row.results_purged_at is not None and not whole and not bundles.get(row.id):
+                continue  # done before: a closed request gets no new results
             if whole or _has_results(session, row.id) or bundles.get(row.id):
                 plans.append((row.id, why, whole))
     for rid, why, whole in plans:
