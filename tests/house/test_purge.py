@@ -192,3 +192,15 @@ def test_a_request_waiting_for_a_scheduled_erasure_is_held(dsr):
     assert report["requests_purged"] == []
     assert "scheduled erasure" in report["held"][rid]
     assert dsr.json("request", "show", rid)["subject"]["identities"]
+
+
+def test_a_request_still_open_when_the_erasure_completed_goes_on_the_next_purge(controller):
+    dsr = controller
+    access = _done(dsr, "access")  # run, not closed yet
+    erasure = _done(dsr, "erasure", "--email", JAN_EMAIL.upper())
+    dsr("request", "close", erasure)
+    assert PASSWORD in _everything(dsr), "an open request keeps what staff still work on"
+    dsr("request", "close", access)
+    report = dsr.json("purge")
+    assert report["results_purged"] == [int(access)]
+    assert PASSWORD not in _everything(dsr)
