@@ -26,7 +26,7 @@ from dsr_core.model import Identity, IdentityKind, Record, RequestKind, Subject
 from dsr_core.plugins import PluginHost
 from dsr_core.requests import NewRequest, create, get, verify_identity
 from dsr_core.store import open_store
-from dsr_core.store.keys import installation_key
+from dsr_core.store.keys import log_key
 from dsr_core.systems import System
 
 STEP = 0.2
@@ -72,7 +72,7 @@ def main() -> None:
         plugins.register_object("bench", _Plugin())
         ctx = EngineContext(store=store, config=config, plugins=plugins, actor="bench")
         # as the CLI does when it opens the store: logging is set up, the key exists
-        configure(log_file=config.log_file, hash_key=installation_key(store))
+        configure(log_file=config.log_file, hash_key=log_key(store))
         with store.session() as session:
             row = create(
                 session,

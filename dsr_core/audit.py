@@ -7,7 +7,12 @@ sequence number and hash, so deleting the newest events is found too. :func:`ver
 chain and names the first event that was edited, deleted or moved.
 
 The trail outlives erasure, so event data holds no identifiers of the subject: counts, kinds,
-system names, dates and staff's own words, never an e-mail address or a number.
+system names and dates, never an e-mail address or a number. Staff's own words (a verification
+method, a reason, a note: the values under :data:`FREE_TEXT_KEYS`) may name people, so they are
+kept outside the chain, in ``audit_texts``: the event holds ``{"text_sha256": ...}`` (a salted
+digest) in their place, which the chain covers. :func:`event_json` shows the text while it is
+kept and ``[purged]`` once :mod:`dsr_core.purge` removed it with the request; :func:`verify`
+checks every kept text against its digest.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import getpass
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+import secrets
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .store.models import AuditEvent, Meta
+from .errors import NotFound
+from .store.models import AuditEvent, AuditTextRow, Meta
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -37,6 +44,34 @@ _READ_HEAD_LOCKED = _READ_HEAD.with_for_update()  # PostgreSQL: appenders queue,
 _INSERT_EVENT = sa.insert(AuditEvent.__table__)
 _INSERT_HEAD = sa.insert(_META).values(key=HEAD_KEY, value=sa.bindparam("head"))
 _UPDATE_HEAD = sa.update(_META).where(_META.c.key == HEAD_KEY).values(value=sa.bindparam("head"))
+
+
+#: Keys of event data whose text is staff's own words: kept outside the chain.
+FREE_TEXT_KEYS = frozenset(
+    {"method", "reason", "note", "notes", "resolution", "comment", "error", "detail", "text"}
+)
+#: ``(action, key)`` whose value is one of dsr's own words, not staff's text.
+_CODES = frozenset({("clock.paused", "reason"), ("clock.resumed", "reason")})
+TEXT_DIGEST = "text_sha256"
+PURGED = "[purged]"
+_INSERT_TEXT = sa.insert(AuditTextRow.__table__)
+
+
+def text_digest(salt: str, text: str) -> str:
+    return hashlib.sha256(f"{salt}:{text}".encode()).hexdigest()
+
+
+def _split_texts(action: str, data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Replace staff's free text in ``data`` by salted digests; returns (name, salt, text)."""
+    texts = []
+    for key in FREE_TEXT_KEYS.intersection(data):
+        value = data[key]
+        if not isinstance(value, str) or not value or (action, key) in _CODES:
+            continue
+        salt = secrets.token_hex(16)
+        data[key] = {TEXT_DIGEST: text_digest(salt, value)}
+        texts.append((key, salt, value))
+    return texts
 
 
 def default_actor() -> str:
@@ -107,7 +142,9 @@ def append(
     seq, prev = _head(conn)
     seq += 1
     at = datetime.now(UTC)
-    payload = _canonical(dict(data or {}))
+    values = dict(data or {})
+    texts = _split_texts(action, values)
+    payload = _canonical(values)
     digest = event_hash(seq, at, actor, request_id, action, payload, prev)
     conn.execute(
         _INSERT_EVENT,
@@ -123,6 +160,14 @@ def append(
         },
     )
     conn.execute(_INSERT_HEAD if seq == 1 else _UPDATE_HEAD, {"head": f"{seq}:{digest}"})
+    if texts:
+        conn.execute(
+            _INSERT_TEXT,
+            [
+                {"seq": seq, "name": n, "request_id": request_id, "salt": salt, "text": text}
+                for n, salt, text in texts
+            ],
+        )
     return seq
 
 
@@ -191,7 +236,33 @@ def verify(session: Session) -> VerifyResult:
         )
     if last and head_hash != prev:
         return VerifyResult(False, count, f"event {last} was replaced", last)
+    bad_text = _first_bad_text(session)
+    if bad_text is not None:
+        return VerifyResult(
+            False,
+            count,
+            f"the text kept with event {bad_text} was edited: it no longer matches the digest "
+            "the chain holds",
+            bad_text,
+        )
     return VerifyResult(True, count)
+
+
+def _first_bad_text(session: Session) -> int | None:
+    """The first event whose kept free text does not match the digest in its data."""
+    rows = session.execute(
+        sa.select(AuditTextRow, AuditEvent.data)
+        .join(AuditEvent, AuditEvent.seq == AuditTextRow.seq, isouter=True)
+        .order_by(AuditTextRow.seq, AuditTextRow.name)
+        .execution_options(yield_per=1000)
+    )
+    for text, data in rows:
+        expected = json.loads(data).get(text.name) if data is not None else None
+        if not isinstance(expected, dict) or expected.get(TEXT_DIGEST) != text_digest(
+            text.salt, text.text
+        ):
+            return int(text.seq)
+    return None
 
 
 def for_request(session: Session, request_id: int) -> list[AuditEvent]:
@@ -204,14 +275,62 @@ def for_request(session: Session, request_id: int) -> list[AuditEvent]:
     )
 
 
-def event_json(event: AuditEvent) -> dict[str, Any]:
+def events_of_request(
+    session: Session, request_id: str, get: Callable[[Session, str], Any]
+) -> tuple[int, list[dict[str, Any]]]:
+    """The events of one request as :func:`event_json`, also once ``dsr purge`` removed the
+    request itself (the events outlive it); ``get`` is how the request is looked up, and its
+    error stands when there is neither request nor event."""
+    try:
+        rid = int(get(session, request_id).id)
+    except NotFound as missing:
+        text = str(request_id).strip().lstrip("#")
+        events = for_request(session, int(text)) if text.isdigit() else []
+        if not events:
+            raise missing from None
+        rid = int(text)
+    else:
+        events = for_request(session, rid)
+    texts = texts_of(session, events)
+    return rid, [event_json(e, texts) for e in events]
+
+
+def texts_of(session: Session, events: list[AuditEvent]) -> dict[tuple[int, str], str]:
+    """The kept free texts of ``events``, by (seq, name)."""
+    seqs = [e.seq for e in events]
+    found: dict[tuple[int, str], str] = {}
+    for start in range(0, len(seqs), 500):
+        chunk = seqs[start : start + 500]
+        for row in session.execute(
+            sa.select(AuditTextRow).where(AuditTextRow.seq.in_(chunk))
+        ).scalars():
+            found[(row.seq, row.name)] = row.text
+    return found
+
+
+def event_json(
+    event: AuditEvent, texts: Mapping[tuple[int, str], str] | None = None
+) -> dict[str, Any]:
+    """The event for people and scripts: staff's free text in place while it is kept (pass
+    ``texts`` from :func:`texts_of`; without it the text is read from ``event``'s session),
+    ``[purged]`` once it is gone."""
+    data = json.loads(event.data)
+    if isinstance(data, dict) and any(
+        isinstance(v, dict) and TEXT_DIGEST in v for v in data.values()
+    ):
+        if texts is None:
+            session = Session.object_session(event)
+            texts = texts_of(session, [event]) if session is not None else {}
+        for key, value in data.items():
+            if isinstance(value, dict) and TEXT_DIGEST in value:
+                data[key] = texts.get((event.seq, key), PURGED)
     return {
         "seq": event.seq,
         "at": event.at.isoformat(),
         "actor": event.actor,
         "request_id": event.request_id,
         "action": event.action,
-        "data": json.loads(event.data),
+        "data": data,
         "hash": event.hash,
         "prev_hash": event.prev_hash,
     }

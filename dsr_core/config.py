@@ -17,6 +17,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,6 +51,59 @@ class ControllerConfig:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+_PERIOD = re.compile(r"\s*(\d+)\s*(d|days?|w|weeks?|m|months?|y|years?)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A retention period: a number of days, weeks, months or years."""
+
+    amount: int
+    unit: str  # "days", "weeks", "months" or "years"
+
+    def before(self, day: date) -> date:
+        """The day ``self`` before ``day`` (months and years by the calendar)."""
+        from .clock import add_months
+
+        if self.unit == "days":
+            return day - timedelta(days=self.amount)
+        if self.unit == "weeks":
+            return day - timedelta(weeks=self.amount)
+        months = self.amount * (12 if self.unit == "years" else 1)
+        return add_months(day, -months)
+
+    def __str__(self) -> str:
+        unit = self.unit if self.amount != 1 else self.unit[:-1]
+        return f"{self.amount} {unit}"
+
+
+def parse_period(value: Any, where: str) -> Period:
+    """``30`` (days), ``"30 days"``, ``"6 weeks"``, ``"3 months"``, ``"3 years"``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return Period(value, "days")
+    match = _PERIOD.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigFileError(
+            f'{where} must read like "30 days", "6 weeks", "3 months" or "3 years", not {value!r}'
+        )
+    unit = {"d": "days", "w": "weeks", "m": "months", "y": "years"}[match.group(2)[0].lower()]
+    return Period(int(match.group(1)), unit)
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    """``[retention]``: how long dsr keeps its own copies of personal data (``dsr purge``).
+
+    ``keep_results_for``: task results (the records found, the outcomes) and export bundles,
+    counted from the day the request was closed (completed, rejected or withdrawn);
+    ``keep_requests_for``: the request itself, its identities and staff's free text on the
+    audit trail (the events stay), counted from the same day.
+    """
+
+    keep_results_for: Period = Period(30, "days")
+    keep_requests_for: Period = Period(3, "years")
 
 
 @dataclass(frozen=True)
@@ -92,6 +146,7 @@ class Config:
     log_file: Path | None = None
     notices: Mapping[str, Any] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
 
     @property
     def base_dir(self) -> Path:
@@ -161,7 +216,7 @@ def parse_toml(path: Path) -> dict[str, Any]:
 
 
 def build_config(data: Mapping[str, Any], *, path: Path | None, home: Path) -> Config:
-    known = {"controller", "systems", "store", "plugins", "logging", "notices"}
+    known = {"controller", "systems", "store", "plugins", "logging", "notices", "retention"}
     for key in data:
         if key not in known:
             hint = did_you_mean(key, known)
@@ -194,7 +249,18 @@ def build_config(data: Mapping[str, Any], *, path: Path | None, home: Path) -> C
         log_file=(base / Path(log_file).expanduser()) if log_file else home / "logs" / "dsr.log",
         notices=_table(data, "notices", path),
         raw=data,
+        retention=_retention(_table(data, "retention", path), path),
     )
+
+
+def _retention(table: Mapping[str, Any], path: Path | None) -> RetentionConfig:
+    allowed = set(RetentionConfig.__dataclass_fields__)
+    for key in table:
+        if key not in allowed:
+            hint = did_you_mean(key, allowed)
+            raise ConfigFileError(f"{_where(path)}: unknown key retention.{key}{hint}")
+    values = {k: parse_period(v, f"{_where(path)}: retention.{k}") for k, v in table.items()}
+    return RetentionConfig(**values)
 
 
 def _anchor_sqlite(url: str, base: Path) -> str:

@@ -2,9 +2,10 @@
 
 One processor chain serves structlog and stdlib loggers alike. Identifiers are hashed before
 anything is rendered: a value under a key such as ``email``, ``phone`` or ``name`` becomes
-``h:<12 hex>`` (keyed with the installation's secret, so the same person gives the same hash in
-one installation and nothing outside it); anything under a key such as ``password``,
-``secret``, ``token`` or ``api_key`` is dropped to ``[redacted]``.
+``h:<12 hex>`` (keyed with the installation's log key, ``dsr_meta.log_key``, a secret of its
+own: the same person gives the same hash in one installation and nothing outside it). That is
+pseudonymisation: whoever holds the log key can test a candidate identifier. Anything under
+a key such as ``password``, ``secret``, ``token`` or ``api_key`` is dropped to ``[redacted]``.
 """
 
 from __future__ import annotations

@@ -410,7 +410,8 @@ class Action(enum.StrEnum):
     """What a changing request did (or, on a dry run, would do) to one record."""
 
     ERASED = "erased"
-    ANONYMISED = "anonymised"
+    ANONYMISED = "anonymised"  # irreversibly: nobody can link what is left to the subject
+    PSEUDONYMISED = "pseudonymised"  # a reversible form remains (a keyed hash): not erased
     KEPT = "kept"  # under a legal duty: basis and until are set
     RECTIFIED = "rectified"
     RESTRICTED = "restricted"

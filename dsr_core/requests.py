@@ -8,6 +8,7 @@ wrong raises :class:`~dsr_core.errors.UserError` before anything is written.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,6 +35,59 @@ from .store.models import IdentityRow, PauseRow, RequestRow, TaskRow
 
 CHANNELS = ("email", "letter", "phone", "in-person", "web")
 PAUSE_REASONS = ("identity", "clarification")
+
+#: Longest subject name, identity and staff free text (method, reason, note) accepted.
+MAX_NAME = 200
+MAX_IDENTITY = 320
+MAX_TEXT = 2000
+#: Bidirectional embeddings, overrides and isolates (and the marks): they reorder what staff
+#: read on a terminal or in a letter, so they are dropped from names and free text.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _shown(text: str) -> str:
+    """The start of ``text`` for an error message (never the whole of a huge value)."""
+    return repr(text[:40] + ("..." if len(text) > 40 else ""))
+
+
+def clean_text(text: str, what: str, *, limit: int = MAX_TEXT, multiline: bool = True) -> str:
+    """Staff's free text (or a name) without control or bidi-override characters, trimmed;
+    longer than ``limit`` characters is refused in one line naming ``what``.
+
+    With ``multiline`` new lines and tabs stay (a note); else every run of white space
+    becomes one space (a name)."""
+    kept = []
+    for ch in text:
+        if ch in _BIDI:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch not in "\t\n\r":
+            if ch in "\u2028\u2029\x0b\x0c\x85":
+                kept.append("\n" if multiline else " ")
+            elif ch in "\u200c\u200d":  # zero-width (non-)joiners: emoji, Persian, Indic
+                kept.append(ch)
+            continue
+        kept.append(ch)
+    cleaned = "".join(kept)
+    if multiline:
+        lines = [
+            line.rstrip() for line in cleaned.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        ]
+        cleaned = "\n".join(lines).strip()
+    else:
+        cleaned = " ".join(cleaned.split())
+    if len(cleaned) > limit:
+        raise UserError(
+            f"{what} is {len(cleaned)} characters long: at most {limit} are accepted "
+            f"(it starts {_shown(cleaned)})"
+        )
+    return cleaned
+
+
+def clean_optional(text: str | None, what: str, *, limit: int = MAX_TEXT) -> str | None:
+    """:func:`clean_text` for an optional text: None or empty stays None."""
+    if text is None:
+        return None
+    return clean_text(text, what, limit=limit) or None
 
 
 @dataclass(frozen=True)
@@ -71,6 +125,12 @@ def controller_today(controller: ControllerConfig) -> date:
 def build_identities(new: NewRequest, region: str) -> list[Identity]:
     """Validate and normalise what the request names; an invalid one is refused by name."""
     identities: list[Identity] = []
+    for raw in (*new.emails, *new.phones, *new.customer_ids):
+        if len(raw) > MAX_IDENTITY:
+            raise UserError(
+                f"an identity of {len(raw)} characters was given ({_shown(raw)}): at most "
+                f"{MAX_IDENTITY} are accepted"
+            )
     try:
         for raw in new.emails:
             identities.append(Identity(IdentityKind.EMAIL, normalise_email(raw)))
@@ -79,7 +139,7 @@ def build_identities(new: NewRequest, region: str) -> list[Identity]:
     except InvalidIdentity as exc:
         raise UserError(str(exc)) from None
     for raw in new.customer_ids:
-        value = raw.strip()
+        value = clean_text(raw, "a customer id", limit=MAX_IDENTITY, multiline=False)
         if not value:
             raise UserError("an empty customer id was given")
         system, sep, ident = value.partition(":")
@@ -125,7 +185,8 @@ def create(
     today: date | None = None,
 ) -> RequestRow:
     kind = parse_kind(new.kind)
-    name = " ".join(new.name.split())
+    name = clean_text(new.name, "the subject's name", limit=MAX_NAME, multiline=False)
+    note = clean_optional(new.note, "the note")
     if not name:
         raise UserError("the subject's name is required (--name)")
     if new.channel not in CHANNELS:
@@ -158,7 +219,7 @@ def create(
         subject_name=name,
         received_on=received,
         channel=new.channel,
-        note=new.note,
+        note=note,
         changes=dict(new.changes) if new.changes else None,
         due_on=due,
         extended=False,
@@ -312,7 +373,7 @@ def verify_identity(
     on: date | None = None,
 ) -> None:
     """Art. 12(6): record how identity was checked; an open identity pause ends today."""
-    method = method.strip()
+    method = clean_text(method, "the verification method")
     if not method:
         raise UserError("say how the identity was verified: --method TEXT")
     if RequestState(row.state) != RequestState.RECEIVED:
@@ -354,6 +415,7 @@ def pause(
         raise UserError(
             f"request {row.id} was due on {row.due_on}: the clock can no longer be paused"
         )
+    note = clean_optional(note, "the note")
     row.pauses.append(PauseRow(reason=reason, started_on=on, note=note))
     session.flush()
     refresh_due(row, controller)
@@ -427,7 +489,7 @@ def extend(
 ) -> None:
     """Art. 12(3): two further months, only while the first month runs, with a reason."""
     _require_open(row, "be extended")
-    reason = reason.strip()
+    reason = clean_text(reason, "the reason")
     if not reason:
         raise UserError("an extension needs a reason (--reason), which the subject is told")
     if row.extended:
@@ -471,7 +533,7 @@ def extend(
 
 
 def reject(session: Session, row: RequestRow, *, reason: str, actor: str) -> None:
-    reason = reason.strip()
+    reason = clean_text(reason, "the reason")
     if not reason:
         raise UserError("a refusal needs its reasons (--reason), which the subject is told")
     transition(session, row, RequestState.REJECTED, actor=actor, data={"reason": reason})
@@ -479,6 +541,7 @@ def reject(session: Session, row: RequestRow, *, reason: str, actor: str) -> Non
 
 
 def withdraw(session: Session, row: RequestRow, *, reason: str, actor: str) -> None:
+    reason = clean_text(reason, "the reason")
     transition(session, row, RequestState.WITHDRAWN, actor=actor, data={"reason": reason})
     row.outcome_reason = reason or None
 

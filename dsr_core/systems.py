@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -77,8 +78,18 @@ class SystemContext:
     ``base_dir`` resolves relative paths in the config (the folder of ``dsr.toml``);
     ``state_dir`` is a private, owner-only folder for this system (created on demand);
     ``today`` returns the controller's local date (tests freeze it);
-    ``pseudonymise`` turns an identifier into a keyed hash, stable per installation, for
-    anonymised records; ``timezone`` and ``country`` come from ``[controller]``.
+    ``timezone`` and ``country`` come from ``[controller]``.
+
+    ``anonymise`` is what erasure uses: a token keyed with ``anonymise_key``, a random secret
+    made with each context and never stored. The core builds a fresh context for every step,
+    so within one erasure the same value always gives the same token (one number on every
+    call line becomes one token; distinct values stay distinct where a column is unique),
+    while nobody, dsr included, can recompute a token from a candidate value afterwards.
+
+    ``pseudonymise`` is the keyed hash with the installation's ``secret_key``: stable across
+    runs, so whoever holds the key can test a candidate value against it. It is
+    pseudonymisation (Art. 4(5) GDPR), not anonymisation: a system that leaves such a value
+    behind reports the record as pseudonymised (``Action.PSEUDONYMISED``), never anonymised.
     """
 
     system_name: str
@@ -88,6 +99,9 @@ class SystemContext:
     country: str = "BE"
     secret_key: bytes = b""
     today: Callable[[], date] = field(default=date.today)
+    anonymise_key: bytes = field(
+        default_factory=lambda: secrets.token_bytes(32), repr=False, compare=False
+    )
 
     def now(self) -> datetime:
         return datetime.now(self.timezone)
@@ -96,9 +110,17 @@ class SystemContext:
         p = Path(path).expanduser()
         return p if p.is_absolute() else self.base_dir / p
 
-    def pseudonymise(self, value: str) -> str:
-        digest = hmac.new(self.secret_key, value.encode(), hashlib.sha256).hexdigest()
+    def anonymise(self, value: str) -> str:
+        """An irreversible token for ``value``: ``anon-`` and 16 hex digits, the same for the
+        same value within this context only."""
+        digest = hmac.new(self.anonymise_key, value.encode(), hashlib.sha256).hexdigest()
         return f"anon-{digest[:16]}"
+
+    def pseudonymise(self, value: str) -> str:
+        """A keyed hash stable per installation (``pseud-`` and 16 hex digits): reversible
+        for whoever holds the installation key, so never the result of an erasure."""
+        digest = hmac.new(self.secret_key, value.encode(), hashlib.sha256).hexdigest()
+        return f"pseud-{digest[:16]}"
 
 
 class System:

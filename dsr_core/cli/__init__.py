@@ -31,6 +31,7 @@ COMMANDS = {
     "worker": "dsr_core.cli.worker_cmd:worker",
     "suppliers": "dsr_core.cli.suppliers_cmd:suppliers",
     "notices": "dsr_core.cli.notices_cmd:notices",
+    "purge": "dsr_core.cli.purge_cmd:purge",
 }
 
 HELP = {
@@ -46,6 +47,7 @@ HELP = {
     "worker": "Claim and run queued tasks (shared database).",
     "suppliers": "The recipients register: suppliers and what was disclosed to them.",
     "notices": "Art. 19 notices to suppliers: list, send, ack, waive, resend, remind.",
+    "purge": "Remove dsr's own copies of personal data past their period (cron).",
 }
 
 

@@ -61,13 +61,13 @@ class App:
     def store(self) -> Store:
         from ..logging import configure
         from ..store import open_store
-        from ..store.keys import installation_key
+        from ..store.keys import log_key
 
         store = open_store(self.config.database_url)
         configure(
             log_file=self.config.log_file,
             verbose=self.verbose,
-            hash_key=installation_key(store),
+            hash_key=log_key(store),
         )
         return store
 

@@ -23,8 +23,7 @@ def show(request_id: str) -> None:
     """Every event of one request, oldest first."""
     app = get_app()
     with app.session() as session:
-        row = reqs.get(session, request_id)
-        events = [trail.event_json(e) for e in trail.for_request(session, row.id)]
+        rid, events = trail.events_of_request(session, request_id, reqs.get)
     app.emit(
         events,
         lambda: table(

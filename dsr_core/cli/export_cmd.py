@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import UserError
+from ..staff import require_technical_staff
 from ..unread import unread_count
 from .app import echo_err, engine_context, get_app, json_option
 from .init_cmd import check_folder
@@ -90,6 +91,10 @@ def export(
         rid = row.id
         if not row.tasks:
             raise UserError(f"request {rid} has not been run yet: dsr request run {rid}")
+        if row.results_purged_at is not None:
+            raise UserError(
+                f"request {rid}'s results were purged on {row.results_purged_at:%Y-%m-%d}"
+            )
         unsearched = [f"{t.system} ({t.state})" for t in row.tasks if t.state in UNSEARCHED]
         for_review = [
             f"{t.system} ({'manual' if t.state == 'manual' else 'could not read everything'})"
@@ -110,11 +115,9 @@ def export(
         check_url(send_to)
     if include_secrets:
         encrypt = True
-        if app.actor not in config.controller.technical_staff:
-            raise UserError(
-                f"{app.actor!r} may not reveal credentials: only the technical staff listed in "
-                "controller.technical_staff"
-            )
+        revealer = require_technical_staff(config.controller, "reveal credentials")
+    else:
+        revealer = None
     password = None
     if encrypt:
         password = os.environ.get(password_env) or None
@@ -169,7 +172,7 @@ def export(
                 "secrets.revealed",
                 actor=app.actor,
                 request_id=rid,
-                data={"file": target.name},
+                data={"file": target.name, "os_user": revealer},
             )
     sent = None
     if send_to:

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from .. import purge
 from .. import requests as reqs
 from ..errors import UserError
 from ..model import RequestKind, RequestState
@@ -288,7 +289,9 @@ def extend(request_id: str, reason: str, on: str | None) -> None:
             controller=controller,
             on=_date(on, "notice date") or today,
         )
-        text = letters.render("extension", row, controller, reason=reason.strip(), today=today)
+        text = letters.render(
+            "extension", row, controller, reason=row.extension_reason, today=today
+        )
         data = request_json(row, controller, today)
     path = letters.write(app.config.home, row, "extension", text)
     data["letter"] = str(path)
@@ -313,7 +316,9 @@ def reject(request_id: str, reason: str) -> None:
     with app.session() as session:
         row = reqs.get(session, request_id)
         reqs.reject(session, row, reason=reason, actor=app.actor)
-        text = letters.render("refusal", row, controller, reason=reason.strip(), today=app.today())
+        text = letters.render(
+            "refusal", row, controller, reason=row.outcome_reason or "", today=app.today()
+        )
         data = request_json(row, controller, app.today())
     path = letters.write(app.config.home, row, "refusal", text)
     data["letter"] = str(path)
@@ -345,6 +350,7 @@ def close(request_id: str) -> None:
         info = reqs.info(row)
     if data["state"] == RequestState.COMPLETED.value:
         app.plugins.request_completed(info)
+        purge.after_completion(app.store, app.config, info.id, actor=app.actor)
     app.emit(data, lambda: f"request {data['id']}: completed")
 
 

@@ -241,8 +241,28 @@ def _v3(conn: sa.Connection) -> None:
     )
 
 
+def _v4(conn: sa.Connection) -> None:
+    """dsr's own data: staff's free text of audit events, outside the hash chain (purgeable),
+    and when a request's results were purged.
+
+    Depends on nothing but the tables of version 1."""
+    timestamp = _tz().compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE requests ADD COLUMN results_purged_at {timestamp}"))
+    md = sa.MetaData()
+    sa.Table(
+        "audit_texts",
+        md,
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(60), primary_key=True),
+        sa.Column("request_id", sa.Integer, index=True),
+        sa.Column("salt", sa.String(32), nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+    )
+    md.create_all(conn)
+
+
 #: version -> the step that makes it from the version before.
-STEPS: dict[int, Step] = {1: _v1, 2: _v2, 3: _v3}
+STEPS: dict[int, Step] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 LATEST = max(STEPS)
 
 

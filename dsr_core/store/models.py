@@ -74,6 +74,8 @@ class RequestRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
+    #: When ``dsr purge`` removed the request's task results and bundles.
+    results_purged_at: Mapped[datetime | None]
 
     identities: Mapped[list[IdentityRow]] = relationship(
         back_populates="request", order_by="IdentityRow.id", cascade="all, delete-orphan"
@@ -195,6 +197,22 @@ class AuditEvent(Base):
     data: Mapped[str] = mapped_column(sa.Text)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class AuditTextRow(Base):
+    """Staff's free text of one audit event, kept outside the chain so it can be purged.
+
+    The event's data holds ``{"text_sha256": sha256(salt + ":" + text)}`` in the text's place:
+    the chain covers that digest, the salt makes it useless for guessing once the row is gone.
+    """
+
+    __tablename__ = "audit_texts"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(index=True)
+    salt: Mapped[str] = mapped_column(sa.String(32))
+    text: Mapped[str] = mapped_column(sa.Text)
 
 
 class SupplierRow(Base):

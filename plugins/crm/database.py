@@ -306,7 +306,7 @@ def anonymise_value(
     text = str(old)
     if text.startswith("anon-"):
         return old
-    hashed = context.pseudonymise(text)
+    hashed = context.anonymise(text)
     length = getattr(column.type, "length", None)
     return hashed[:length] if length else hashed
 

@@ -120,8 +120,9 @@ class PhonePeriod:
 
 @dataclass(frozen=True, slots=True)
 class AnonymiseRule:
-    """How one column is anonymised: ``auto`` (NULL if nullable, else a keyed hash for text),
-    ``null``, ``hash`` (``context.pseudonymise``), ``empty`` (``""``) or a fixed ``value``."""
+    """How one column is anonymised: ``auto`` (NULL if nullable, else a token for text),
+    ``null``, ``hash`` (``context.anonymise``: an irreversible token), ``empty`` (``""``) or
+    a fixed ``value``."""
 
     how: str
     value: Any = None

@@ -144,7 +144,7 @@ class PartnerEraser:
         types = self.system._field_types(PARTNER)
         synced = synced_fields(partner, self.writer.children_of(pid, self.gone))
         kept = set(INVOICE_KEPT_FIELDS) if hold else set()
-        digest = self.system.context.pseudonymise(record_id).removeprefix("anon-")
+        digest = self.system.context.anonymise(record_id).removeprefix("anon-")
         values: dict[str, Any] = {}
         per_field: dict[str, Outcome] = {}
         for name in dict.fromkeys(("name", *ANONYMISED_FIELDS, *INVOICE_KEPT_FIELDS)):

@@ -236,7 +236,7 @@ class CsvCallLogSystem(System):
 
     def _pseudonymiser(self, matcher: Matcher) -> Callable[[str], str]:
         def pseudonymise(raw: str) -> str:
-            return self.context.pseudonymise(matcher.display(raw) or raw)
+            return self.context.anonymise(matcher.display(raw) or raw)
 
         return pseudonymise
 

@@ -562,7 +562,7 @@ class SqlCallLog:
         free text is scrubbed of the subject's numbers; times and durations stay."""
 
         def pseudonymise(raw: str) -> str:
-            return self.context.pseudonymise(matcher.display(raw) or raw)
+            return self.context.anonymise(matcher.display(raw) or raw)
 
         row = hit.row
         changes: dict[str, Any] = {}

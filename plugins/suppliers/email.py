@@ -13,6 +13,7 @@ import os
 import smtplib
 import ssl
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -221,6 +222,7 @@ class FileTransport:
         """Writes the notice's e-mail into the outbox."""
         msg = build_email(notice, supplier, self.controller, date=self.clock())
         target = self.path_for(notice)
+        remove_stale_temporaries(target)
         try:
             write_private_atomic(target, msg.as_bytes())
         except OSError as exc:
@@ -230,6 +232,37 @@ class FileTransport:
             )
         log.info("supplier_notice_file", notice_id=notice.notice_id, supplier=supplier.name)
         return _result(_Sent(str(msg["Message-ID"]), "file"), path=str(target))
+
+
+#: A temporary ``.eml`` untouched this long was left by a killed writer, whatever its notice.
+STALE_AFTER_SECONDS = 600.0
+
+
+def remove_stale_temporaries(target: Path, *, now: float | None = None) -> list[Path]:
+    """Delete the temporary files a killed :func:`write_private_atomic` left in the outbox.
+
+    Those of ``target`` itself go at once (one notice is sent by one process at a time, under
+    its notice lock); those of other notices once untouched for :data:`STALE_AFTER_SECONDS`,
+    as another process may be writing them. Returns what was removed."""
+    directory = target.parent
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        candidates = [p for p in directory.iterdir() if p.name.startswith(".")]
+    except OSError:
+        return removed
+    own = f".{target.name}."
+    for path in candidates:
+        if not (path.name.endswith(".tmp") and ".eml." in path.name):
+            continue
+        try:
+            old = now - path.lstat().st_mtime > STALE_AFTER_SECONDS
+            if path.name.startswith(own) or old:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
 
 
 def write_private_atomic(target: Path, data: bytes) -> None:

@@ -327,7 +327,7 @@ def test_anonymise_replaces_numbers_blanks_names_keeps_durations(tmp_path: Path)
     text = (tmp_path / "Master.csv").read_text()
     assert "0477123456" not in text and "477 12 34 56" not in text
     assert "Jan Peeters" not in text and "Bob" not in text
-    token = system.context.pseudonymise(JAN)
+    token = system.context.anonymise(JAN)
     first, second, third = text.splitlines()
     assert first.startswith(f'"","{token}","0499887766"')
     assert f'"SIP/trunk/{token},60"' in first

@@ -219,7 +219,7 @@ def test_anonymise_updates_rows(backend: Backend, make) -> None:
     assert {o.action for o in outcomes} == {Action.ANONYMISED}
     rows = {r["uniqueid"]: r for r in backend.rows()}
     assert len(rows) == before
-    token = system.context.pseudonymise(JAN)
+    token = system.context.anonymise(JAN)
     first = rows["100.1"]
     assert first["src"] == token and first["clid"] == f'"" <{token}>'
     assert first["duration"] == 65 and first["billsec"] == 60

@@ -113,7 +113,7 @@ def test_template_as_list_and_anonymise(tmp_path: Path) -> None:
     system = make(tmp_path, {"template": names, "after_retention": "anonymise"})
     [result] = system.erase(JAN_SUBJECT, system.locate(JAN_SUBJECT), dry_run=False)
     assert result.action == Action.ANONYMISED
-    token = system.context.pseudonymise("+32477123456")
+    token = system.context.anonymise("+32477123456")
     assert (tmp_path / "Master.csv").read_text().splitlines() == [
         f'"","{token}","0499887766","2024-03-01 10:00:00","30"',
         '"A","1","2","x","1"',

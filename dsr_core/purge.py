@@ -1,0 +1,366 @@
+"""``dsr purge``: dsr's own copies of personal data, removed once their time is up.
+
+dsr holds personal data itself: what each system returned (``task_results``, the keys each
+system located, on ``tasks.keys``), the export bundles under ``<home>/exports/``, the request
+with its identities, and staff's free text on the audit trail. Three rules, from
+``[retention]`` in ``dsr.toml`` (:class:`~dsr_core.config.RetentionConfig`):
+
+* **Results and bundles** go ``keep_results_for`` (default 30 days) after the request was
+  closed (completed, rejected or withdrawn). Once ``dsr request answer`` exists the period will
+  count from the answer's delivery instead.
+* **At once when an erasure completes**, the results and bundles of every other closed request
+  of the same subject, made before the erasure completed, go too (they hold what was just
+  erased). *Same subject* means sharing an e-mail address, a phone number (both normalised) or
+  a customer id (the same value, qualified by the same system or unqualified), whether given
+  with the request or found by a system while it ran. The erasure's own results (what was
+  erased and kept) stay until its own ``keep_results_for``: they are its answer.
+* **The request itself** (its row, identities, clock pauses, tasks, notices and their ``.eml``
+  files in the outbox, letters) and the
+  free text of its audit events go ``keep_requests_for`` (default 3 years) after it was
+  closed, for accountability until then. A request still waiting for a scheduled erasure (a
+  kept record whose retention has not ended) or for a supplier's confirmation is held back.
+  The audit events stay: the chain covers only digests of the free text, so it still verifies.
+
+Bundles are found by their default name, ``request-<id>-*.zip`` in ``<home>/exports/`` (with
+any ``.part`` file a killed export left). A bundle written elsewhere with ``-o`` is the staff's
+to remove. Every purge is on the audit trail (``purge.results``, ``purge.request``) with counts
+only. Safe to run from cron as often as wanted; ``--dry-run`` only says what would go.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from . import audit
+from .config import Config
+from .errors import UserError
+from .model import IdentityKind, RequestKind, RequestState
+from .store import Store
+from .store.models import (
+    AuditTextRow,
+    Base,
+    IdentityRow,
+    NoticeRow,
+    RequestRow,
+    ScheduledErasureRow,
+    TaskResultRow,
+    TaskRow,
+)
+
+#: Identity kinds that tie two requests to one subject (a name alone never does).
+MATCHING_KINDS = (
+    IdentityKind.EMAIL.value,
+    IdentityKind.PHONE.value,
+    IdentityKind.CUSTOMER_ID.value,
+)
+_CLOSED = (RequestState.COMPLETED.value, RequestState.REJECTED.value, RequestState.WITHDRAWN.value)
+_OPEN_NOTICES = ("pending", "sent", "failed")
+#: A task still holding the keys its system located (a JSON column: SQL NULL or JSON null).
+_HAS_KEYS = sa.and_(TaskRow.keys.is_not(None), sa.cast(TaskRow.keys, sa.Text) != "null")
+_BUNDLE = re.compile(r"^\.?request-(\d+)-.*\.(zip|part)$")
+
+
+@dataclass
+class PurgeReport:
+    """What a purge removed (or, with ``dry_run``, would remove)."""
+
+    dry_run: bool = False
+    #: request id -> why its results went: "period" or "erasure <id>".
+    results: dict[int, str] = field(default_factory=dict)
+    result_rows: int = 0
+    bundles: list[str] = field(default_factory=list)
+    requests: list[int] = field(default_factory=list)
+    #: past keep_requests_for, held back: request id -> why.
+    held: dict[int, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "results_purged": sorted(self.results),
+            "result_rows": self.result_rows,
+            "bundles_removed": sorted(self.bundles),
+            "requests_purged": sorted(self.requests),
+            "held": {str(k): v for k, v in sorted(self.held.items())},
+        }
+
+
+def _closed_day(row: RequestRow, config: Config) -> date | None:
+    if row.closed_at is None:
+        return None
+    return row.closed_at.astimezone(config.controller.tz).date()
+
+
+def same_subject(session: Session, request_ids: Sequence[int]) -> dict[int, set[int]]:
+    """For each of ``request_ids``: the other requests sharing an e-mail, phone number or
+    customer id with it (see the module's definition of the same subject)."""
+    if not request_ids:
+        return {}
+    mine, other = aliased(IdentityRow), aliased(IdentityRow)
+    system_matches = sa.or_(
+        mine.kind != IdentityKind.CUSTOMER_ID.value,
+        mine.system.is_(None),
+        other.system.is_(None),
+        mine.system == other.system,
+    )
+    rows = session.execute(
+        sa.select(mine.request_id, other.request_id)
+        .join(other, sa.and_(other.kind == mine.kind, other.value == mine.value))
+        .where(
+            mine.request_id.in_(list(request_ids)),
+            mine.kind.in_(MATCHING_KINDS),
+            other.request_id != mine.request_id,
+            system_matches,
+        )
+        .distinct()
+    ).all()
+    found: dict[int, set[int]] = {rid: set() for rid in request_ids}
+    for rid, related in rows:
+        found[rid].add(related)
+    return found
+
+
+def _bundles(exports: Path) -> dict[int, list[Path]]:
+    """Bundles under ``exports`` by request id, from their default names."""
+    found: dict[int, list[Path]] = {}
+    try:
+        entries = list(exports.iterdir())
+    except OSError:
+        return found
+    for path in entries:
+        match = _BUNDLE.match(path.name)
+        if match and path.is_file() and not path.is_symlink():
+            found.setdefault(int(match.group(1)), []).append(path)
+    return found
+
+
+def _letters(home: Path, request_id: int) -> list[Path]:
+    folder = home / "letters"
+    if not folder.is_dir():
+        return []
+    return [p for p in folder.glob(f"request-{request_id}-*.txt") if p.is_file()]
+
+
+def _outbox(config: Config, request_id: int) -> list[Path]:
+    """The request's notices in the outbox folder (``N-<request>-<supplier>.eml``), with any
+    temporary file a killed send left."""
+    from .recipients.settings import load
+
+    try:
+        folder = load(config).outbox
+    except UserError:  # a broken [notices] table: nothing to find there
+        return []
+    if not folder.is_dir():
+        return []
+    mine = re.compile(rf"^\.?N-{request_id}-\d+\.eml(\..*\.tmp)?$")
+    return [p for p in folder.iterdir() if mine.match(p.name) and p.is_file()]
+
+
+def _superseding_erasures(
+    session: Session, candidates: Iterable[RequestRow], only_erasure: int | None
+) -> dict[int, int]:
+    """Closed request id -> the id of a completed erasure of the same subject that completed
+    after the request was made."""
+    stmt = sa.select(RequestRow).where(
+        RequestRow.kind == RequestKind.ERASURE.value,
+        RequestRow.state == RequestState.COMPLETED.value,
+    )
+    if only_erasure is not None:
+        stmt = stmt.where(RequestRow.id == only_erasure)
+    erasures = {e.id: e for e in session.execute(stmt).scalars()}
+    if not erasures:
+        return {}
+    by_id = {c.id: c for c in candidates}
+    related = same_subject(session, list(erasures))
+    result: dict[int, int] = {}
+    for eid, others in related.items():
+        erasure = erasures[eid]
+        assert erasure.closed_at is not None
+        for rid in others:
+            row = by_id.get(rid)
+            if row is not None and row.created_at <= erasure.closed_at and rid not in result:
+                result[rid] = eid
+    return result
+
+
+def _has_results(session: Session, request_id: int) -> int:
+    """How many result rows and located keys the request still holds."""
+    tasks = sa.select(TaskRow.id).where(TaskRow.request_id == request_id)
+    rows = session.execute(
+        sa.select(sa.func.count()).where(TaskResultRow.task_id.in_(tasks))
+    ).scalar_one()
+    keys = session.execute(
+        sa.select(sa.func.count()).where(TaskRow.request_id == request_id, _HAS_KEYS)
+    ).scalar_one()
+    return int(rows) + int(keys)
+
+
+def _drop_results(session: Session, request_id: int) -> int:
+    tasks = sa.select(TaskRow.id).where(TaskRow.request_id == request_id)
+    removed = session.execute(
+        sa.delete(TaskResultRow).where(TaskResultRow.task_id.in_(tasks))
+    ).rowcount
+    session.execute(
+        sa.update(TaskRow).where(TaskRow.request_id == request_id, _HAS_KEYS).values(keys=sa.null())
+    )
+    return int(removed or 0)
+
+
+def _unlink(paths: Iterable[Path]) -> list[str]:
+    removed = []
+    for path in paths:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path.name)
+    return removed
+
+
+def _held_back(session: Session, request_id: int) -> str | None:
+    waiting = session.execute(
+        sa.select(sa.func.min(ScheduledErasureRow.due_on)).where(
+            ScheduledErasureRow.request_id == request_id, ScheduledErasureRow.done_at.is_(None)
+        )
+    ).scalar_one_or_none()
+    if waiting is not None:
+        return f"a scheduled erasure is due on {waiting.isoformat()}"
+    open_notices = session.execute(
+        sa.select(sa.func.count()).where(
+            NoticeRow.request_id == request_id, NoticeRow.state.in_(_OPEN_NOTICES)
+        )
+    ).scalar_one()
+    if open_notices:
+        return f"{open_notices} supplier notice(s) not confirmed"
+    return None
+
+
+def _delete_with_dependents(session: Session, table: sa.Table, where: Any) -> None:
+    """Delete ``table``'s rows matching ``where`` after every row that refers to them by a
+    foreign key, whatever the table (tasks, identities, pauses, notices, results, and tables
+    later releases add), deepest first."""
+    for other in Base.metadata.sorted_tables:
+        for fk in other.foreign_keys:
+            if fk.column.table is table and other is not table:
+                ids = sa.select(fk.column).where(where)
+                _delete_with_dependents(session, other, fk.parent.in_(ids))
+    session.execute(sa.delete(table).where(where))
+
+
+def _drop_request(session: Session, request_id: int) -> None:
+    requests = RequestRow.__table__
+    _delete_with_dependents(session, requests, requests.c.id == request_id)
+    session.execute(sa.delete(AuditTextRow).where(AuditTextRow.request_id == request_id))
+
+
+def purge(
+    store: Store,
+    config: Config,
+    *,
+    today: date,
+    actor: str,
+    dry_run: bool = False,
+    only_erasure: int | None = None,
+) -> PurgeReport:
+    """Apply the three rules (see the module); with ``only_erasure``, only the rule of that
+    completed erasure (what ``dsr request close`` runs at once)."""
+    report = PurgeReport(dry_run=dry_run)
+    retention = config.retention
+    results_cutoff = retention.keep_results_for.before(today)
+    requests_cutoff = retention.keep_requests_for.before(today)
+    bundles = _bundles(config.home / "exports")
+    with store.session(readonly=True) as session:
+        closed = list(
+            session.execute(
+                sa.select(RequestRow)
+                .where(RequestRow.state.in_(_CLOSED), RequestRow.closed_at.is_not(None))
+                .order_by(RequestRow.id)
+            ).scalars()
+        )
+        superseded = _superseding_erasures(session, closed, only_erasure)
+        plans: list[tuple[int, str, bool]] = []  # (request id, why, purge the request too)
+        for row in closed:
+            day = _closed_day(row, config)
+            assert day is not None
+            whole = only_erasure is None and day <= requests_cutoff
+            if whole:
+                held = _held_back(session, row.id)
+                if held is not None:
+                    report.held[row.id] = held
+                    whole = False
+            if row.id in superseded:
+                why = f"erasure {superseded[row.id]}"
+            elif only_erasure is None and day <= results_cutoff:
+                why = "period"
+            else:
+                continue
+            if row.results_purged_at is not None and not whole and not bundles.get(row.id):
+                continue  # done before: a closed request gets no new results
+            if whole or _has_results(session, row.id) or bundles.get(row.id):
+                plans.append((row.id, why, whole))
+    for rid, why, whole in plans:
+        files = list(bundles.get(rid, ()))
+        if whole:
+            files += _letters(config.home, rid) + _outbox(config, rid)
+        if dry_run:
+            report.results[rid] = why
+            report.bundles += [p.name for p in bundles.get(rid, ())]
+            if whole:
+                report.requests.append(rid)
+            continue
+        with store.session() as session:
+            rows = _drop_results(session, rid)
+            if whole:
+                _drop_request(session, rid)
+            else:
+                session.execute(
+                    sa.update(RequestRow)
+                    .where(RequestRow.id == rid)
+                    .values(results_purged_at=datetime.now(UTC))
+                )
+            audit.append(
+                session,
+                "purge.request" if whole else "purge.results",
+                actor=actor,
+                request_id=rid,
+                data={
+                    "why": why,
+                    "result_rows": rows,
+                    "bundles": len(bundles.get(rid, ())),
+                },
+            )
+        # Files after the commit: a crash in between leaves a file the next run removes.
+        removed = _unlink(files)
+        report.results[rid] = why
+        report.result_rows += rows
+        report.bundles += [n for n in removed if n.endswith((".zip", ".part"))]
+        if whole:
+            report.requests.append(rid)
+    return report
+
+
+def after_completion(store: Store, config: Config, request_id: int, *, actor: str) -> None:
+    """What closing a request purges at once: for a completed erasure, the results and
+    bundles of the subject's earlier requests. Nothing for other kinds."""
+    with store.session(readonly=True) as session:
+        row = session.get(RequestRow, request_id)
+        if row is None or row.kind != RequestKind.ERASURE.value:
+            return
+        if row.state != RequestState.COMPLETED.value:
+            return
+    from .requests import controller_today
+
+    purge(
+        store,
+        config,
+        today=controller_today(config.controller),
+        actor=actor,
+        only_erasure=request_id,
+    )
