@@ -384,3 +384,12 @@ def run(
 
 
 __all__ = ["RequestKind", "request"]
+
+
+def _register_answer_commands() -> None:
+    from .answer_cmd import answer
+
+    request.add_command(answer)
+
+
+_register_answer_commands()
