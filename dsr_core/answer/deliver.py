@@ -3,7 +3,7 @@
 The message is the letter's text with its HTML as the alternative part, the letter's PDF
 (when made) and the bundle attached. ``transport = "smtp"`` hands it to the SMTP server with
 the suppliers plugin's :class:`SmtpTransport` (its TLS, login and error handling);
-``"file"`` (the default) writes it owner-only to the outbox as ``request-ID-answer.eml`` for
+``"file"`` (the default) writes it owner-only to the outbox as ``request-ID-LETTER.eml`` for
 staff to send by hand, as supplier notices are.
 """
 
@@ -65,7 +65,9 @@ def build(
     return msg
 
 
-def send(config: Config, msg: EmailMessage, recipient: str, *, request_id: int) -> Sent:
+def send(
+    config: Config, msg: EmailMessage, recipient: str, *, request_id: int, name: str = "answer"
+) -> Sent:
     """Hand ``msg`` to the configured transport; a refusal is a one-line :class:`UserError`
     and nothing is recorded by the caller."""
     from ..recipients.settings import load
@@ -76,7 +78,7 @@ def send(config: Config, msg: EmailMessage, recipient: str, *, request_id: int) 
     if transports.email_channel == "file":
         from dsr_plugins.suppliers.email import write_private_atomic
 
-        path = transports.settings.outbox / f"request-{request_id}-answer.eml"
+        path = transports.settings.outbox / f"request-{request_id}-{name}.eml"
         try:
             write_private_atomic(path, msg.as_bytes())
         except OSError as exc:
@@ -85,5 +87,5 @@ def send(config: Config, msg: EmailMessage, recipient: str, *, request_id: int) 
     transport = transports.email()
     result = transport.deliver(msg, recipient)  # type: ignore[attr-defined]
     if not result.delivered:
-        raise UserError(f"the answer was not sent: {result.error}")
+        raise UserError(f"the letter was not sent: {result.error}")
     return Sent("smtp", message_id)

@@ -91,6 +91,29 @@ def _bundle(app: App, rid: int, kind: Any, password: str | None) -> tuple[Path, 
     return target, result.sha256, sections
 
 
+def _deliver(
+    app: App, rid: int, letter: Any, by: str, email: str | None, attachments: list[Path]
+) -> tuple[Any, Any]:
+    """Write the letter's files; by e-mail, send it with ``attachments`` (a refusal of the
+    server is a one-line error before anything is recorded)."""
+    from .. import letters
+
+    config = app.config
+    files = letters.write_all(config.home, rid, letter)
+    if by != "email" or email is None:
+        return files, None
+    from ..answer import deliver
+
+    msg = deliver.build(
+        letter,
+        sender=config.controller.email,
+        recipient=email,
+        attachments=attachments,
+        pdf=files.pdf.read_bytes() if files.pdf else None,
+    )
+    return files, deliver.send(config, msg, email, request_id=rid, name=letter.name)
+
+
 @click.command("answer")
 @click.argument("request_id")
 @click.option(
@@ -139,19 +162,7 @@ def answer(request_id: str, by: str, encrypt: bool, language: str | None, again:
     letter = letters.letter_for(
         kind.value, row, config.controller, today=app.today(), language=language, extras=extras
     )
-    files = letters.write_all(config.home, rid, letter)
-    sent = None
-    if by == "email":
-        from ..answer import deliver
-
-        msg = deliver.build(
-            letter,
-            sender=config.controller.email,
-            recipient=found["email"],
-            attachments=[bundle] if bundle else [],
-            pdf=files.pdf.read_bytes() if files.pdf else None,
-        )
-        sent = deliver.send(config, msg, found["email"], request_id=rid)
+    files, sent = _deliver(app, rid, letter, by, found["email"], [bundle] if bundle else [])
     with app.session() as session:
         record = AnswerRow(
             request_id=rid,
@@ -211,4 +222,133 @@ def _text(data: dict[str, Any]) -> str:
             f"bundle password (shown only now; give it to the subject by another channel, "
             f"e.g. by phone): {data['password']}"
         )
+    return "\n".join(lines)
+
+
+@click.command("lift")
+@click.argument("request_id")
+@click.option("--reason", required=True, help="Why the restriction ends: told to the subject.")
+@click.option(
+    "--by",
+    type=click.Choice(["email", "letter", "in-person"]),
+    default="email",
+    show_default=True,
+    help="How the Art. 18(3) letter reaches the subject before the lift.",
+)
+@click.option(
+    "--language",
+    type=click.Choice(["nl", "en", "fr"]),
+    help="The letter's language (default: the controller's).",
+)
+@json_option
+def lift(request_id: str, reason: str, by: str, language: str | None) -> None:
+    """End a restriction: the Art. 18(3) letter first, then restrict(lift=True) in every
+    system that restricted the subject's data."""
+    from .. import audit, letters
+    from .. import requests as reqs
+    from ..answer import lift as lifting
+    from ..answer.compose import Extras
+    from ..model import RequestKind, RequestState
+
+    app = get_app()
+    config = app.config
+    reason = reason.strip()
+    if not reason:
+        raise UserError(
+            "give the reason for lifting the restriction (--reason): the subject is told"
+        )
+    with app.session(readonly=True) as session:
+        row = reqs.get(session, request_id)
+        rid = row.id
+        if row.kind != RequestKind.RESTRICTION:
+            raise UserError(f"request {rid} is not a restriction: there is nothing to lift")
+        if (
+            RequestState(row.state)
+            in (
+                RequestState.RECEIVED,
+                RequestState.IDENTITY_VERIFIED,
+                RequestState.REJECTED,
+                RequestState.WITHDRAWN,
+            )
+            or not row.tasks
+        ):
+            raise UserError(f"request {rid} restricted nothing: it was not carried out")
+        waiting = reqs.unfinished_tasks(row)
+        if waiting:
+            names = ", ".join(f"{t.system} ({t.state})" for t in waiting)
+            raise UserError(f"request {rid} still has unfinished tasks: {names}")
+        events = [e.action for e in audit.for_request(session, rid)]
+        if "restriction.lifted" in events:
+            raise UserError(f"the restriction of request {rid} was already lifted")
+        notified = "restriction.lift_notified" in events
+        emails = [i.value for i in row.identities if i.kind == "email" and i.source == "request"]
+        tasks = list(row.tasks)
+        session.expunge_all()
+    files = sent = None
+    if not notified:
+        if by == "email" and not emails:
+            raise UserError(
+                f"request {rid} has no e-mail address of the subject: send the letter by "
+                "post (--by letter) or hand it over (--by in-person)"
+            )
+        letter = letters.letter_for(
+            "restriction-lift",
+            row,
+            config.controller,
+            today=app.today(),
+            language=language,
+            extras=Extras(reason=reason, lift_on=app.today()),
+        )
+        files, sent = _deliver(app, rid, letter, by, emails[0] if emails else None, [])
+        with app.session() as session:
+            audit.append(
+                session,
+                "restriction.lift_notified",
+                actor=app.actor,
+                request_id=rid,
+                data={
+                    "by": by,
+                    "language": letter.language,
+                    "transport": sent.transport if sent else None,
+                },
+            )
+    results = lifting.lift(engine_context(app), rid, tasks)
+    failed = [r for r in results if r.error]
+    with app.session() as session:
+        audit.append(
+            session,
+            "restriction.lifted" if not failed else "restriction.lift_failed",
+            actor=app.actor,
+            request_id=rid,
+            data={
+                "reason": reason,
+                "systems": {r.system: dict(r.counts) for r in results if not r.error},
+                "failed": {r.system: r.error for r in failed},
+            },
+        )
+    data = {
+        "request_id": rid,
+        "letter": files.to_json() if files else None,
+        "by": by if files else None,
+        "transport": sent.transport if sent else None,
+        "lifted": {r.system: dict(r.counts) for r in results if not r.error},
+        "failed": {r.system: r.error for r in failed},
+    }
+    app.last_data = data
+    if failed:
+        app.emit(data, lambda: _lift_text(data))
+        names = "; ".join(f"{r.system}: {r.error}" for r in failed)
+        raise UserError(
+            f"the restriction was not lifted in {names} (the letter went out; run "
+            f"`dsr request lift {rid}` again once fixed)"
+        )
+    app.emit(data, lambda: _lift_text(data))
+
+
+def _lift_text(data: dict[str, Any]) -> str:
+    lines = [f"request {data['request_id']}: restriction lifted in {len(data['lifted'])} system(s)"]
+    if data["letter"]:
+        lines.insert(0, f"Art. 18(3) letter: {data['letter']['pdf'] or data['letter']['html']}")
+    for name, error in data["failed"].items():
+        lines.append(f"not lifted in {name}: {error}")
     return "\n".join(lines)
