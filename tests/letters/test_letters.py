@@ -174,3 +174,36 @@ def test_pdf_when_weasyprint_is_installed():
     )
     data = render.pdf(letter)
     assert data is not None and data.startswith(b"%PDF-")
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _boxes(child)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_printed_on_a4_nothing_runs_past_the_page_edge(lang):
+    """A long unbroken basis (a URL, a reference) wraps instead of being cut off in print."""
+    weasyprint = pytest.importorskip("weasyprint")
+    long_basis = "https://www.ejustice.just.fgov.be/" + "wet_" * 60
+    facts = Facts(
+        [fold("crm", [Outcome("r1", "invoice", Action.KEPT, long_basis, date(2033, 12, 31))])]
+    )
+    letter = compose(
+        "erasure",
+        _request("erasure"),
+        CONTROLLER,
+        today=TODAY,
+        language=lang,
+        extras=Extras(facts=facts),
+    )
+    document = weasyprint.HTML(string=render.html(letter)).render()
+    for page in document.pages:
+        assert round(page.width) == 794  # A4: 210 mm at 96 px per inch
+        right = max(
+            b.position_x + b.width
+            for b in _boxes(page._page_box)
+            if getattr(b, "width", None) is not None
+        )
+        assert right <= page.width

@@ -95,3 +95,14 @@ def test_only_a_restriction_can_be_lifted(dsr, smtp_server):
     setup(dsr, smtp_server)
     rid = str(dsr.json("request", "new", "access", "--name", "Jan", "--email", EMAIL)["id"])
     assert "not a restriction" in dsr.fails("request", "lift", rid, "--reason", "x").stderr
+
+
+def test_restriction_answer_names_the_systems_that_restricted_and_promises_the_notice(
+    dsr, smtp_server
+):
+    setup(dsr, smtp_server)
+    rid = restriction(dsr)
+    out = dsr.json("request", "answer", rid, "--by", "letter", "--language", "nl")
+    text = Path(out["letter"]["text"]).read_text(encoding="utf-8")
+    assert "De beperking geldt in: crm en web." in text
+    assert "artikel 18, lid 3, AVG" in text and smtp_server.messages == []
