@@ -106,3 +106,26 @@ def test_restriction_answer_names_the_systems_that_restricted_and_promises_the_n
     text = Path(out["letter"]["text"]).read_text(encoding="utf-8")
     assert "De beperking geldt in: crm en web." in text
     assert "artikel 18, lid 3, AVG" in text and smtp_server.messages == []
+
+
+def test_rectification_answer_shows_old_and_new_from_the_store(dsr, smtp_server):
+    setup(dsr, smtp_server)
+    rows = [{"id": 1, "email": EMAIL, "street": "Kerkstraat 1"}]
+    (dsr.home / "crm.json").write_text(json.dumps(rows))
+    (dsr.home / "web.json").write_text(json.dumps([]))
+    changes = dsr.home / "changes.toml"
+    changes.write_text('street = "Veldstraat 3"\n')
+    rid = str(
+        dsr.json(
+            "request", "new", "rectification", "--name", "Jan", "--email", EMAIL,
+            "--changes", str(changes),
+        )["id"]
+    )  # fmt: skip
+    dsr("request", "verify", rid, "--method", "eID")
+    dsr("request", "run", rid)
+    out = dsr.json("request", "answer", rid, "--language", "fr")
+    [mail] = smtp_server.messages
+    body = message_from_bytes(mail.content, policy=policy.default)
+    text = body.get_body(preferencelist=("plain",)).get_content()
+    assert "rue\u00a0: Kerkstraat 1 → Veldstraat 3" in text
+    assert "rue\u00a0: Kerkstraat 1 → Veldstraat 3" in Path(out["letter"]["text"]).read_text()

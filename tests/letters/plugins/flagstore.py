@@ -2,13 +2,15 @@
 
 System type ``flag-store``: rows in a JSON file, each with an ``email`` and a ``restricted``
 flag that ``restrict`` sets and ``restrict(lift=True)`` clears (``unchanged`` when the flag
-is already as asked). ``fail_lift = "text"`` makes every lift fail permanently with that text.
+is already as asked). ``rectify`` writes the changes into the row and reports each field's old
+and new value, as the sql-crm plugin does. ``fail_lift = "text"`` makes every lift fail
+permanently with that text.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from dsr_core import hookimpl
@@ -18,7 +20,7 @@ from dsr_core.systems import PermanentError, System
 
 class FlagStore(System):
     description = "rows with a restricted flag, for tests"
-    kinds = frozenset({RequestKind.RESTRICTION})
+    kinds = frozenset({RequestKind.RESTRICTION, RequestKind.RECTIFICATION})
     config_keys = {"path": "", "fail_lift": ""}
     required_keys = frozenset({"path"})
 
@@ -53,6 +55,31 @@ class FlagStore(System):
             row["restricted"] = target
             action = Action.UNRESTRICTED if lift else Action.RESTRICTED
             out.append(Outcome(str(row["id"]), "contact", action))
+        if not dry_run:
+            self.path.write_text(json.dumps(rows))
+        yield from out
+
+    def rectify(
+        self,
+        subject: Subject,
+        keys: Sequence[Identity],
+        changes: Mapping[str, Any],
+        *,
+        dry_run: bool,
+    ) -> Iterator[Outcome]:
+        wanted = {k.value for k in keys}
+        rows = self._rows()
+        out = []
+        for row in rows:
+            if row["email"] not in wanted:
+                continue
+            diff = {f: {"old": row.get(f), "new": v} for f, v in changes.items() if row.get(f) != v}
+            row.update({f: d["new"] for f, d in diff.items()})
+            out.append(
+                Outcome(str(row["id"]), "contact", Action.RECTIFIED, fields=diff)
+                if diff
+                else Outcome(str(row["id"]), "contact", Action.UNCHANGED)
+            )
         if not dry_run:
             self.path.write_text(json.dumps(rows))
         yield from out
