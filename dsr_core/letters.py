@@ -56,6 +56,18 @@ def letter_for(
     )
 
 
+class LetterText(str):
+    """A letter's plain text that remembers its :class:`Letter`, so that :func:`write` can lay
+    the same letter out as HTML (and PDF) beside the text."""
+
+    letter: Letter
+
+    def __new__(cls, letter: Letter) -> LetterText:
+        made = super().__new__(cls, layout.text(letter))
+        made.letter = letter
+        return made
+
+
 def render(
     letter: str,
     row: RequestRow,
@@ -64,12 +76,12 @@ def render(
     reason: str,
     today: date,
     language: str | None = None,
-) -> str:
+) -> LetterText:
     """The plain text of ``letter`` (``refusal``, ``extension``...) for ``row``."""
     composed = letter_for(
         letter, row, controller, today=today, language=language, extras=Extras(reason=reason)
     )
-    return layout.text(composed)
+    return LetterText(composed)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -82,6 +94,10 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def write(home: Path, row: RequestRow, letter: str, text: str) -> Path:
+    """``request-ID-LETTER.txt``; for a :class:`LetterText`, also its ``.html`` (and
+    ``.pdf``) twin. Returns the text file."""
+    if isinstance(text, LetterText):
+        return write_all(home, row.id, text.letter).text
     path = home / "letters" / f"request-{row.id}-{letter}.txt"
     _write_private(path, text.encode("utf-8"))
     return path

@@ -207,3 +207,15 @@ def test_printed_on_a4_nothing_runs_past_the_page_edge(lang):
             if getattr(b, "width", None) is not None
         )
         assert right <= page.width
+
+
+def test_refusal_and_extension_letters_get_their_html_twin(dsr):
+    dsr("init", "--language", "en", "--name", "Voxtra Ltd")
+    rid = str(dsr.json("request", "new", "access", "--name", "Jan", "--email", "j@ex.be")["id"])
+    out = dsr.json("request", "extend", rid, "--reason", "Eight systems to search")
+    html_path = out["letter"].removesuffix(".txt") + ".html"
+    html = open(html_path, encoding="utf-8").read()
+    assert "Eight systems to search" in html and "@page" in html and "Voxtra Ltd" in html
+    out = dsr.json("request", "reject", rid, "--reason", "Identity not established")
+    html = open(out["letter"].removesuffix(".txt") + ".html", encoding="utf-8").read()
+    assert "Identity not established" in html and "Article 12(4)" in html
