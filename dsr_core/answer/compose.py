@@ -121,7 +121,7 @@ def compose(
         else Block(t["lift"].format(received=received))
     ]
     blocks += _BODIES[name](t, lang, request, extras)
-    if name in ("erasure", "rectification", "restriction", "restriction-lift"):
+    if name in ("erasure", "rectification", "restriction"):  # Art. 19 notices went out
         blocks.append(Block(t["recipients"]))
     if controller.email:
         blocks.append(Block(t["questions"].format(email=controller.email)))

@@ -219,3 +219,13 @@ def test_refusal_and_extension_letters_get_their_html_twin(dsr):
     out = dsr.json("request", "reject", rid, "--reason", "Identity not established")
     html = open(out["letter"].removesuffix(".txt") + ".html", encoding="utf-8").read()
     assert "Identity not established" in html and "Article 12(4)" in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_only_letters_whose_requests_were_passed_on_say_so(lang):
+    """Art. 19 notices go out for erasure, rectification and restriction runs; the lift
+    sends none, so its letter must not claim it."""
+    said = {"nl": "artikel 19 AVG", "en": "Article 19 GDPR", "fr": "article 19 du RGPD"}[lang]
+    for name in LETTERS:
+        text, _html = _letter(name, lang)
+        assert (said in text) == (name in ("erasure", "rectification", "restriction")), name
