@@ -533,6 +533,11 @@ def extend(
 
 
 def reject(session: Session, row: RequestRow, *, reason: str, actor: str) -> None:
+    if row.kind == RequestKind.OBJECTION:
+        raise UserError(
+            f"request {row.id} objects to direct marketing, which cannot be refused "
+            "(Art. 21(3) GDPR): run it"
+        )
     reason = clean_text(reason, "the reason")
     if not reason:
         raise UserError("a refusal needs its reasons (--reason), which the subject is told")

@@ -396,3 +396,13 @@ def run(
 
 
 __all__ = ["RequestKind", "request"]
+
+
+def _register_answer_commands() -> None:
+    from .answer_cmd import answer, lift
+
+    request.add_command(answer)
+    request.add_command(lift)
+
+
+_register_answer_commands()

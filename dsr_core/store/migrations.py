@@ -261,8 +261,34 @@ def _v4(conn: sa.Connection) -> None:
     md.create_all(conn)
 
 
+def _v5(conn: sa.Connection) -> None:
+    """The subject's answer (Art. 12(1)): when and how each request was answered. A table of
+    its own (an answer given again adds a row), independent of version 4."""
+    md = sa.MetaData()
+    sa.Table("requests", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "answers",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False, index=True
+        ),
+        sa.Column("answered_at", _tz(), nullable=False),
+        sa.Column("by", sa.String(20), nullable=False),
+        sa.Column("letter", sa.String(40), nullable=False),
+        sa.Column("language", sa.String(5), nullable=False),
+        sa.Column("bundle", sa.String(255)),
+        sa.Column("bundle_sha256", sa.String(64)),
+        sa.Column("encrypted", sa.Boolean, nullable=False),
+        sa.Column("transport", sa.String(20)),
+        sa.Column("message_id", sa.String(255)),
+        sa.Column("actor", sa.String(100), nullable=False),
+    )
+    md.create_all(conn, tables=[md.tables["answers"]])
+
+
 #: version -> the step that makes it from the version before.
-STEPS: dict[int, Step] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+STEPS: dict[int, Step] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 LATEST = max(STEPS)
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from dsr_core.answer.words import date_words
 from dsr_core.identities import parse_phone
 
 
@@ -209,7 +210,8 @@ def test_extension_within_first_month_writes_the_letter(dsr):
         days=88
     )
     letter = open(out["letter"], encoding="utf-8").read()
-    assert "Acht systemen te doorzoeken" in letter and out["clock"]["due"] in letter
+    due_in_words = date_words("nl", date.fromisoformat(out["clock"]["due"]))
+    assert "Acht systemen te doorzoeken" in letter and due_in_words in letter
     twice = dsr.fails("request", "extend", rid, "--reason", "more")
     assert "already" in twice.stderr
 

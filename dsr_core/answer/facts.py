@@ -1,0 +1,122 @@
+"""What a changing request did, read back for the subject's letter.
+
+The outcomes come through the export's own reader (:func:`dsr_core.export_source.bundle_inputs`,
+which streams each done task's results from the store), and are folded here into what a
+letter says: per system, how many records of each category were erased, anonymised, restricted
+or opted out; what was kept, on which basis and until when; and per field the old and the new
+value of a rectification. Record ids, staff details and error texts stay behind.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..model import Action, Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """Records of one category kept on one basis until one day."""
+
+    category: str
+    count: int
+    basis: str | None
+    until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One field's correction: ``old`` is None when the system did not report it."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(slots=True)
+class SystemFacts:
+    name: str
+    #: action -> category -> count (kept excluded: see ``kept``)
+    done: dict[str, Counter[str]] = field(default_factory=dict)
+    kept: list[Kept] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+
+    def count(self, action: Action) -> int:
+        return sum(self.done.get(action.value, Counter()).values())
+
+    @property
+    def total(self) -> int:
+        return sum(sum(c.values()) for c in self.done.values()) + sum(k.count for k in self.kept)
+
+
+@dataclass(slots=True)
+class Facts:
+    systems: list[SystemFacts] = field(default_factory=list)
+
+    def count(self, action: Action) -> int:
+        return sum(s.count(action) for s in self.systems)
+
+    @property
+    def kept(self) -> list[Kept]:
+        return [k for s in self.systems for k in s.kept]
+
+    @property
+    def changes(self) -> list[Change]:
+        """Every distinct correction, in the order first seen."""
+        seen: dict[tuple[str, str, str], Change] = {}
+        for system in self.systems:
+            for change in system.changes:
+                seen.setdefault((change.field, repr(change.old), repr(change.new)), change)
+        return list(seen.values())
+
+    @property
+    def empty(self) -> bool:
+        return not any(s.total for s in self.systems)
+
+
+def _changes(outcome: Outcome) -> Iterable[Change]:
+    for name, value in outcome.fields.items():
+        if isinstance(value, Mapping) and "new" in value:
+            yield Change(str(name), value.get("old"), value["new"])
+        else:  # a system that reports only the new value (Odoo)
+            yield Change(str(name), None, value)
+
+
+def fold(name: str, outcomes: Iterable[Outcome]) -> SystemFacts:
+    """One system's outcomes, streamed, as counts, kept groups and corrections."""
+    facts = SystemFacts(name)
+    kept: Counter[tuple[str, str | None, date | None]] = Counter()
+    for outcome in outcomes:
+        action = Action(outcome.action)
+        if action is Action.KEPT:
+            kept[(outcome.category, outcome.basis, outcome.until)] += 1
+            continue
+        facts.done.setdefault(action.value, Counter())[outcome.category] += 1
+        if action is Action.RECTIFIED:
+            for change in _changes(outcome):
+                if change not in facts.changes:
+                    facts.changes.append(change)
+    facts.kept = [
+        Kept(category, count, basis, until)
+        for (category, basis, until), count in sorted(
+            kept.items(), key=lambda item: (item[0][2] or date.max, item[0][0])
+        )
+    ]
+    return facts
+
+
+def from_sections(sections: Sequence[Any]) -> Facts:
+    """Facts of the export's :class:`~dsr_core.export.SystemSection` list."""
+    return Facts([fold(s.name, s.outcomes()) for s in sections])
+
+
+def read(ctx: Any, request_id: int) -> Facts:
+    """The request's facts, through the export's reader of the task results."""
+    from ..export_source import bundle_inputs
+
+    _request, sections, _recipients = bundle_inputs(ctx, request_id)
+    return from_sections(sections)
