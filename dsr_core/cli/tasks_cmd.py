@@ -71,31 +71,42 @@ def list_(request_id: str | None, manual: bool) -> None:
 
 @tasks.command("done")
 @click.argument("task_id", type=int)
-@click.option("--note", default="", help="What was done, for the trail.")
+@click.option("--note", default="", help="What was done (or what the review found), for the trail.")
 @json_option
 def done(task_id: int, note: str) -> None:
-    """Confirm a manual task was carried out."""
+    """Confirm a manual task was carried out, or record the review of what a done task could
+    not read (--note says what the review found)."""
     app = get_app()
     with app.session() as session:
         task = session.get(TaskRow, task_id)
         if task is None:
             raise NotFound(f"no task {task_id}")
-        if task.state != TaskState.MANUAL.value:
+        reviewed = task.state == TaskState.DONE.value and reqs.unread_unreviewed(task)
+        if reviewed:
+            reqs.review_unread(session, task, actor=app.actor, note=note)
+        elif task.state != TaskState.MANUAL.value:
             raise IllegalTransition(f"task {task_id} is {task.state}, not waiting for staff")
-        task.state = TaskState.DONE.value
-        task.done_by = app.actor
-        task.done_note = note or None
-        task.finished_at = datetime.now(UTC)
-        audit.append(
-            session,
-            "task.manual_done",
-            actor=app.actor,
-            request_id=task.request_id,
-            data={"system": task.system, "note": note},
-        )
+        else:
+            task.state = TaskState.DONE.value
+            task.done_by = app.actor
+            task.done_note = note or None
+            task.finished_at = datetime.now(UTC)
+            audit.append(
+                session,
+                "task.manual_done",
+                actor=app.actor,
+                request_id=task.request_id,
+                data={"system": task.system, "note": note},
+            )
         request_id = task.request_id
     from ..engine import settle
     from .app import engine_context
 
     settle(engine_context(app), request_id, [task_id])
-    app.emit({"id": task_id, "state": "done"}, f"task {task_id}: done")
+    if reviewed:
+        app.emit(
+            {"id": task_id, "state": "done", "unread_reviewed": True},
+            f"task {task_id}: the review of what it could not read is recorded",
+        )
+    else:
+        app.emit({"id": task_id, "state": "done"}, f"task {task_id}: done")

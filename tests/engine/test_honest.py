@@ -79,17 +79,13 @@ def test_a_system_that_could_not_read_everything_is_never_skipped(dsr):
     assert dsr.json("request", "show", rid)["needs_attention"] is True
 
     # staff review what could not be read and record it: the request no longer needs them
-    from dsr_core import requests as reqs
-    from dsr_core.cli.app import App, engine_context
-    from dsr_core.engine import settle
-    from dsr_core.store.models import TaskRow
-
-    ctx = engine_context(App())
-    with ctx.store.session() as session:
-        task = session.get(TaskRow, pbx["id"])
-        reqs.review_unread(session, task, actor="tester", note="lines 1-60 hold no Jan")
-    assert settle(ctx, int(rid)).needs_attention is False
-    ctx.store.dispose()
+    refused = dsr.fails("tasks", "done", str(pbx["id"]))
+    assert "--note" in refused.stderr
+    reviewed = dsr.json("tasks", "done", str(pbx["id"]), "--note", "lines 1-60 hold no Jan")
+    assert reviewed["unread_reviewed"] is True
+    assert dsr.json("request", "show", rid)["needs_attention"] is False
+    again = dsr.fails("tasks", "done", str(pbx["id"]), "--note", "twice")
+    assert "not waiting for staff" in again.stderr
 
 
 def test_unread_lines_of_an_act_step_are_on_the_task(dsr):
