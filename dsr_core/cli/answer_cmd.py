@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..errors import UserError
-from .app import App, engine_context, get_app, json_option
+from .app import App, engine_context, free_text, get_app, json_option
 
 #: unambiguous characters (no 0/o, 1/l/i) for a password read out over the phone
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -227,7 +227,12 @@ def _text(data: dict[str, Any]) -> str:
 
 @click.command("lift")
 @click.argument("request_id")
-@click.option("--reason", required=True, help="Why the restriction ends: told to the subject.")
+@click.option(
+    "--reason",
+    callback=free_text,
+    required=True,
+    help="Why the restriction ends: told to the subject.",
+)
 @click.option(
     "--by",
     type=click.Choice(["email", "letter", "in-person"]),

@@ -146,6 +146,28 @@ def json_option(func: F) -> F:
     )(func)
 
 
+def free_text(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Option callback: staff's free text (a note, a reason, a reference) cleaned and bounded
+    (``dsr_core.text``) before anything stores it; one line naming the option when too long."""
+    if value is None:
+        return None
+    from ..text import clean_text
+
+    what = _TEXT_WORDS.get(param.name or "", f"--{param.name}")
+    if isinstance(value, tuple):
+        return tuple(clean_text(v, what, multiline=False) for v in value)
+    return clean_text(value, what)
+
+
+_TEXT_WORDS = {
+    "note": "the note",
+    "method": "the verification method",
+    "reason": "the reason",
+    "reference": "the reference",
+    "aliases": "an alias",
+}
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain text table, columns padded to their widest cell."""
     cells = [[("" if c is None else str(c)) for c in row] for row in rows]

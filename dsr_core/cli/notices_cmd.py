@@ -9,7 +9,7 @@ import click
 
 from ..errors import UserError
 from . import exits
-from .app import App, engine_context, get_app, json_option, table
+from .app import App, engine_context, free_text, get_app, json_option, table
 
 if TYPE_CHECKING:
     from ..recipients.outbox import SendReport
@@ -245,8 +245,10 @@ def _resolve(notice: str, action: str, **kwargs: Any) -> None:
 
 @notices.command("ack")
 @click.argument("notice")
-@click.option("--note", help="How the supplier confirmed (their reply, a reference).")
-@click.option("--reference", help="The supplier's own reference.")
+@click.option(
+    "--note", callback=free_text, help="How the supplier confirmed (their reply, a reference)."
+)
+@click.option("--reference", callback=free_text, help="The supplier's own reference.")
 @json_option
 def ack(notice: str, note: str | None, reference: str | None) -> None:
     """Record that the supplier confirmed NOTICE."""
@@ -255,7 +257,12 @@ def ack(notice: str, note: str | None, reference: str | None) -> None:
 
 @notices.command("waive")
 @click.argument("notice")
-@click.option("--reason", required=True, help="Why no confirmation is needed (for the trail).")
+@click.option(
+    "--reason",
+    callback=free_text,
+    required=True,
+    help="Why no confirmation is needed (for the trail).",
+)
 @json_option
 def waive(notice: str, reason: str) -> None:
     """Close NOTICE without the supplier's confirmation, saying why."""
@@ -264,7 +271,9 @@ def waive(notice: str, reason: str) -> None:
 
 @notices.command("approve")
 @click.argument("notice")
-@click.option("--note", help="How you checked that the disclosure was the subject's.")
+@click.option(
+    "--note", callback=free_text, help="How you checked that the disclosure was the subject's."
+)
 @json_option
 def approve(notice: str, note: str | None) -> None:
     """Send NOTICE, held for review, once you checked its undated disclosure was the

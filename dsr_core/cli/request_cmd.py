@@ -15,7 +15,7 @@ from .. import requests as reqs
 from ..errors import UserError
 from ..model import RequestKind, RequestState
 from . import exits
-from .app import App, get_app, json_option, table
+from .app import App, free_text, get_app, json_option, table
 from .views import clock_text, request_json, request_text
 
 
@@ -64,7 +64,7 @@ def request() -> None:
 )
 @click.option("--received", help="Day of receipt, YYYY-MM-DD (default: today).")
 @click.option("--channel", type=click.Choice(list(reqs.CHANNELS)), default="email")
-@click.option("--note", help="Free text for staff.")
+@click.option("--note", callback=free_text, help="Free text for staff.")
 @click.option(
     "--changes",
     "changes_file",
@@ -211,7 +211,9 @@ def _change(request_id: str, action: str, **kwargs: Any) -> tuple[App, dict[str,
 
 @request.command("verify")
 @click.argument("request_id")
-@click.option("--method", required=True, help="How identity was checked (Art. 12(6)).")
+@click.option(
+    "--method", callback=free_text, required=True, help="How identity was checked (Art. 12(6))."
+)
 @json_option
 def verify(request_id: str, method: str) -> None:
     """Record how the subject's identity was verified; the request may then run."""
@@ -230,12 +232,13 @@ def verify(request_id: str, method: str) -> None:
 @click.argument("request_id")
 @click.option(
     "--reason",
+    callback=free_text,
     type=click.Choice(list(reqs.PAUSE_REASONS)),
     required=True,
     help="What is awaited from the subject.",
 )
 @click.option("--on", "on", help="Day the clock stops, YYYY-MM-DD (default: today).")
-@click.option("--note", help="What was asked of the subject.")
+@click.option("--note", callback=free_text, help="What was asked of the subject.")
 @json_option
 def pause(request_id: str, reason: str, on: str | None, note: str | None) -> None:
     """Stop the clock while identity or a clarification is awaited."""
@@ -269,7 +272,9 @@ def resume(request_id: str, on: str | None) -> None:
 
 @request.command("extend")
 @click.argument("request_id")
-@click.option("--reason", required=True, help="Why: told to the subject in the letter.")
+@click.option(
+    "--reason", callback=free_text, required=True, help="Why: told to the subject in the letter."
+)
 @click.option("--on", "on", help="Day the subject is told, YYYY-MM-DD (default: today).")
 @json_option
 def extend(request_id: str, reason: str, on: str | None) -> None:
@@ -305,7 +310,12 @@ def extend(request_id: str, reason: str, on: str | None) -> None:
 
 @request.command("reject")
 @click.argument("request_id")
-@click.option("--reason", required=True, help="Why (Art. 12(5) or 12(6)): told to the subject.")
+@click.option(
+    "--reason",
+    callback=free_text,
+    required=True,
+    help="Why (Art. 12(5) or 12(6)): told to the subject.",
+)
 @json_option
 def reject(request_id: str, reason: str) -> None:
     """Refuse the request and write the refusal letter."""
@@ -327,7 +337,7 @@ def reject(request_id: str, reason: str) -> None:
 
 @request.command("withdraw")
 @click.argument("request_id")
-@click.option("--reason", default="", help="What the subject said.")
+@click.option("--reason", callback=free_text, default="", help="What the subject said.")
 @json_option
 def withdraw(request_id: str, reason: str) -> None:
     """The subject withdrew the request."""

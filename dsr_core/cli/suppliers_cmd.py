@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..errors import UserError
-from .app import engine_context, get_app, json_option, table
+from .app import engine_context, free_text, get_app, json_option, table
 
 _ROLES = ["processor", "recipient", "carrier", "transport", "subcontractor"]
 _LANGUAGES = ["nl", "en", "fr"]
@@ -52,9 +52,15 @@ def _delivery(data: dict[str, Any]) -> str:
 )
 @click.option("--country", help="Two-letter country code (worth giving outside the EEA).")
 @click.option(
-    "--alias", "aliases", multiple=True, help="Another name systems use for them (repeatable)."
+    "--alias",
+    "aliases",
+    callback=free_text,
+    multiple=True,
+    help="Another name systems use for them (repeatable).",
 )
-@click.option("--note", help="Free text for staff (contract, DPA reference...).")
+@click.option(
+    "--note", callback=free_text, help="Free text for staff (contract, DPA reference...)."
+)
 @json_option
 def add(
     name: str,
@@ -107,8 +113,14 @@ def add(
 @click.option("--secret-env", metavar="VAR")
 @click.option("--protocol", type=click.Choice(_PROTOCOLS))
 @click.option("--country")
-@click.option("--alias", "aliases", multiple=True, help="Replaces the aliases (repeatable).")
-@click.option("--note")
+@click.option(
+    "--alias",
+    "aliases",
+    callback=free_text,
+    multiple=True,
+    help="Replaces the aliases (repeatable).",
+)
+@click.option("--note", callback=free_text)
 @click.option("--enable-webhook", is_flag=True, help="Use the endpoint again after a 410 Gone.")
 @json_option
 def edit(
@@ -255,7 +267,7 @@ def show(supplier: str) -> None:
     help="A category of data disclosed: contact, contract, call... (repeatable).",
 )
 @click.option("--on", "on", help="Day of the disclosure, YYYY-MM-DD (default: unknown).")
-@click.option("--note", help="Free text for staff (order number, reason...).")
+@click.option("--note", callback=free_text, help="Free text for staff (order number, reason...).")
 @json_option
 def disclose(
     supplier: str,

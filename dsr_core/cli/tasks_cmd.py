@@ -12,7 +12,7 @@ from .. import requests as reqs
 from ..errors import IllegalTransition, NotFound
 from ..model import TaskState
 from ..store.models import TaskRow
-from .app import get_app, json_option, table
+from .app import free_text, get_app, json_option, table
 from .views import task_result
 
 
@@ -71,7 +71,12 @@ def list_(request_id: str | None, manual: bool) -> None:
 
 @tasks.command("done")
 @click.argument("task_id", type=int)
-@click.option("--note", default="", help="What was done (or what the review found), for the trail.")
+@click.option(
+    "--note",
+    callback=free_text,
+    default="",
+    help="What was done (or what the review found), for the trail.",
+)
 @json_option
 def done(task_id: int, note: str) -> None:
     """Confirm a manual task was carried out, or record the review of what a done task could

@@ -55,3 +55,49 @@ def test_the_refusal_letter_gets_the_cleaned_reason(dsr):
     result = dsr.json("request", "reject", rid, "--reason", "manifestly \u202eunfounded\u202c")
     letter = open(result["letter"], encoding="utf-8").read()
     assert "manifestly unfounded" in letter and "\u202e" not in letter
+
+
+def test_every_free_text_option_is_bounded_and_cleaned(dsr):
+    """Notes and reasons given to other commands than `request new` are staff's free text
+    too: stored on tasks, notices and suppliers, shown in terminals and on the trail."""
+    dsr("init")
+    huge = dsr.fails(
+        "suppliers",
+        "add",
+        "Telco",
+        "--role",
+        "carrier",
+        "--email",
+        "x@telco.be",
+        "--note",
+        "n" * 3000,
+    )
+    assert "the note is 3000 characters" in huge.stderr and len(huge.stderr) < 300
+    assert dsr.json("suppliers", "list") == []
+    alias = dsr.fails(
+        "suppliers",
+        "add",
+        "Telco",
+        "--role",
+        "carrier",
+        "--email",
+        "x@telco.be",
+        "--alias",
+        "a" * 2500,
+    )
+    assert "an alias is 2500 characters" in alias.stderr
+    dsr(
+        "suppliers",
+        "add",
+        "Telco",
+        "--role",
+        "carrier",
+        "--email",
+        "x@telco.be",
+        "--note",
+        "DPA\u202e 2024\x1b[0m",
+    )
+    shown = dsr.json("suppliers", "show", "Telco")
+    assert shown["note"] == "DPA 2024[0m"
+    tasks_note = dsr.fails("tasks", "done", "1", "--note", "t" * 2001)
+    assert "the note is 2001 characters" in tasks_note.stderr
