@@ -5,9 +5,9 @@ system located, on ``tasks.keys``), the export bundles under ``<home>/exports/``
 with its identities, and staff's free text on the audit trail. Three rules, from
 ``[retention]`` in ``dsr.toml`` (:class:`~dsr_core.config.RetentionConfig`):
 
-* **Results and bundles** go ``keep_results_for`` (default 30 days) after the request was
-  closed (completed, rejected or withdrawn). Once ``dsr request answer`` exists the period will
-  count from the answer's delivery instead.
+* **Results and bundles** of a closed request (completed, rejected or withdrawn) go
+  ``keep_results_for`` (default 30 days) after the subject was answered (the first
+  ``dsr request answer``), or after it was closed when no answer was recorded.
 * **At once when an erasure completes**, the results and bundles of every other closed request
   of the same subject, made before the erasure completed, go too (they hold what was just
   erased). *Same subject* means sharing an e-mail address, a phone number (both normalised) or
@@ -96,6 +96,16 @@ def _closed_day(row: RequestRow, config: Config) -> date | None:
     if row.closed_at is None:
         return None
     return row.closed_at.astimezone(config.controller.tz).date()
+
+
+def _answered_day(session: Session, row: RequestRow, config: Config) -> date | None:
+    """The day the subject was first answered (``dsr request answer``), if ever."""
+    from .answer.record import answered
+
+    first = answered(session, row.id)
+    if first is None:
+        return None
+    return first.answered_at.astimezone(config.controller.tz).date()
 
 
 def same_subject(session: Session, request_ids: Sequence[int]) -> dict[int, set[int]]:
@@ -297,7 +307,10 @@ def purge(
                     whole = False
             if row.id in superseded:
                 why = f"erasure {superseded[row.id]}"
-            elif only_erasure is None and day <= results_cutoff:
+            elif (
+                only_erasure is None
+                and (_answered_day(session, row, config) or day) <= results_cutoff
+            ):
                 why = "period"
             else:
                 continue

@@ -204,3 +204,28 @@ def test_a_request_still_open_when_the_erasure_completed_goes_on_the_next_purge(
     report = dsr.json("purge")
     assert report["results_purged"] == [int(access)]
     assert PASSWORD not in _everything(dsr)
+
+
+def test_results_go_keep_results_for_after_the_answer_was_delivered(controller):
+    """The period counts from the answer (issue 11), not from a later close: a request closed
+    ten days after its answer loses its results 30 days after the answer."""
+    dsr = controller
+    rid = _done(dsr, "access")
+    dsr("request", "answer", rid, "--by", "in-person")
+    dsr("request", "close", rid)
+    from dsr_core.answer.record import AnswerRow
+    from dsr_core.config import load_config
+
+    engine = sa.create_engine(load_config(home=dsr.home).database_url)
+    with engine.begin() as conn:
+        mine = AnswerRow.request_id == int(rid)
+        first = conn.execute(sa.select(AnswerRow.answered_at).where(mine)).scalar_one()
+        conn.execute(
+            sa.update(AnswerRow).where(mine).values(answered_at=first - timedelta(days=10))
+        )
+    engine.dispose()
+    dsr.env["DSR_TODAY"] = (TODAY + timedelta(days=19)).isoformat()
+    assert dsr.json("purge")["results_purged"] == []
+    dsr.env["DSR_TODAY"] = (TODAY + timedelta(days=20)).isoformat()
+    assert dsr.json("purge")["results_purged"] == [int(rid)]
+    assert PASSWORD not in _everything(dsr)
