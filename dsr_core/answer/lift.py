@@ -3,7 +3,9 @@ restricted the subject's data, with the engine's own pieces (the system as a run
 the keys the task located, the retries of a step).
 
 Each system is tried on its own: one that fails leaves the others lifted, and is named, so
-the command can be run again (a system that was lifted answers ``unchanged``).
+the command can be run again (a system that was lifted answers ``unchanged``). A system that
+restricted by hand (a manual task, a type that cannot restrict, or one that raises
+``ManualStep``) is lifted by hand too: it is listed with what staff must do, not as a failure.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ..engine.context import EngineContext
 from ..engine.steps import load_subject
 from ..model import Identity, Outcome, RequestKind, Subject, TaskState
 from ..store.models import TaskRow
-from ..systems import System
+from ..systems import ManualStep, System
 
 
 @dataclass(slots=True)
@@ -25,6 +27,7 @@ class Lifted:
     system: str
     counts: Counter[str] = field(default_factory=Counter)
     error: str | None = None
+    manual: str | None = None  # what staff must do by hand to lift it
 
 
 def _lift_one(system: System, subject: Subject, keys: list[Identity]) -> list[Outcome]:
@@ -48,7 +51,12 @@ def lift(ctx: EngineContext, request_id: int, tasks: list[TaskRow]) -> list[Lift
         try:
             system = ctx.build(task.system)
             conf = ctx.system_config(task.system)
-
+            if task.instructions or RequestKind.RESTRICTION not in system.kinds:
+                result.manual = f"lift the restriction in {task.system} by hand, as it was set" + (
+                    f" ({task.instructions})" if task.instructions else ""
+                )
+                done.append(result)
+                continue
             call = partial(_lift_one, system, loaded.for_systems, keys)
             outcomes = with_retries(
                 call,
@@ -58,6 +66,8 @@ def lift(ctx: EngineContext, request_id: int, tasks: list[TaskRow]) -> list[Lift
             )
             for outcome in outcomes:
                 result.counts[str(outcome.action)] += 1
+        except ManualStep as exc:
+            result.manual = exc.instructions
         except Exception as exc:  # one system's failure is reported, the others go on
             result.error = describe_error(exc)
         done.append(result)

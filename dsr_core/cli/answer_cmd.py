@@ -329,6 +329,7 @@ def lift(request_id: str, reason: str, by: str, language: str | None) -> None:
                 "reason": reason,
                 "systems": {r.system: dict(r.counts) for r in results if not r.error},
                 "failed": {r.system: r.error for r in failed},
+                "by_hand": sorted(r.system for r in results if r.manual),
             },
         )
     data = {
@@ -336,7 +337,8 @@ def lift(request_id: str, reason: str, by: str, language: str | None) -> None:
         "letter": files.to_json() if files else None,
         "by": by if files else None,
         "transport": sent.transport if sent else None,
-        "lifted": {r.system: dict(r.counts) for r in results if not r.error},
+        "lifted": {r.system: dict(r.counts) for r in results if not (r.error or r.manual)},
+        "by_hand": {r.system: r.manual for r in results if r.manual},
         "failed": {r.system: r.error for r in failed},
     }
     app.last_data = data
@@ -348,12 +350,18 @@ def lift(request_id: str, reason: str, by: str, language: str | None) -> None:
             f"`dsr request lift {rid}` again once fixed)"
         )
     app.emit(data, lambda: _lift_text(data))
+    if data["by_hand"]:
+        from . import exits
+
+        exits.finish(exits.REVIEW)  # staff must lift it by hand in those systems
 
 
 def _lift_text(data: dict[str, Any]) -> str:
     lines = [f"request {data['request_id']}: restriction lifted in {len(data['lifted'])} system(s)"]
     if data["letter"]:
         lines.insert(0, f"Art. 18(3) letter: {data['letter']['pdf'] or data['letter']['html']}")
+    for name, todo in data["by_hand"].items():
+        lines.append(f"by hand in {name}: {todo}")
     for name, error in data["failed"].items():
         lines.append(f"not lifted in {name}: {error}")
     return "\n".join(lines)

@@ -4,7 +4,7 @@ everything ran but staff must review (docs/exit-codes.md). The output is printed
 from __future__ import annotations
 
 from tests.engine.helpers import config, new_verified, write_store
-from tests.export.store_edits import NOT_SEARCHED_ERROR, UNREAD_LINE, set_notice, set_task
+from tests.export.store_edits import UNREAD_LINE, set_notice, set_task
 
 ROWS = [{"id": 1, "email": "jan@example.be", "category": "contact", "fields": {"name": "Jan"}}]
 
@@ -40,16 +40,27 @@ def test_run_exits_4_when_a_system_failed_and_still_prints_the_result(dsr):
 
 
 def test_run_exits_4_when_a_system_was_not_searched(dsr):
+    """Only the dossier is run again: the CRM it needs identities from still fails, so the
+    dossier is not searched, and that alone is exit 4."""
+    write_store(dsr.home / "crm.json", ROWS)
+    write_store(
+        dsr.home / "dossier.json",
+        [{"id": 9, "phone": "+32477123456", "category": "dossier_note", "fields": {}}],
+    )
     _setup(
         dsr,
-        crm={"type": "test-store", "path": "crm.json", "permanent_error": "crm is down"},
-        dossier={"type": "test-store", "path": "crm.json"},
+        crm={
+            "type": "test-store",
+            "path": "crm.json",
+            "permanent_error": "crm is down",
+            "expand": [{"kind": "phone", "value": "+32477123456"}],
+        },
+        dossier={"type": "test-store", "path": "dossier.json"},
     )
     rid = new_verified(dsr)
     dsr("request", "run", rid, ok=False)
-    set_task(dsr, rid, "dossier", state="not_searched", step="finished",
-             error=NOT_SEARCHED_ERROR, summary=None)  # fmt: skip
-    out = dsr("request", "run", rid, "--system", "dossier", ok=False)
+    out = dsr("request", "run", rid, "--system", "dossier", "--json", ok=False)
+    assert {t["system"]: t["state"] for t in out.json["tasks"]}["dossier"] == "not_searched"
     assert out.exit_code == 4
 
 

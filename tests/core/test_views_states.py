@@ -4,28 +4,35 @@ and the run output say so, never "nothing found"."""
 from __future__ import annotations
 
 from tests.engine.helpers import config, new_verified, write_store
-from tests.export.store_edits import NOT_SEARCHED_ERROR, UNREAD_LINE, set_request, set_task
+from tests.export.store_edits import NOT_SEARCHED_ERROR, UNREAD_LINE, set_task
 
 ROWS = [{"id": 1, "email": "jan@example.be", "category": "contact", "fields": {"name": "Jan"}}]
 
 
+BY_PHONE = [{"id": 9, "phone": "+32477123456", "category": "dossier_note", "fields": {}}]
+
+
 def _two_systems(dsr):
+    """The dossier finds the subject only by the number the CRM would give: with the CRM
+    down, the engine leaves the dossier not searched."""
     write_store(dsr.home / "crm.json", ROWS)
+    write_store(dsr.home / "dossier.json", BY_PHONE)
     dsr.write_config(
         config(
             {
-                "crm": {"type": "test-store", "path": "crm.json", "permanent_error": "crm down"},
-                "dossier": {"type": "test-store", "path": "crm.json"},
+                "crm": {
+                    "type": "test-store",
+                    "path": "crm.json",
+                    "permanent_error": "crm down",
+                    "expand": [{"kind": "phone", "value": "+32477123456"}],
+                },
+                "dossier": {"type": "test-store", "path": "dossier.json"},
             }
         )
     )
     dsr("init")
     rid = new_verified(dsr)
     dsr("request", "run", rid, ok=False)
-    # what the engine leaves when the dossier's customer ids come from the failed CRM
-    set_task(dsr, rid, "dossier", state="not_searched", step="finished",
-             error=NOT_SEARCHED_ERROR, summary=None)  # fmt: skip
-    set_request(dsr, rid, needs_attention=True)
     return rid
 
 

@@ -61,6 +61,6 @@ def set_notice(dsr: Any, notice_id: str, **values: Any) -> None:
 
 
 #: What the engine will leave on a dossier store whose customer ids come from a failed CRM.
-NOT_SEARCHED_ERROR = "not searched: crm failed first, so its customer ids are not known"
+NOT_SEARCHED_ERROR = "not searched: crm failed first, and it may hold identities this system needs"
 #: A staff text for unread data, as a system reports it (file and line numbers).
 UNREAD_LINE = "/var/log/asterisk/cdr-csv/Master.csv lines 17, 40: not valid UTF-8"
