@@ -347,12 +347,33 @@ def _reload_now(ended: Sequence[_Active], still: Sequence[_Active]) -> bool:
 
 
 def ready(tasks: Sequence[TaskRow], task: TaskRow) -> bool:
-    """Can ``task``'s next step start? Acting waits until no system still has to locate."""
+    """Can ``task``'s next step start? Acting waits until no system still has to locate.
+
+    And while a system failed to locate, a task that found the subject by a number given with
+    the request without a period does not act: the failed system (a CRM's number history) may
+    know the number was the subject's only from some day on, and the calls before it the
+    previous holder's (``Subject.narrowed``). Other tasks act: one failure leaves the others
+    done."""
     if task.step == "locate":
         return True
-    return not any(
-        t.step == "locate" and t.state in ACTIVE_STATES for t in tasks if t.id != task.id
-    )
+    others = [t for t in tasks if t.id != task.id]
+    if any(t.step == "locate" and t.state in ACTIVE_STATES for t in others):
+        return False
+    failed = any(t.step == "locate" and t.state == TaskState.FAILED.value for t in others)
+    return not (failed and open_numbers_from_request(task))
+
+
+def open_numbers_from_request(task: TaskRow) -> bool:
+    """The task located the subject by a phone number the request gave without a period."""
+    for key in (task.keys or {}).get("identities", []):
+        if (
+            key.get("kind") == "phone"
+            and key.get("source", "request") == "request"
+            and not key.get("valid_from")
+            and not key.get("valid_to")
+        ):
+            return True
+    return False
 
 
 def claimable(tasks: Sequence[TaskRow], busy: set[int]) -> list[TaskRow]:
@@ -422,6 +443,14 @@ def _mark_not_searched(session: Any, row: RequestRow, actor: str) -> None:
     names = ", ".join(failed)
     verb = "fails" if len(failed) == 1 else "fail"
     for task in row.tasks:
+        if task.state == TaskState.PENDING.value and task.step == "act":
+            if open_numbers_from_request(task):
+                task.error = (
+                    f"waiting: {names} failed while locating; it may know since when the "
+                    "subject's number is theirs, so nothing is read or changed here until it "
+                    "is fixed and the request runs again"
+                )
+            continue
         if task.state != TaskState.SKIPPED.value:
             continue
         task.state = TaskState.NOT_SEARCHED.value

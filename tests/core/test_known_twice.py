@@ -75,3 +75,44 @@ def test_a_number_given_and_found_with_its_period_does_not_crash_the_pbx(dsr) ->
     with zipfile.ZipFile(bundle) as zf:
         calls = json.loads(zf.read("data/pbx/call.json"))
     assert [c.get("uniqueid") for c in calls] == ["during"], calls
+
+
+def test_with_the_crm_down_the_pbx_does_not_erase_calls_by_the_open_number(dsr) -> None:
+    """The CRM knows the number is Jan's since 2016; while it fails, the PBX cannot know that,
+    and must not erase the 2015 call (the previous holder's) on the number given without a
+    period. Once the CRM answers, the erasure takes only Jan's calls."""
+    url = f"sqlite:///{dsr.home / 'crm.sqlite3'}"
+    crm_sample.build(url)
+    log = dsr.home / "Master.csv"
+    write_lines(
+        log,
+        [
+            asterisk_line("0477123456", "201", start="2015-06-01 10:00:00", uniqueid="before"),
+            asterisk_line("0032477123456", "202", start="2024-03-01 10:00:00", uniqueid="during"),
+        ],
+    )
+    original = log.read_bytes()
+    pbx = {"type": "asterisk-csv", "path": str(log)}
+    down = {**_crm_table(url), "url": f"sqlite:///{dsr.home / 'missing' / 'crm.sqlite3'}"}
+    dsr.write_config(_config({"crm": down, "pbx": pbx}))
+    dsr("init")
+    rid = str(
+        dsr.json("request", "new", "erasure", "--name", "Jan Peeters", "--phone", "0477123456")[
+            "id"
+        ]
+    )
+    dsr("request", "verify", rid, "--method", "eID at the desk")
+    ran = dsr("request", "run", rid, "--json", ok=False)
+    assert ran.exit_code == 4
+    tasks = {t["system"]: t for t in ran.json["tasks"]}
+    assert tasks["crm"]["state"] == "failed"
+    assert tasks["pbx"]["state"] == "pending", tasks["pbx"]
+    assert "crm failed while locating" in tasks["pbx"]["error"]
+    assert log.read_bytes() == original, "nothing erased while the CRM could not say since when"
+
+    dsr.write_config(_config({"crm": _crm_table(url), "pbx": pbx}))
+    ran = dsr.json("request", "run", rid)
+    tasks = {t["system"]: t for t in ran["tasks"]}
+    assert tasks["pbx"]["state"] == "done", tasks["pbx"]
+    kept = log.read_text()
+    assert "before" in kept and "during" not in kept, kept
