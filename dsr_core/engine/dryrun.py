@@ -16,7 +16,7 @@ from typing import Any
 from .. import audit
 from .. import requests as reqs
 from ..errors import UserError
-from ..model import Action, Identity, RequestKind, Subject
+from ..model import Action, Identity, IdentityKind, RequestKind, Subject
 from ..systems import ManualStep
 from .calls import Progress, describe_error, with_retries
 from .context import EngineContext
@@ -28,7 +28,7 @@ MAX_ROUNDS = 5
 @dataclass
 class DrySystem:
     system: str
-    status: str = "pending"  # would-change, nothing, manual, failed
+    status: str = "pending"  # would-change, nothing, manual, failed, not_searched, waiting
     error: str | None = None
     instructions: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -52,6 +52,34 @@ def _parallel(ctx: EngineContext, names: Sequence[str], fn: Any) -> None:
                 threads.pop(name)
                 fn.timed_out(name, timeout)
         time.sleep(0.02)
+
+
+def _hold_back(results: dict[str, DrySystem]) -> None:
+    """As a run would (``orchestrator.ready``, ``_mark_not_searched``): while a system failed
+    to locate, one that found nothing was not searched, and one that found the subject by a
+    number given without a period waits; neither says what it would change."""
+    failed = sorted(n for n, r in results.items() if r.status == "failed")
+    if not failed:
+        return
+    names = ", ".join(failed)
+    for res in results.values():
+        if res.status != "pending":
+            continue
+        if not res.keys:
+            res.status = "not_searched"
+            res.error = f"not searched: {names} failed first, and may hold identities it needs"
+        elif any(
+            k.kind == IdentityKind.PHONE
+            and k.source == "request"
+            and k.valid_from is None
+            and k.valid_to is None
+            for k in res.keys
+        ):
+            res.status = "waiting"
+            res.error = (
+                f"waiting: {names} failed while locating; it may know since when the "
+                "subject's number is theirs"
+            )
 
 
 def dry_run(
@@ -164,6 +192,7 @@ def dry_run(
     act.timed_out = lambda name, t: record_failure(  # type: ignore[attr-defined]
         name, TimeoutError(f"no answer for {t:g} s: timed out")
     )
+    _hold_back(results)
     _parallel(ctx, [n for n in auto if results[n].status == "pending"], act)
     with ctx.store.session() as session:
         audit.append(

@@ -117,3 +117,20 @@ def test_a_bug_in_a_plugin_is_logged_with_its_traceback_and_named_to_staff(dsr):
     assert "testsys.py" in traces[0] and "in locate" in traces[0]
     log_text = (dsr.home / "logs" / "dsr.log").read_text()
     assert "jan@example.be" not in log_text, "the subject's address never reaches the log"
+
+
+def test_a_dry_run_says_not_searched_never_nothing(dsr):
+    """The dry run follows the run: with the CRM down, the dossier that finds the subject
+    only by the CRM's number is not searched, not 'nothing would change'."""
+    write_store(dsr.home / "crm.json", JAN)
+    write_store(dsr.home / "dossier.json", BY_PHONE)
+    dossier = {"type": "test-store", "path": "dossier.json"}
+    dsr.write_config(
+        config({"crm": {**CRM, "permanent_error": "CRM refused the login"}, "dossier": dossier})
+    )
+    dsr("init")
+    rid = new_verified(dsr, "erasure")
+    out = dsr("request", "run", rid, "--dry-run", ok=False)
+    assert out.exit_code == 4
+    row = next(line for line in out.stdout.splitlines() if line.startswith("dossier"))
+    assert "not_searched" in row and "crm failed first" in row, out.stdout
