@@ -48,6 +48,20 @@ log = structlog.get_logger(__name__)
 _MAX_ROUNDS = 10  # locate's rounds of matching what the rows found say (a safety bound)
 
 
+def _within(found: Matches, pinned: Matches) -> Matches:
+    """``found`` less the customers the subject's own identities did not find (see
+    ``SqlCrm._pinned``): their anchors and the rows matched with them go."""
+    kept = Matches()
+    for table, idents in found.anchors.items():
+        kept.anchors[table] |= idents & pinned.anchors.get(table, set())
+    for table, idents in found.direct.items():
+        kept.direct[table] |= idents & (
+            pinned.direct.get(table, set()) | pinned.anchors.get(table, set())
+        )
+    kept.add(pinned)
+    return kept
+
+
 class SqlCrmSystem(System):
     """A CRM held in a SQL database, found and changed through a configured table mapping."""
 
@@ -168,9 +182,13 @@ class SqlCrmSystem(System):
         found: list[Identity] = []
         fetched = Fetched()
         with self.db.connect() as conn:
+            pinned = self._pinned(conn, subject, fetched)
             for _ in range(_MAX_ROUNDS):
                 seen.absorb(probes)
-                grown = matches.add(self.finder.match_probes(conn, probes, fetched=fetched))
+                new = self.finder.match_probes(conn, probes, fetched=fetched)
+                if pinned is not None:
+                    new, pinned = _within(new, pinned), None
+                grown = matches.add(new)
                 if not matches:
                     return []
                 if not grown and found:
@@ -180,6 +198,30 @@ class SqlCrmSystem(System):
                 if not probes:
                     break
         return found
+
+    def _pinned(self, conn: Connection, subject: Subject, fetched: Fetched) -> Matches | None:
+        """What the request's own e-mails, customer ids and VAT numbers find, when it also
+        gives a number without a period; else None.
+
+        A number the subject gives may have moved on to another customer (recycled, ported):
+        the history then names its holder today, not the subject. When the subject's other
+        identities find their customers here, the number finds no one else; the subject's
+        own history rows give its period (``phone_period``)."""
+        given = [i for i in subject.identities if i.source == "request"]
+        numbers = [
+            i
+            for i in given
+            if i.kind == IdentityKind.PHONE and i.valid_from is None and i.valid_to is None
+        ]
+        others = [
+            i
+            for i in given
+            if i.kind in (IdentityKind.EMAIL, IdentityKind.CUSTOMER_ID, IdentityKind.VAT)
+        ]
+        if not numbers or not others:
+            return None
+        found = self.finder.match_probes(conn, self.finder.probes(others), fetched=fetched)
+        return found if found else None
 
     def _derived(self, identity: Identity) -> bool:
         """An identity this system's own locate read from a customer's row."""

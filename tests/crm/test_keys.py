@@ -129,6 +129,32 @@ def test_the_landline_finds_whoever_held_it_at_the_time(
 
 
 @pytest.mark.parametrize(("history_pk", "key"), KEYED)
+def test_a_number_the_subject_gives_that_moved_on_does_not_pull_in_its_holder_today(
+    make_history: Any, history_pk: bool, key: list[str] | None
+) -> None:
+    """Anna asks with her e-mail and the landline she had until 2020, Bert's since 2021: the
+    CRM finds Anna, with the landline's period hers, and never Bert (his customer row,
+    invoices and e-mail would become Anna's, and her erasure would erase him)."""
+    crm = _system(make_history, history_pk, key)
+    anna = Subject(
+        "Anna Maes",
+        (
+            Identity(IdentityKind.EMAIL, "anna@example.be"),
+            Identity(IdentityKind.PHONE, "09/377.12.34"),
+        ),
+    )
+    found = list(crm.locate(anna))
+    assert _customer_ids(found) == {"1"}, found
+    assert not [k for k in found if k.value == "bert@example.be"]
+    phones = {(k.value, k.valid_from, k.valid_to) for k in found if k.kind == IdentityKind.PHONE}
+    assert (history.LANDLINE, date(2015, 1, 1), date(2020, 12, 31)) in phones
+    records = list(crm.access(anna.with_identities(found), found))
+    assert [r["name"] for r in _rows(records, "customers")] == ["Anna Maes"]
+    # the landline alone still finds whoever holds it today
+    assert _customer_ids(list(crm.locate(LANDLINE_TODAY))) == {"2"}
+
+
+@pytest.mark.parametrize(("history_pk", "key"), KEYED)
 def test_the_new_holder_never_gets_the_previous_holders_rows(
     make_history: Any, history_pk: bool, key: list[str] | None
 ) -> None:
