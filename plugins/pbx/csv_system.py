@@ -30,9 +30,11 @@ so its old id is never needed again.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import hmac
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -60,11 +62,10 @@ from .matching import Match, Matcher
 from .records import call_fields
 from .rewrite import Edit, FileChanged, LockTimeout, RewriteRefused, folder_lock, rewrite
 from .scan import ScanStats, scan
+from .spool import Spool, spool_folder
 
 log = structlog.get_logger("dsr_plugins.pbx")
 
-#: Scans holding more matched calls than this are not cached (memory stays bounded).
-CACHE_LIMIT = 100_000
 #: The scans of this process (see :mod:`.cache`).
 SCANS: ScanCache[FileScan] = ScanCache()
 #: How many unparseable lines are listed by name (all are counted).
@@ -146,17 +147,18 @@ class FileScan:
     inode: tuple[int, int]
     size: int
     mtime_ns: int
-    hits: list[Hit] = field(default_factory=list)
+    hits: Spool[Hit]  # on disk, in file order: memory does not grow with the subject's calls
     unparsed: list[Unparsed] = field(default_factory=list)
     stats: ScanStats = field(default_factory=ScanStats)
-    seen: dict[str, int] = field(default_factory=dict)  # record id → copies (identical lines)
+    #: While scanning: hash of a record id's base → copies seen (identical lines get #2...).
+    seen: dict[int, int] = field(default_factory=dict)
     fingerprint: bytes = b""  # of the bytes before ``stats.complete``
 
-    def add(self, item: Hit | Unparsed) -> None:
-        if isinstance(item, Hit):
-            self.hits.append(item)
-        else:
-            self.unparsed.append(item)
+    def record_id(self, base: str) -> str:
+        """The id of the next line with this base (``base#2`` for a second identical line)."""
+        key = hash(base)
+        copies = self.seen[key] = self.seen.get(key, 0) + 1
+        return base if copies == 1 else f"{base}#{copies}"
 
 
 @dataclass(slots=True)
@@ -201,6 +203,8 @@ class CsvCallLogSystem(System):
         #: Lines longer than this are skipped unread (see :mod:`.lines`).
         self.max_line = MAX_LINE
         self._summary: dict[str, Any] = {}
+        #: Where scans spool the matched calls (owner-only, unnamed files).
+        self._spool_folder = spool_folder(context.state_dir)
         #: Scans are shared by systems of the same name, config and context only.
         self._identity = hashlib.sha256(
             repr(
@@ -241,34 +245,52 @@ class CsvCallLogSystem(System):
         return pseudonymise
 
     # -- scanning ---------------------------------------------------------------------------
-    def _iter_file(
-        self, path: Path, matcher: Matcher, result: FileScan, start: int = 0, first_line: int = 1
-    ) -> Iterator[Hit | Unparsed]:
-        """Yield a :class:`Hit` or :class:`Unparsed` per line worth reporting, from ``start``
-        up to ``result.size``; ``result.stats`` and ``result.seen`` are updated."""
-        digit_needles = [n.encode() for n in matcher.nsns]
-        text_needles = [e.encode() for e in matcher.extensions]
+    def _fill(
+        self,
+        path: Path,
+        matchers: Sequence[Matcher],
+        results: Sequence[FileScan],
+        start: int = 0,
+        first_line: int = 1,
+    ) -> None:
+        """One pass over ``path`` from ``start`` up to ``results[0].size`` for all of
+        ``matchers``: each :class:`Hit` or :class:`Unparsed` of ``matchers[i]`` goes to
+        ``results[i]`` (hits to its spool, as found). Each line is parsed once, however many
+        matchers; each result gets what a scan for its matcher alone would have found."""
+        alone = len(matchers) == 1
+        digit_needles = sorted({n.encode() for m in matchers for n in m.nsns})
+        text_needles = sorted({e.encode() for m in matchers for e in m.extensions})
+        shared = results[0].stats if alone else ScanStats()
         with open(path, "rb", buffering=0) as stream:
             stream.seek(start)
             candidates = scan(
                 stream,
                 digit_needles,
                 text_needles,
-                stats=result.stats,
-                limit=result.size,
+                stats=shared,
+                limit=results[0].size,
                 start=start,
                 first_line=first_line,
                 max_line=self.max_line,
             )
             for candidate in candidates:
+                if alone:
+                    holders: Sequence[int] = (0,)
+                elif candidate.too_long:
+                    holders = range(len(matchers))
+                else:
+                    holders = _holders(candidate.raw, matchers)
+                if not holders:
+                    continue
+                if not alone:
+                    for i in holders:
+                        results[i].stats.candidates += 1
                 if candidate.too_long:
-                    yield Unparsed(
-                        candidate.offset,
-                        b"",
-                        candidate.number,
-                        too_long_reason(candidate.too_long, self.max_line),
-                        True,
-                    )
+                    reason = too_long_reason(candidate.too_long, self.max_line)
+                    for i in holders:
+                        results[i].unparsed.append(
+                            Unparsed(candidate.offset, b"", candidate.number, reason, True)
+                        )
                     continue
                 text = decode(candidate.raw)
                 try:
@@ -277,36 +299,53 @@ class CsvCallLogSystem(System):
                 except Unsettled as exc:
                     # Its numbers and times are certain: when they are not the subject's,
                     # the line is not theirs whatever its unsettled column holds.
-                    if matcher.match(exc.call) is not None:
-                        yield Unparsed(
-                            candidate.offset, candidate.raw, candidate.number, str(exc), True
-                        )
+                    reason = str(exc)
+                    for i in holders:
+                        if matchers[i].match(exc.call) is not None:
+                            results[i].unparsed.append(
+                                Unparsed(
+                                    candidate.offset, candidate.raw, candidate.number, reason, True
+                                )
+                            )
                     continue
                 except ParseError as exc:
-                    yield Unparsed(
-                        candidate.offset,
-                        candidate.raw,
-                        candidate.number,
-                        str(exc),
-                        _may_hold(text, matcher),
+                    for i in holders:
+                        results[i].unparsed.append(
+                            Unparsed(
+                                candidate.offset,
+                                candidate.raw,
+                                candidate.number,
+                                str(exc),
+                                _may_hold(text, matchers[i]),
+                            )
+                        )
+                    continue
+                base = ""
+                for i in holders:
+                    match = matchers[i].match(call)
+                    if match is None:
+                        continue
+                    base = base or f"{call.ident or 'line'}:{self._digest(candidate.raw)}"
+                    results[i].hits.append(
+                        Hit(
+                            candidate.offset,
+                            candidate.raw,
+                            candidate.number,
+                            fields,
+                            call,
+                            match,
+                            results[i].record_id(base),
+                        )
                     )
-                    continue
-                match = matcher.match(call)
-                if match is None:
-                    continue
-                base = f"{call.ident or 'line'}:{self._digest(candidate.raw)}"
-                result.seen[base] = result.seen.get(base, 0) + 1
-                copies = result.seen[base]
-                yield Hit(
-                    candidate.offset,
-                    candidate.raw,
-                    candidate.number,
-                    fields,
-                    call,
-                    match,
-                    base if copies == 1 else f"{base}#{copies}",
-                )
-            result.fingerprint = _fingerprint(stream, result.stats.complete)
+            fingerprint = _fingerprint(stream, shared.complete)
+        for result in results:
+            result.fingerprint = fingerprint
+            result.seen = {}  # only needed while scanning (an append re-counts from the spool)
+            if not alone:
+                result.stats.lines = shared.lines
+                result.stats.size = shared.size
+                result.stats.complete = shared.complete
+                result.stats.complete_lines = shared.complete_lines
 
     def _parse(self, path: Path, fields: list[str]) -> Call:
         """The call on a line; a line whose layout only the file can settle asks the file."""
@@ -325,15 +364,27 @@ class CsvCallLogSystem(System):
 
     def _stat(self, path: Path) -> FileScan:
         st = os.stat(path)
-        return FileScan(path, (st.st_dev, st.st_ino), st.st_size, st.st_mtime_ns)
+        return FileScan(
+            path, (st.st_dev, st.st_ino), st.st_size, st.st_mtime_ns, Spool(self._spool_folder)
+        )
 
-    def _scan(self, path: Path, matcher: Matcher) -> FileScan | None:
-        """The complete scan of ``path``, or None when it holds too many matches to keep in
-        memory. Served from the cache while the file is unchanged; when the PBX only appended
-        to it (same inode, larger, the bytes before the last scanned line end unchanged), only
-        the new lines are read."""
+    def _cache_key(self, path: Path, matcher: Matcher) -> tuple[object, ...]:
+        return (self._identity, path, matcher.key)
+
+    def _cached(self, path: Path, matcher: Matcher, fresh: FileScan) -> FileScan | None:
+        """The cached scan of ``path`` for ``matcher`` when the file is unchanged since."""
+        cached = SCANS.get(self._cache_key(path, matcher))
+        if cached is not None and cached.inode == fresh.inode:
+            if (cached.size, cached.mtime_ns) == (fresh.size, fresh.mtime_ns):
+                return cached
+        return None
+
+    def _scan(self, path: Path, matcher: Matcher) -> FileScan:
+        """The complete scan of ``path``, its hits spooled to disk. Served from the cache
+        while the file is unchanged; when the PBX only appended to it (same inode, larger,
+        the bytes before the last scanned line end unchanged), only the new lines are read."""
         fresh = self._stat(path)
-        key = (self._identity, path, matcher.key)
+        key = self._cache_key(path, matcher)
         cached = SCANS.get(key)
         start, first_line = 0, 1
         if cached is not None and cached.inode == fresh.inode:
@@ -343,7 +394,10 @@ class CsvCallLogSystem(System):
             complete = cached.stats.complete
             if fresh.size >= complete and self._unchanged_before(path, cached):
                 start, first_line = complete, cached.stats.complete_lines + 1
-                fresh.hits = [h for h in cached.hits if h.offset < complete]
+                for hit in cached.hits:
+                    if hit.offset < complete:
+                        fresh.hits.append(hit)
+                        fresh.record_id(hit.record_id.split("#")[0])
                 fresh.unparsed = [u for u in cached.unparsed if u.offset < complete]
                 fresh.stats = ScanStats(
                     lines=cached.stats.complete_lines,
@@ -351,33 +405,55 @@ class CsvCallLogSystem(System):
                     complete=complete,
                     complete_lines=cached.stats.complete_lines,
                 )
-                for hit in fresh.hits:
-                    base = hit.record_id.split("#")[0]
-                    fresh.seen[base] = fresh.seen.get(base, 0) + 1
-        for item in self._iter_file(path, matcher, fresh, start, first_line):
-            fresh.add(item)
-            if len(fresh.hits) > CACHE_LIMIT:
-                SCANS.discard(lambda k: k[1] == path)
-                return None
+        self._fill(path, [matcher], [fresh], start, first_line)
         SCANS.put(key, fresh, len(fresh.hits) + 1)
         self._report_scan(fresh)
         return fresh
+
+    def scan_many(self, subjects: Sequence[tuple[Subject, Sequence[Identity]]]) -> int:
+        """Batch API: read each file once for many requests (``(subject, keys)`` pairs, keys
+        as for :meth:`access`; empty keys: the subject's own identities, as for
+        :meth:`locate`), and keep each request's scan in this process's cache, where its own
+        :meth:`locate`, :meth:`access` and :meth:`erase` (on any system object of the same
+        name and config) find it while the file is unchanged. Requests whose scan is already
+        cached are not read again. Returns how many file passes were made.
+
+        Each request's results are exactly what scanning for it alone gives (see
+        :meth:`_fill`); its hits are spooled to disk, so memory does not grow with them.
+        """
+        matchers = [m for m in (self.matcher(s, k) for s, k in subjects) if m]
+        passes = 0
+        for path in self._existing_files():
+            todo: dict[tuple[object, ...], Matcher] = {}
+            probe = self._stat(path)
+            for matcher in matchers:
+                if self._cached(path, matcher, probe) is None:
+                    todo.setdefault(self._cache_key(path, matcher), matcher)
+            for start in range(0, len(todo), SCANS.max_entries):
+                group = list(todo.items())[start : start + SCANS.max_entries]
+                results = [self._stat(path) for _ in group]
+                for result in results[1:]:
+                    result.inode, result.size, result.mtime_ns = (
+                        results[0].inode,
+                        results[0].size,
+                        results[0].mtime_ns,
+                    )
+                with self._file_errors():
+                    self._fill(path, [m for _, m in group], results)
+                passes += 1
+                for (key, _), result in zip(group, results, strict=True):
+                    SCANS.put(key, result, len(result.hits) + 1)
+        return passes
 
     def _unchanged_before(self, path: Path, cached: FileScan) -> bool:
         with open(path, "rb", buffering=0) as stream:
             return _fingerprint(stream, cached.stats.complete) == cached.fingerprint
 
     def _stream(self, path: Path, matcher: Matcher) -> Iterator[tuple[FileScan, Hit | Unparsed]]:
-        """Every Hit/Unparsed of ``path``: from the cache, or read while yielding."""
+        """Every Hit/Unparsed of ``path`` (hits read back from the scan's spool)."""
         scanned = self._scan(path, matcher)
-        if scanned is not None:
-            for item in (*scanned.hits, *scanned.unparsed):
-                yield scanned, item
-            return
-        fresh = self._stat(path)
-        for item in self._iter_file(path, matcher, fresh):
-            yield fresh, item
-        self._report_scan(fresh)
+        for item in itertools.chain(scanned.hits, scanned.unparsed):
+            yield scanned, item
 
     def _report_scan(self, result: FileScan, *, quiet: bool = False) -> None:
         """Add a file's scan to the run summary; log its counts (never its content)."""
@@ -704,8 +780,13 @@ class CsvCallLogSystem(System):
 
     def _guarded(self, items: Iterator[Any]) -> Iterator[Any]:
         """Turn file errors into the core's error kinds (messages hold no personal data)."""
-        try:
+        with self._file_errors():
             yield from items
+
+    @contextlib.contextmanager
+    def _file_errors(self) -> Iterator[None]:
+        try:
+            yield
         except PermissionError as exc:
             raise PermanentError(f"systems.{self.name}: cannot read {exc.filename}") from None
         except FileNotFoundError as exc:
@@ -754,7 +835,7 @@ class CsvCallLogSystem(System):
         today = self.context.today()
         pseudonymise = self._pseudonymiser(matcher)
         for _attempt in range(3):
-            scanned = self._scan(path, matcher) or self._scan_uncached(path, matcher)
+            scanned = self._scan(path, matcher)
             outcomes: dict[str, Outcome] = {}
             edits: list[Edit] = []
             for hit in scanned.hits:
@@ -799,14 +880,6 @@ class CsvCallLogSystem(System):
             return outcomes
         raise TransientError(f"systems.{self.name}: {path.name} kept changing; try again")
 
-    def _scan_uncached(self, path: Path, matcher: Matcher) -> FileScan:
-        """A full scan kept in memory however large (erasure needs the whole plan)."""
-        fresh = self._stat(path)
-        for item in self._iter_file(path, matcher, fresh):
-            fresh.add(item)
-        self._report_scan(fresh)
-        return fresh
-
     def _anonymised(self, hit: Hit, pseudonymise: Callable[[str], str]) -> tuple[bytes, list[str]]:
         changes = self.format.anonymise(hit.fields, hit.call, hit.match, pseudonymise)
         return replace_fields(hit.raw, changes, len(hit.fields)), sorted(
@@ -835,6 +908,36 @@ def _fingerprint(stream: Any, end: int, size: int = 4096) -> bytes:
     start = max(0, end - size)
     stream.seek(start)
     return hashlib.sha256(stream.read(end - start)).digest()
+
+
+_NOT_DIGIT = bytes(b for b in range(256) if not 48 <= b <= 57)
+_ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _holders(raw: bytes, matchers: Sequence[Matcher]) -> list[int]:
+    """The matchers whose own scan would have found this line (it holds one of their
+    numbers' NSNs in its digits, or one of their extensions bounded by non-alphanumerics):
+    what a batch hands each matcher is exactly what its own scan would have."""
+    line_digits = raw.translate(None, _NOT_DIGIT).decode("ascii")
+    result = []
+    for i, matcher in enumerate(matchers):
+        if any(n in line_digits for n in matcher.nsns) or any(
+            _bounded(raw, e.encode()) for e in matcher.extensions
+        ):
+            result.append(i)
+    return result
+
+
+def _bounded(raw: bytes, needle: bytes) -> bool:
+    at = raw.find(needle)
+    while at != -1:
+        before = raw[at - 1] if at > 0 else 10
+        end = at + len(needle)
+        after = raw[end] if end < len(raw) else 10
+        if before not in _ALNUM and after not in _ALNUM:
+            return True
+        at = raw.find(needle, at + 1)
+    return False
 
 
 _TOKENS = re.compile(r'[",<>;|]')
