@@ -40,7 +40,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol, overload
 
 import structlog
 
@@ -423,27 +423,50 @@ class CsvCallLogSystem(System):
         """
         matchers = [m for m in (self.matcher(s, k) for s, k in subjects) if m]
         passes = 0
-        for path in self._existing_files():
-            todo: dict[tuple[object, ...], Matcher] = {}
-            probe = self._stat(path)
-            for matcher in matchers:
-                if self._cached(path, matcher, probe) is None:
-                    todo.setdefault(self._cache_key(path, matcher), matcher)
-            for start in range(0, len(todo), SCANS.max_entries):
-                group = list(todo.items())[start : start + SCANS.max_entries]
-                results = [self._stat(path) for _ in group]
-                for result in results[1:]:
-                    result.inode, result.size, result.mtime_ns = (
-                        results[0].inode,
-                        results[0].size,
-                        results[0].mtime_ns,
-                    )
-                with self._file_errors():
-                    self._fill(path, [m for _, m in group], results)
-                passes += 1
-                for (key, _), result in zip(group, results, strict=True):
-                    SCANS.put(key, result, len(result.hits) + 1)
+        for path in self._existing_files() if matchers else []:
+            passes += self._scan_group(path, matchers, count=True)[1]
         return passes
+
+    @overload
+    def _scan_group(self, path: Path, matchers: Sequence[Matcher]) -> list[FileScan]: ...
+
+    @overload
+    def _scan_group(
+        self, path: Path, matchers: Sequence[Matcher], *, count: Literal[True]
+    ) -> tuple[list[FileScan], int]: ...
+
+    def _scan_group(
+        self, path: Path, matchers: Sequence[Matcher], *, count: bool = False
+    ) -> list[FileScan] | tuple[list[FileScan], int]:
+        """The scan of ``path`` for each of ``matchers``: from the cache while the file is
+        unchanged, the others read in one pass (per :data:`~.cache.MAX_ENTRIES` of them) and
+        cached. With ``count``, also the number of passes made."""
+        probe = self._stat(path)
+        found: dict[tuple[object, ...], FileScan] = {}
+        todo: dict[tuple[object, ...], Matcher] = {}
+        for matcher in matchers:
+            key = self._cache_key(path, matcher)
+            cached = self._cached(path, matcher, probe)
+            if cached is not None:
+                found[key] = cached
+            else:
+                todo.setdefault(key, matcher)
+        passes = 0
+        pending = list(todo.items())
+        for start in range(0, len(pending), SCANS.max_entries):
+            group = pending[start : start + SCANS.max_entries]
+            results = [self._stat(path) for _ in group]
+            for result in results[1:]:
+                result.inode, result.size = results[0].inode, results[0].size
+                result.mtime_ns = results[0].mtime_ns
+            with self._file_errors():
+                self._fill(path, [m for _, m in group], results)
+            passes += 1
+            for (key, _), result in zip(group, results, strict=True):
+                SCANS.put(key, result, len(result.hits) + 1)
+                found[key] = result
+        scans = [found[self._cache_key(path, m)] for m in matchers]
+        return (scans, passes) if count else scans
 
     def _unchanged_before(self, path: Path, cached: FileScan) -> bool:
         with open(path, "rb", buffering=0) as stream:
@@ -832,43 +855,9 @@ class CsvCallLogSystem(System):
     def _erase_file(
         self, path: Path, matcher: Matcher, *, dry_run: bool, known: dict[str, Outcome]
     ) -> dict[str, Outcome]:
-        today = self.context.today()
-        pseudonymise = self._pseudonymiser(matcher)
         for _attempt in range(3):
             scanned = self._scan(path, matcher)
-            outcomes: dict[str, Outcome] = {}
-            edits: list[Edit] = []
-            for hit in scanned.hits:
-                decision = decide(hit.call.day, today, self.retention)
-                summary = {"start": iso(hit.call.start), "direction": hit.match.direction}
-                changed: list[str] = []
-                if decision.action == Action.ERASED:
-                    edits.append(Edit(hit.offset, hit.raw, b""))
-                elif decision.action == Action.ANONYMISED:
-                    try:
-                        new = self._anonymised(hit, pseudonymise)
-                    except ParseError as exc:
-                        outcomes.setdefault(hit.record_id, _unchanged(hit, path, str(exc)))
-                        continue
-                    edits.append(Edit(hit.offset, hit.raw, new[0]))
-                    changed = new[1]
-                if hit.record_id not in known:
-                    outcomes.setdefault(
-                        hit.record_id,
-                        outcome(
-                            hit.record_id,
-                            self.category,
-                            decision,
-                            self.retention,
-                            fields=summary,
-                            anonymised=changed,
-                        ),
-                    )
-            for bad in scanned.unparsed:
-                if bad.may_be_subject:
-                    content = bad.raw or f"{path}:{bad.offset}".encode()
-                    record_id = f"unparsed:{self._digest(content)}"
-                    outcomes.setdefault(record_id, _unchanged_line(bad, path, record_id))
+            outcomes, edits = self._plan(path, scanned, matcher, known)
             if dry_run or not edits:
                 return outcomes
             try:
@@ -878,6 +867,134 @@ class CsvCallLogSystem(System):
                 continue
             SCANS.discard(lambda k: k[1] == path)
             return outcomes
+        raise TransientError(f"systems.{self.name}: {path.name} kept changing; try again")
+
+    def _plan(
+        self, path: Path, scanned: FileScan, matcher: Matcher, known: dict[str, Outcome]
+    ) -> tuple[dict[str, Outcome], list[Edit]]:
+        """What erasing ``matcher``'s calls in ``path`` does: the outcomes (those of record
+        ids already in ``known``, from another file, left out) and the edits, by offset."""
+        today = self.context.today()
+        pseudonymise = self._pseudonymiser(matcher)
+        outcomes: dict[str, Outcome] = {}
+        edits: list[Edit] = []
+        for hit in scanned.hits:
+            decision = decide(hit.call.day, today, self.retention)
+            summary = {"start": iso(hit.call.start), "direction": hit.match.direction}
+            changed: list[str] = []
+            if decision.action == Action.ERASED:
+                edits.append(Edit(hit.offset, hit.raw, b""))
+            elif decision.action == Action.ANONYMISED:
+                try:
+                    new = self._anonymised(hit, pseudonymise)
+                except ParseError as exc:
+                    outcomes.setdefault(hit.record_id, _unchanged(hit, path, str(exc)))
+                    continue
+                edits.append(Edit(hit.offset, hit.raw, new[0]))
+                changed = new[1]
+            if hit.record_id not in known:
+                outcomes.setdefault(
+                    hit.record_id,
+                    outcome(
+                        hit.record_id,
+                        self.category,
+                        decision,
+                        self.retention,
+                        fields=summary,
+                        anonymised=changed,
+                    ),
+                )
+        for bad in scanned.unparsed:
+            if bad.may_be_subject:
+                content = bad.raw or f"{path}:{bad.offset}".encode()
+                record_id = f"unparsed:{self._digest(content)}"
+                outcomes.setdefault(record_id, _unchanged_line(bad, path, record_id))
+        return outcomes, edits
+
+    def erase_many(
+        self, requests: Sequence[tuple[Subject, Sequence[Identity]]], *, dry_run: bool
+    ) -> list[list[Outcome]]:
+        """Batch API: erase several subjects (``(subject, keys)`` pairs, as for
+        :meth:`erase`) with one scan and one rewrite per file; returns each request's
+        outcomes, the same as :meth:`erase` run for each in turn would give.
+
+        A line two requests would change differently (a call between two subjects,
+        anonymised for each) is left to the later request, which is then erased on its own
+        in that file after the shared rewrite (on the line as the first left it). Under the
+        folder lock, like :meth:`erase`; a file that changed under the plan is planned again.
+        """
+        self._start("erase-dry-run" if dry_run else "erase")
+        matchers = [self.matcher(s, k) for s, k in requests]
+        results: list[dict[str, Outcome]] = [{} for _ in requests]
+        active = [i for i, m in enumerate(matchers) if m]
+        try:
+            files = self._existing_files() if active else []
+            lock = (
+                folder_lock(files[0].parent) if files and not dry_run else contextlib.nullcontext()
+            )
+            with lock:
+                for path in files:
+                    self._erase_file_many(path, matchers, active, results, dry_run=dry_run)
+        except LockTimeout as exc:
+            raise TransientError(f"systems.{self.name}: {exc}") from None
+        except RewriteRefused as exc:
+            raise PermanentError(f"systems.{self.name}: {exc}") from None
+        except PermissionError as exc:
+            raise PermanentError(
+                f"systems.{self.name}: permission denied: {exc.filename}"
+            ) from None
+        counts: dict[str, int] = {}
+        for outcomes in results:
+            for result in outcomes.values():
+                counts[str(result.action)] = counts.get(str(result.action), 0) + 1
+        self._summary["outcomes"] = counts
+        log.info("pbx.erase_many", system=self.name, dry_run=dry_run, requests=len(requests))
+        return [list(outcomes.values()) for outcomes in results]
+
+    def _erase_file_many(
+        self,
+        path: Path,
+        matchers: Sequence[Matcher],
+        active: Sequence[int],
+        results: list[dict[str, Outcome]],
+        *,
+        dry_run: bool,
+    ) -> None:
+        for _attempt in range(3):
+            scans = self._scan_group(path, [matchers[i] for i in active])
+            if len({(s.inode, s.size) for s in scans}) > 1:  # appended between two scans
+                SCANS.discard(lambda k: k[1] == path)
+                continue
+            planned: dict[int, tuple[dict[str, Outcome], list[Edit]]] = {}
+            merged: dict[int, Edit] = {}
+            later: list[int] = []
+            for i, scanned in zip(active, scans, strict=True):
+                outcomes, edits = self._plan(path, scanned, matchers[i], results[i])
+                if not dry_run and any(e.offset in merged and merged[e.offset] != e for e in edits):
+                    later.append(i)
+                    continue
+                planned[i] = (outcomes, edits)
+                for edit in edits:
+                    merged[edit.offset] = edit
+            if merged and not dry_run:
+                try:
+                    rewrite(
+                        path,
+                        [merged[o] for o in sorted(merged)],
+                        planned_size=scans[0].size,
+                        planned_inode=scans[0].inode,
+                    )
+                except FileChanged:
+                    SCANS.discard(lambda k: k[1] == path)
+                    continue
+                SCANS.discard(lambda k: k[1] == path)
+            for i, (outcomes, _) in planned.items():
+                results[i].update(outcomes)
+            for i in later:
+                results[i].update(
+                    self._erase_file(path, matchers[i], dry_run=False, known=results[i])
+                )
+            return
         raise TransientError(f"systems.{self.name}: {path.name} kept changing; try again")
 
     def _anonymised(self, hit: Hit, pseudonymise: Callable[[str], str]) -> tuple[bytes, list[str]]:
