@@ -1,6 +1,8 @@
 """Matched calls written to disk as a scan finds them: memory stays flat whatever their number.
 
-A :class:`Spool` is an unnamed temporary file (``O_TMPFILE``, or created and unlinked at
+The first :data:`IN_MEMORY` items stay in memory (a subject's few hundred calls cost no disk
+and no pickling, which costs about as much as parsing the line); the rest go to disk. A
+:class:`Spool`'s file is an unnamed temporary file (``O_TMPFILE``, or created and unlinked at
 once): owner-only (0600), invisible in the folder, and gone when the spool is closed or
 garbage-collected, or the process ends, however it ends. Items are pickled in batches of
 :data:`BATCH`, each batch prefixed with its length, and read back with ``pread`` (each
@@ -20,11 +22,13 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
 BATCH = 512
+#: Items kept in memory before the spool goes to disk (a few MB of parsed calls).
+IN_MEMORY = 2048
 _HEADER = struct.Struct("<Q")
 
 
@@ -42,9 +46,11 @@ def spool_folder(state_dir: Path | None) -> Path | None:
 class Spool(Generic[T]):
     """An append-only sequence of picklable items on disk (see the module doc)."""
 
-    def __init__(self, folder: Path | None = None) -> None:
-        self._file = tempfile.TemporaryFile(dir=folder)  # mode 0600, already unlinked
-        os.fchmod(self._file.fileno(), 0o600)
+    def __init__(self, folder: Path | None = None, in_memory: int = IN_MEMORY) -> None:
+        self._folder = folder
+        self._in_memory = in_memory
+        self._head: list[T] = []  # the first items, never written
+        self._file: Any = None  # created with the first item beyond ``in_memory``
         self._lock = threading.Lock()
         self._pending: list[T] = []
         self._size = 0  # bytes of complete batches on disk
@@ -55,14 +61,20 @@ class Spool(Generic[T]):
 
     def append(self, item: T) -> None:
         with self._lock:
-            self._pending.append(item)
             self._count += 1
+            if self._count <= self._in_memory:
+                self._head.append(item)
+                return
+            self._pending.append(item)
             if len(self._pending) >= BATCH:
                 self._flush()
 
     def _flush(self) -> None:
         if not self._pending:
             return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(dir=self._folder)  # 0600, already unlinked
+            os.fchmod(self._file.fileno(), 0o600)
         data = pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
         block = _HEADER.pack(len(data)) + data
         view = memoryview(block)
@@ -80,6 +92,10 @@ class Spool(Generic[T]):
         with self._lock:
             self._flush()
             end = self._size
+            head = self._head[:]
+        yield from head
+        if not end:
+            return
         fd = self._file.fileno()
         at = 0
         while at < end:
@@ -89,8 +105,10 @@ class Spool(Generic[T]):
             yield from pickle.loads(data)  # noqa: S301 - our own file, owner-only, unnamed
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._file.close()
+        self._head = []
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
 
     @property
     def disk_bytes(self) -> int:

@@ -203,7 +203,7 @@ def test_a_dry_run_batch_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_spool_is_owner_only_unnamed_and_reads_back_in_order(tmp_path: Path) -> None:
-    spool: Spool[tuple[int, bytes]] = Spool(tmp_path)
+    spool: Spool[tuple[int, bytes]] = Spool(tmp_path, in_memory=100)
     items = [(i, b"x" * (i % 50)) for i in range(2000)]
     for item in items:
         spool.append(item)
