@@ -7,11 +7,17 @@ this class does the rest:
   other ``*.csv`` beside it (the per-accountcode copies both PBXs write);
 * the scan: only lines that can hold the subject's numbers or extensions are parsed
   (:mod:`.scan`), then matched exactly (:mod:`.matching`);
-* a cache of the last scan, valid while the file is unchanged (same inode, size and mtime), so
-  that ``locate`` then ``access`` or ``erase`` read a huge file once; when the PBX only
-  appended to the file since (same inode, larger, the 4 KiB before the end of the last line
-  read unchanged) only the new lines are read. Whatever the cache says, a rewrite first checks
-  that every line it changes still holds the bytes planned on, and plans again if not;
+* a cache of the last scans (:mod:`.cache`), valid while the file is unchanged (same inode,
+  size and mtime), so that ``locate`` then ``access`` or ``erase`` read a huge file once; when
+  the PBX only appended to the file since (same inode, larger, the 4 KiB before the end of
+  the last line read unchanged) only the new lines are read. A scan's matched calls are
+  spooled (:mod:`.spool`: past the first few thousand, to an unnamed owner-only file), so
+  memory does not grow with them. Whatever the cache says, a rewrite first checks that every
+  line it changes still holds the bytes planned on, and plans again if not;
+* the batch API (for the core's batch path): :meth:`CsvCallLogSystem.scan_many` reads each
+  file once for many requests and caches each request's scan as if made alone;
+  :meth:`CsvCallLogSystem.erase_many` erases several subjects with one scan and one rewrite
+  per file;
 * erasure: per call kept (billing retention), deleted or anonymised; each file rewritten
   atomically (:mod:`.rewrite`), every other line byte for byte;
 * lines that cannot be read (broken, in no known layout, a layout the config must settle, or
