@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import hashlib
 import hmac
 import itertools
@@ -370,9 +371,8 @@ class CsvCallLogSystem(System):
 
     def _stat(self, path: Path) -> FileScan:
         st = os.stat(path)
-        return FileScan(
-            path, (st.st_dev, st.st_ino), st.st_size, st.st_mtime_ns, Spool(self._spool_folder)
-        )
+        spool: Spool[Hit] = Spool(self._spool_folder, codec=(_pack, _unpack))
+        return FileScan(path, (st.st_dev, st.st_ino), st.st_size, st.st_mtime_ns, spool)
 
     def _cache_key(self, path: Path, matcher: Matcher) -> tuple[object, ...]:
         return (self._identity, path, matcher.key)
@@ -1008,6 +1008,29 @@ class CsvCallLogSystem(System):
         return replace_fields(hit.raw, changes, len(hit.fields)), sorted(
             _column_names(hit.call.columns, changes)
         )
+
+
+_CALL_FIELDS = tuple(f.name for f in dataclasses.fields(Call))
+_MATCH_FIELDS = tuple(f.name for f in dataclasses.fields(Match))
+
+
+def _pack(hit: Hit) -> tuple[Any, ...]:
+    """A hit as plain tuples for the spool (pickling dataclasses is several times slower)."""
+    call, match = hit.call, hit.match
+    return (
+        hit.offset,
+        hit.raw,
+        hit.line,
+        hit.fields,
+        tuple(getattr(call, name) for name in _CALL_FIELDS),
+        tuple(getattr(match, name) for name in _MATCH_FIELDS),
+        hit.record_id,
+    )
+
+
+def _unpack(packed: tuple[Any, ...]) -> Hit:
+    offset, raw, line, fields, call, match, record_id = packed
+    return Hit(offset, raw, line, fields, Call(*call), Match(*match), record_id)
 
 
 def _column_names(columns: Sequence[str], changes: dict[int, str]) -> list[str]:

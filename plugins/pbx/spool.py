@@ -20,7 +20,7 @@ import pickle
 import struct
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -46,9 +46,17 @@ def spool_folder(state_dir: Path | None) -> Path | None:
 class Spool(Generic[T]):
     """An append-only sequence of picklable items on disk (see the module doc)."""
 
-    def __init__(self, folder: Path | None = None, in_memory: int = IN_MEMORY) -> None:
+    def __init__(
+        self,
+        folder: Path | None = None,
+        in_memory: int | None = None,
+        codec: tuple[Callable[[T], Any], Callable[[Any], T]] | None = None,
+    ) -> None:
+        """``codec``: (pack, unpack) turning an item into plain data (tuples, strings,
+        numbers: fast to pickle) and back, for the items that go to disk."""
+        self._codec = codec
         self._folder = folder
-        self._in_memory = in_memory
+        self._in_memory = IN_MEMORY if in_memory is None else in_memory
         self._head: list[T] = []  # the first items, never written
         self._file: Any = None  # created with the first item beyond ``in_memory``
         self._lock = threading.Lock()
@@ -75,7 +83,8 @@ class Spool(Generic[T]):
         if self._file is None:
             self._file = tempfile.TemporaryFile(dir=self._folder)  # 0600, already unlinked
             os.fchmod(self._file.fileno(), 0o600)
-        data = pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
+        items = [self._codec[0](i) for i in self._pending] if self._codec else self._pending
+        data = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
         block = _HEADER.pack(len(data)) + data
         view = memoryview(block)
         fd = self._file.fileno()
@@ -102,7 +111,13 @@ class Spool(Generic[T]):
             (length,) = _HEADER.unpack(os.pread(fd, _HEADER.size, at))
             data = os.pread(fd, length, at + _HEADER.size)
             at += _HEADER.size + length
-            yield from pickle.loads(data)  # noqa: S301 - our own file, owner-only, unnamed
+            items = pickle.loads(data)  # noqa: S301 - our own file, owner-only, unnamed
+            if self._codec:
+                unpack = self._codec[1]
+                for item in items:
+                    yield unpack(item)
+            else:
+                yield from items
 
     def close(self) -> None:
         self._head = []
