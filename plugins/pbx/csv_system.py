@@ -65,7 +65,7 @@ from .config import COMMON_KEYS, ConfigReader
 from .csvline import ENCODING, ERRORS, decode, replace_fields, split_fields
 from .erasure import decide, outcome
 from .lines import MAX_LINE, TooLong, bounded_lines, too_long_reason
-from .matching import Match, Matcher
+from .matching import Match, Matcher, Owned
 from .records import call_fields
 from .rewrite import Edit, FileChanged, LockTimeout, RewriteRefused, folder_lock, rewrite
 from .scan import ScanStats, scan
@@ -157,9 +157,17 @@ class FileScan:
     hits: Spool[Hit]  # on disk, in file order: memory does not grow with the subject's calls
     unparsed: list[Unparsed] = field(default_factory=list)
     stats: ScanStats = field(default_factory=ScanStats)
+    #: What of the subject's the hits matched on, in order of appearance (for locate, which
+    #: then does not read the spool back).
+    owned: dict[Owned, None] = field(default_factory=dict)
     #: While scanning: hash of a record id's base → copies seen (identical lines get #2...).
     seen: dict[int, int] = field(default_factory=dict)
     fingerprint: bytes = b""  # of the bytes before ``stats.complete``
+
+    def add_hit(self, hit: Hit) -> None:
+        self.hits.append(hit)
+        for owned in hit.match.owned:
+            self.owned.setdefault(owned)
 
     def record_id(self, base: str) -> str:
         """The id of the next line with this base (``base#2`` for a second identical line)."""
@@ -335,7 +343,7 @@ class CsvCallLogSystem(System):
                     if match is None:
                         continue
                     base = base or f"{call.ident or 'line'}:{self._digest(candidate.raw)}"
-                    results[i].hits.append(
+                    results[i].add_hit(
                         Hit(
                             candidate.offset,
                             candidate.raw,
@@ -404,7 +412,7 @@ class CsvCallLogSystem(System):
                 start, first_line = complete, cached.stats.complete_lines + 1
                 for hit in cached.hits:
                     if hit.offset < complete:
-                        fresh.hits.append(hit)
+                        fresh.add_hit(hit)
                         fresh.record_id(hit.record_id.split("#")[0])
                 fresh.unparsed = [u for u in cached.unparsed if u.offset < complete]
                 fresh.stats = ScanStats(
@@ -776,14 +784,15 @@ class CsvCallLogSystem(System):
         if not matcher:
             return []
         found: dict[tuple[object, ...], Identity] = {}
-        for _, item in self._guarded(self._all_items(matcher)):
-            if isinstance(item, Hit):
-                for owned in item.match.owned:
-                    found.setdefault(owned.identity.key, owned.identity)
-                    if owned.kind == "extension":
-                        customer = matcher.customer_identity(owned.value)
-                        if customer is not None:
-                            found.setdefault(customer.key, customer)
+        for path in self._existing_files():
+            with self._file_errors():
+                scanned = self._scan(path, matcher)
+            for owned in scanned.owned:  # in the order the calls showed them
+                found.setdefault(owned.identity.key, owned.identity)
+                if owned.kind == "extension":
+                    customer = matcher.customer_identity(owned.value)
+                    if customer is not None:
+                        found.setdefault(customer.key, customer)
         return list(found.values())
 
     def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:
