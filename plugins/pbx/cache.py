@@ -5,8 +5,11 @@ erase), so the cache lives in the process, not in the object: the scan ``locate`
 still there when ``erase`` plans its rewrite a moment later (and, if the PBX appended lines
 meanwhile, only those are read: see :meth:`CsvCallLogSystem._scan`).
 
-It holds the subject's own call lines, in memory only, for as long as the process runs or
-until they are erased; it is bounded by entries and by matched lines, oldest dropped first.
+An entry holds a scan's counts and unreadable lines in memory, and the subject's matched
+lines in the scan's spool (:mod:`.spool`: an unnamed owner-only file, gone when the entry is
+dropped and no reader holds it, or when the process ends). It is bounded by entries (open
+spools) and by matched lines (the spools' disk use), oldest dropped first. A batch
+(:meth:`~.csv_system.CsvCallLogSystem.scan_many`) fills one entry per request.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-MAX_ENTRIES = 16
-MAX_HITS = 200_000
+MAX_ENTRIES = 64
+MAX_HITS = 2_000_000
 
 
 class ScanCache(Generic[T]):

@@ -7,11 +7,17 @@ this class does the rest:
   other ``*.csv`` beside it (the per-accountcode copies both PBXs write);
 * the scan: only lines that can hold the subject's numbers or extensions are parsed
   (:mod:`.scan`), then matched exactly (:mod:`.matching`);
-* a cache of the last scan, valid while the file is unchanged (same inode, size and mtime), so
-  that ``locate`` then ``access`` or ``erase`` read a huge file once; when the PBX only
-  appended to the file since (same inode, larger, the 4 KiB before the end of the last line
-  read unchanged) only the new lines are read. Whatever the cache says, a rewrite first checks
-  that every line it changes still holds the bytes planned on, and plans again if not;
+* a cache of the last scans (:mod:`.cache`), valid while the file is unchanged (same inode,
+  size and mtime), so that ``locate`` then ``access`` or ``erase`` read a huge file once; when
+  the PBX only appended to the file since (same inode, larger, the 4 KiB before the end of
+  the last line read unchanged) only the new lines are read. A scan's matched calls are
+  spooled (:mod:`.spool`: past the first few thousand, to an unnamed owner-only file), so
+  memory does not grow with them. Whatever the cache says, a rewrite first checks that every
+  line it changes still holds the bytes planned on, and plans again if not;
+* the batch API (for the core's batch path): :meth:`CsvCallLogSystem.scan_many` reads each
+  file once for many requests and caches each request's scan as if made alone;
+  :meth:`CsvCallLogSystem.erase_many` erases several subjects with one scan and one rewrite
+  per file;
 * erasure: per call kept (billing retention), deleted or anonymised; each file rewritten
   atomically (:mod:`.rewrite`), every other line byte for byte;
 * lines that cannot be read (broken, in no known layout, a layout the config must settle, or
@@ -30,15 +36,18 @@ so its old id is never needed again.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import dataclasses
 import hashlib
 import hmac
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol, overload
 
 import structlog
 
@@ -56,15 +65,14 @@ from .config import COMMON_KEYS, ConfigReader
 from .csvline import ENCODING, ERRORS, decode, replace_fields, split_fields
 from .erasure import decide, outcome
 from .lines import MAX_LINE, TooLong, bounded_lines, too_long_reason
-from .matching import Match, Matcher
+from .matching import Match, Matcher, Owned
 from .records import call_fields
 from .rewrite import Edit, FileChanged, LockTimeout, RewriteRefused, folder_lock, rewrite
 from .scan import ScanStats, scan
+from .spool import Spool, spool_folder
 
 log = structlog.get_logger("dsr_plugins.pbx")
 
-#: Scans holding more matched calls than this are not cached (memory stays bounded).
-CACHE_LIMIT = 100_000
 #: The scans of this process (see :mod:`.cache`).
 SCANS: ScanCache[FileScan] = ScanCache()
 #: How many unparseable lines are listed by name (all are counted).
@@ -146,17 +154,28 @@ class FileScan:
     inode: tuple[int, int]
     size: int
     mtime_ns: int
-    hits: list[Hit] = field(default_factory=list)
+    hits: Spool[Hit]  # on disk, in file order: memory does not grow with the subject's calls
     unparsed: list[Unparsed] = field(default_factory=list)
     stats: ScanStats = field(default_factory=ScanStats)
-    seen: dict[str, int] = field(default_factory=dict)  # record id → copies (identical lines)
+    #: What of the subject's the hits matched on, in order of appearance (for locate, which
+    #: then does not read the spool back).
+    owned: dict[Owned, None] = field(default_factory=dict)
+    #: While scanning: hash of a record id's base → copies seen (identical lines get #2...).
+    seen: dict[int, int] = field(default_factory=dict)
     fingerprint: bytes = b""  # of the bytes before ``stats.complete``
 
-    def add(self, item: Hit | Unparsed) -> None:
-        if isinstance(item, Hit):
-            self.hits.append(item)
-        else:
-            self.unparsed.append(item)
+    def add_hit(self, hit: Hit) -> None:
+        self.hits.append(hit)
+        for owned in hit.match.owned:
+            self.owned.setdefault(owned)
+
+    def record_id(self, base: str) -> str:
+        """The id of the next line with this base (``base#2`` for a second identical line)."""
+        # 64 bits of a hash, not the id: a few hundred bytes a call less (a collision, one in
+        # 10^9 for 200,000 calls, would only number a line #2); deterministic across runs.
+        key = int.from_bytes(hashlib.blake2b(base.encode(), digest_size=8).digest(), "big")
+        copies = self.seen[key] = self.seen.get(key, 0) + 1
+        return base if copies == 1 else f"{base}#{copies}"
 
 
 @dataclass(slots=True)
@@ -201,6 +220,8 @@ class CsvCallLogSystem(System):
         #: Lines longer than this are skipped unread (see :mod:`.lines`).
         self.max_line = MAX_LINE
         self._summary: dict[str, Any] = {}
+        #: Where scans spool the matched calls (owner-only, unnamed files).
+        self._spool_folder = spool_folder(context.state_dir)
         #: Scans are shared by systems of the same name, config and context only.
         self._identity = hashlib.sha256(
             repr(
@@ -241,34 +262,52 @@ class CsvCallLogSystem(System):
         return pseudonymise
 
     # -- scanning ---------------------------------------------------------------------------
-    def _iter_file(
-        self, path: Path, matcher: Matcher, result: FileScan, start: int = 0, first_line: int = 1
-    ) -> Iterator[Hit | Unparsed]:
-        """Yield a :class:`Hit` or :class:`Unparsed` per line worth reporting, from ``start``
-        up to ``result.size``; ``result.stats`` and ``result.seen`` are updated."""
-        digit_needles = [n.encode() for n in matcher.nsns]
-        text_needles = [e.encode() for e in matcher.extensions]
+    def _fill(
+        self,
+        path: Path,
+        matchers: Sequence[Matcher],
+        results: Sequence[FileScan],
+        start: int = 0,
+        first_line: int = 1,
+    ) -> None:
+        """One pass over ``path`` from ``start`` up to ``results[0].size`` for all of
+        ``matchers``: each :class:`Hit` or :class:`Unparsed` of ``matchers[i]`` goes to
+        ``results[i]`` (hits to its spool, as found). Each line is parsed once, however many
+        matchers; each result gets what a scan for its matcher alone would have found."""
+        alone = len(matchers) == 1
+        digit_needles = sorted({n.encode() for m in matchers for n in m.nsns})
+        text_needles = sorted({e.encode() for m in matchers for e in m.extensions})
+        shared = results[0].stats if alone else ScanStats()
         with open(path, "rb", buffering=0) as stream:
             stream.seek(start)
             candidates = scan(
                 stream,
                 digit_needles,
                 text_needles,
-                stats=result.stats,
-                limit=result.size,
+                stats=shared,
+                limit=results[0].size,
                 start=start,
                 first_line=first_line,
                 max_line=self.max_line,
             )
             for candidate in candidates:
+                if alone:
+                    holders: Sequence[int] = (0,)
+                elif candidate.too_long:
+                    holders = range(len(matchers))
+                else:
+                    holders = _holders(candidate.raw, matchers)
+                if not holders:
+                    continue
+                if not alone:
+                    for i in holders:
+                        results[i].stats.candidates += 1
                 if candidate.too_long:
-                    yield Unparsed(
-                        candidate.offset,
-                        b"",
-                        candidate.number,
-                        too_long_reason(candidate.too_long, self.max_line),
-                        True,
-                    )
+                    reason = too_long_reason(candidate.too_long, self.max_line)
+                    for i in holders:
+                        results[i].unparsed.append(
+                            Unparsed(candidate.offset, b"", candidate.number, reason, True)
+                        )
                     continue
                 text = decode(candidate.raw)
                 try:
@@ -277,36 +316,53 @@ class CsvCallLogSystem(System):
                 except Unsettled as exc:
                     # Its numbers and times are certain: when they are not the subject's,
                     # the line is not theirs whatever its unsettled column holds.
-                    if matcher.match(exc.call) is not None:
-                        yield Unparsed(
-                            candidate.offset, candidate.raw, candidate.number, str(exc), True
-                        )
+                    reason = str(exc)
+                    for i in holders:
+                        if matchers[i].match(exc.call) is not None:
+                            results[i].unparsed.append(
+                                Unparsed(
+                                    candidate.offset, candidate.raw, candidate.number, reason, True
+                                )
+                            )
                     continue
                 except ParseError as exc:
-                    yield Unparsed(
-                        candidate.offset,
-                        candidate.raw,
-                        candidate.number,
-                        str(exc),
-                        _may_hold(text, matcher),
+                    for i in holders:
+                        results[i].unparsed.append(
+                            Unparsed(
+                                candidate.offset,
+                                candidate.raw,
+                                candidate.number,
+                                str(exc),
+                                _may_hold(text, matchers[i]),
+                            )
+                        )
+                    continue
+                base = ""
+                for i in holders:
+                    match = matchers[i].match(call)
+                    if match is None:
+                        continue
+                    base = base or f"{call.ident or 'line'}:{self._digest(candidate.raw)}"
+                    results[i].add_hit(
+                        Hit(
+                            candidate.offset,
+                            candidate.raw,
+                            candidate.number,
+                            fields,
+                            call,
+                            match,
+                            results[i].record_id(base),
+                        )
                     )
-                    continue
-                match = matcher.match(call)
-                if match is None:
-                    continue
-                base = f"{call.ident or 'line'}:{self._digest(candidate.raw)}"
-                result.seen[base] = result.seen.get(base, 0) + 1
-                copies = result.seen[base]
-                yield Hit(
-                    candidate.offset,
-                    candidate.raw,
-                    candidate.number,
-                    fields,
-                    call,
-                    match,
-                    base if copies == 1 else f"{base}#{copies}",
-                )
-            result.fingerprint = _fingerprint(stream, result.stats.complete)
+            fingerprint = _fingerprint(stream, shared.complete)
+        for result in results:
+            result.fingerprint = fingerprint
+            result.seen = {}  # only needed while scanning (an append re-counts from the spool)
+            if not alone:
+                result.stats.lines = shared.lines
+                result.stats.size = shared.size
+                result.stats.complete = shared.complete
+                result.stats.complete_lines = shared.complete_lines
 
     def _parse(self, path: Path, fields: list[str]) -> Call:
         """The call on a line; a line whose layout only the file can settle asks the file."""
@@ -325,15 +381,26 @@ class CsvCallLogSystem(System):
 
     def _stat(self, path: Path) -> FileScan:
         st = os.stat(path)
-        return FileScan(path, (st.st_dev, st.st_ino), st.st_size, st.st_mtime_ns)
+        spool: Spool[Hit] = Spool(self._spool_folder, codec=(_pack, _unpack))
+        return FileScan(path, (st.st_dev, st.st_ino), st.st_size, st.st_mtime_ns, spool)
 
-    def _scan(self, path: Path, matcher: Matcher) -> FileScan | None:
-        """The complete scan of ``path``, or None when it holds too many matches to keep in
-        memory. Served from the cache while the file is unchanged; when the PBX only appended
-        to it (same inode, larger, the bytes before the last scanned line end unchanged), only
-        the new lines are read."""
+    def _cache_key(self, path: Path, matcher: Matcher) -> tuple[object, ...]:
+        return (self._identity, path, matcher.key)
+
+    def _cached(self, path: Path, matcher: Matcher, fresh: FileScan) -> FileScan | None:
+        """The cached scan of ``path`` for ``matcher`` when the file is unchanged since."""
+        cached = SCANS.get(self._cache_key(path, matcher))
+        if cached is not None and cached.inode == fresh.inode:
+            if (cached.size, cached.mtime_ns) == (fresh.size, fresh.mtime_ns):
+                return cached
+        return None
+
+    def _scan(self, path: Path, matcher: Matcher) -> FileScan:
+        """The complete scan of ``path``, its hits spooled to disk. Served from the cache
+        while the file is unchanged; when the PBX only appended to it (same inode, larger,
+        the bytes before the last scanned line end unchanged), only the new lines are read."""
         fresh = self._stat(path)
-        key = (self._identity, path, matcher.key)
+        key = self._cache_key(path, matcher)
         cached = SCANS.get(key)
         start, first_line = 0, 1
         if cached is not None and cached.inode == fresh.inode:
@@ -343,7 +410,10 @@ class CsvCallLogSystem(System):
             complete = cached.stats.complete
             if fresh.size >= complete and self._unchanged_before(path, cached):
                 start, first_line = complete, cached.stats.complete_lines + 1
-                fresh.hits = [h for h in cached.hits if h.offset < complete]
+                for hit in cached.hits:
+                    if hit.offset < complete:
+                        fresh.add_hit(hit)
+                        fresh.record_id(hit.record_id.split("#")[0])
                 fresh.unparsed = [u for u in cached.unparsed if u.offset < complete]
                 fresh.stats = ScanStats(
                     lines=cached.stats.complete_lines,
@@ -351,33 +421,78 @@ class CsvCallLogSystem(System):
                     complete=complete,
                     complete_lines=cached.stats.complete_lines,
                 )
-                for hit in fresh.hits:
-                    base = hit.record_id.split("#")[0]
-                    fresh.seen[base] = fresh.seen.get(base, 0) + 1
-        for item in self._iter_file(path, matcher, fresh, start, first_line):
-            fresh.add(item)
-            if len(fresh.hits) > CACHE_LIMIT:
-                SCANS.discard(lambda k: k[1] == path)
-                return None
+        self._fill(path, [matcher], [fresh], start, first_line)
         SCANS.put(key, fresh, len(fresh.hits) + 1)
         self._report_scan(fresh)
         return fresh
+
+    def scan_many(self, subjects: Sequence[tuple[Subject, Sequence[Identity]]]) -> int:
+        """Batch API: read each file once for many requests (``(subject, keys)`` pairs, keys
+        as for :meth:`access`; empty keys: the subject's own identities, as for
+        :meth:`locate`), and keep each request's scan in this process's cache, where its own
+        :meth:`locate`, :meth:`access` and :meth:`erase` (on any system object of the same
+        name and config) find it while the file is unchanged. Requests whose scan is already
+        cached are not read again. Returns how many file passes were made.
+
+        Each request's results are exactly what scanning for it alone gives (see
+        :meth:`_fill`); its hits are spooled to disk, so memory does not grow with them.
+        """
+        matchers = [m for m in (self.matcher(s, k) for s, k in subjects) if m]
+        passes = 0
+        for path in self._existing_files() if matchers else []:
+            passes += self._scan_group(path, matchers, count=True)[1]
+        return passes
+
+    @overload
+    def _scan_group(self, path: Path, matchers: Sequence[Matcher]) -> list[FileScan]: ...
+
+    @overload
+    def _scan_group(
+        self, path: Path, matchers: Sequence[Matcher], *, count: Literal[True]
+    ) -> tuple[list[FileScan], int]: ...
+
+    def _scan_group(
+        self, path: Path, matchers: Sequence[Matcher], *, count: bool = False
+    ) -> list[FileScan] | tuple[list[FileScan], int]:
+        """The scan of ``path`` for each of ``matchers``: from the cache while the file is
+        unchanged, the others read in one pass (per :data:`~.cache.MAX_ENTRIES` of them) and
+        cached. With ``count``, also the number of passes made."""
+        probe = self._stat(path)
+        found: dict[tuple[object, ...], FileScan] = {}
+        todo: dict[tuple[object, ...], Matcher] = {}
+        for matcher in matchers:
+            key = self._cache_key(path, matcher)
+            cached = self._cached(path, matcher, probe)
+            if cached is not None:
+                found[key] = cached
+            else:
+                todo.setdefault(key, matcher)
+        passes = 0
+        pending = list(todo.items())
+        for start in range(0, len(pending), SCANS.max_entries):
+            group = pending[start : start + SCANS.max_entries]
+            results = [self._stat(path) for _ in group]
+            for result in results[1:]:
+                result.inode, result.size = results[0].inode, results[0].size
+                result.mtime_ns = results[0].mtime_ns
+            with self._file_errors():
+                self._fill(path, [m for _, m in group], results)
+            passes += 1
+            for (key, _), result in zip(group, results, strict=True):
+                SCANS.put(key, result, len(result.hits) + 1)
+                found[key] = result
+        scans = [found[self._cache_key(path, m)] for m in matchers]
+        return (scans, passes) if count else scans
 
     def _unchanged_before(self, path: Path, cached: FileScan) -> bool:
         with open(path, "rb", buffering=0) as stream:
             return _fingerprint(stream, cached.stats.complete) == cached.fingerprint
 
     def _stream(self, path: Path, matcher: Matcher) -> Iterator[tuple[FileScan, Hit | Unparsed]]:
-        """Every Hit/Unparsed of ``path``: from the cache, or read while yielding."""
+        """Every Hit/Unparsed of ``path`` (hits read back from the scan's spool)."""
         scanned = self._scan(path, matcher)
-        if scanned is not None:
-            for item in (*scanned.hits, *scanned.unparsed):
-                yield scanned, item
-            return
-        fresh = self._stat(path)
-        for item in self._iter_file(path, matcher, fresh):
-            yield fresh, item
-        self._report_scan(fresh)
+        for item in itertools.chain(scanned.hits, scanned.unparsed):
+            yield scanned, item
 
     def _report_scan(self, result: FileScan, *, quiet: bool = False) -> None:
         """Add a file's scan to the run summary; log its counts (never its content)."""
@@ -669,14 +784,15 @@ class CsvCallLogSystem(System):
         if not matcher:
             return []
         found: dict[tuple[object, ...], Identity] = {}
-        for _, item in self._guarded(self._all_items(matcher)):
-            if isinstance(item, Hit):
-                for owned in item.match.owned:
-                    found.setdefault(owned.identity.key, owned.identity)
-                    if owned.kind == "extension":
-                        customer = matcher.customer_identity(owned)
-                        if customer is not None:
-                            found.setdefault(customer.key, customer)
+        for path in self._existing_files():
+            with self._file_errors():
+                scanned = self._scan(path, matcher)
+            for owned in scanned.owned:  # in the order the calls showed them
+                found.setdefault(owned.identity.key, owned.identity)
+                if owned.kind == "extension":
+                    customer = matcher.customer_identity(owned)
+                    if customer is not None:
+                        found.setdefault(customer.key, customer)
         return list(found.values())
 
     def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:
@@ -704,8 +820,13 @@ class CsvCallLogSystem(System):
 
     def _guarded(self, items: Iterator[Any]) -> Iterator[Any]:
         """Turn file errors into the core's error kinds (messages hold no personal data)."""
-        try:
+        with self._file_errors():
             yield from items
+
+    @contextlib.contextmanager
+    def _file_errors(self) -> Iterator[None]:
+        try:
+            yield
         except PermissionError as exc:
             raise PermanentError(f"systems.{self.name}: cannot read {exc.filename}") from None
         except FileNotFoundError as exc:
@@ -751,43 +872,9 @@ class CsvCallLogSystem(System):
     def _erase_file(
         self, path: Path, matcher: Matcher, *, dry_run: bool, known: dict[str, Outcome]
     ) -> dict[str, Outcome]:
-        today = self.context.today()
-        pseudonymise = self._pseudonymiser(matcher)
         for _attempt in range(3):
-            scanned = self._scan(path, matcher) or self._scan_uncached(path, matcher)
-            outcomes: dict[str, Outcome] = {}
-            edits: list[Edit] = []
-            for hit in scanned.hits:
-                decision = decide(hit.call.day, today, self.retention)
-                summary = {"start": iso(hit.call.start), "direction": hit.match.direction}
-                changed: list[str] = []
-                if decision.action == Action.ERASED:
-                    edits.append(Edit(hit.offset, hit.raw, b""))
-                elif decision.action == Action.ANONYMISED:
-                    try:
-                        new = self._anonymised(hit, pseudonymise)
-                    except ParseError as exc:
-                        outcomes.setdefault(hit.record_id, _unchanged(hit, path, str(exc)))
-                        continue
-                    edits.append(Edit(hit.offset, hit.raw, new[0]))
-                    changed = new[1]
-                if hit.record_id not in known:
-                    outcomes.setdefault(
-                        hit.record_id,
-                        outcome(
-                            hit.record_id,
-                            self.category,
-                            decision,
-                            self.retention,
-                            fields=summary,
-                            anonymised=changed,
-                        ),
-                    )
-            for bad in scanned.unparsed:
-                if bad.may_be_subject:
-                    content = bad.raw or f"{path}:{bad.offset}".encode()
-                    record_id = f"unparsed:{self._digest(content)}"
-                    outcomes.setdefault(record_id, _unchanged_line(bad, path, record_id))
+            scanned = self._scan(path, matcher)
+            outcomes, edits = self._plan(path, scanned, matcher, known)
             if dry_run or not edits:
                 return outcomes
             try:
@@ -799,19 +886,162 @@ class CsvCallLogSystem(System):
             return outcomes
         raise TransientError(f"systems.{self.name}: {path.name} kept changing; try again")
 
-    def _scan_uncached(self, path: Path, matcher: Matcher) -> FileScan:
-        """A full scan kept in memory however large (erasure needs the whole plan)."""
-        fresh = self._stat(path)
-        for item in self._iter_file(path, matcher, fresh):
-            fresh.add(item)
-        self._report_scan(fresh)
-        return fresh
+    def _plan(
+        self, path: Path, scanned: FileScan, matcher: Matcher, known: dict[str, Outcome]
+    ) -> tuple[dict[str, Outcome], list[Edit]]:
+        """What erasing ``matcher``'s calls in ``path`` does: the outcomes (those of record
+        ids already in ``known``, from another file, left out) and the edits, by offset."""
+        today = self.context.today()
+        pseudonymise = self._pseudonymiser(matcher)
+        outcomes: dict[str, Outcome] = {}
+        edits: list[Edit] = []
+        for hit in scanned.hits:
+            decision = decide(hit.call.day, today, self.retention)
+            summary = {"start": iso(hit.call.start), "direction": hit.match.direction}
+            changed: list[str] = []
+            if decision.action == Action.ERASED:
+                edits.append(Edit(hit.offset, hit.raw, b""))
+            elif decision.action == Action.ANONYMISED:
+                try:
+                    new = self._anonymised(hit, pseudonymise)
+                except ParseError as exc:
+                    outcomes.setdefault(hit.record_id, _unchanged(hit, path, str(exc)))
+                    continue
+                edits.append(Edit(hit.offset, hit.raw, new[0]))
+                changed = new[1]
+            if hit.record_id not in known:
+                outcomes.setdefault(
+                    hit.record_id,
+                    outcome(
+                        hit.record_id,
+                        self.category,
+                        decision,
+                        self.retention,
+                        fields=summary,
+                        anonymised=changed,
+                    ),
+                )
+        for bad in scanned.unparsed:
+            if bad.may_be_subject:
+                content = bad.raw or f"{path}:{bad.offset}".encode()
+                record_id = f"unparsed:{self._digest(content)}"
+                outcomes.setdefault(record_id, _unchanged_line(bad, path, record_id))
+        return outcomes, edits
+
+    def erase_many(
+        self, requests: Sequence[tuple[Subject, Sequence[Identity]]], *, dry_run: bool
+    ) -> list[list[Outcome]]:
+        """Batch API: erase several subjects (``(subject, keys)`` pairs, as for
+        :meth:`erase`) with one scan and one rewrite per file; returns each request's
+        outcomes, the same as :meth:`erase` run for each in turn would give.
+
+        A line two requests would change differently (a call between two subjects,
+        anonymised for each) is left to the later request, which is then erased on its own
+        in that file after the shared rewrite (on the line as the first left it). Under the
+        folder lock, like :meth:`erase`; a file that changed under the plan is planned again.
+        """
+        self._start("erase-dry-run" if dry_run else "erase")
+        matchers = [self.matcher(s, k) for s, k in requests]
+        results: list[dict[str, Outcome]] = [{} for _ in requests]
+        active = [i for i, m in enumerate(matchers) if m]
+        try:
+            files = self._existing_files() if active else []
+            lock = (
+                folder_lock(files[0].parent) if files and not dry_run else contextlib.nullcontext()
+            )
+            with lock:
+                for path in files:
+                    self._erase_file_many(path, matchers, active, results, dry_run=dry_run)
+        except LockTimeout as exc:
+            raise TransientError(f"systems.{self.name}: {exc}") from None
+        except RewriteRefused as exc:
+            raise PermanentError(f"systems.{self.name}: {exc}") from None
+        except PermissionError as exc:
+            raise PermanentError(
+                f"systems.{self.name}: permission denied: {exc.filename}"
+            ) from None
+        counts: dict[str, int] = {}
+        for outcomes in results:
+            for result in outcomes.values():
+                counts[str(result.action)] = counts.get(str(result.action), 0) + 1
+        self._summary["outcomes"] = counts
+        log.info("pbx.erase_many", system=self.name, dry_run=dry_run, requests=len(requests))
+        return [list(outcomes.values()) for outcomes in results]
+
+    def _erase_file_many(
+        self,
+        path: Path,
+        matchers: Sequence[Matcher],
+        active: Sequence[int],
+        results: list[dict[str, Outcome]],
+        *,
+        dry_run: bool,
+    ) -> None:
+        for _attempt in range(3):
+            scans = self._scan_group(path, [matchers[i] for i in active])
+            if len({(s.inode, s.size) for s in scans}) > 1:  # appended between two scans
+                SCANS.discard(lambda k: k[1] == path)
+                continue
+            planned: dict[int, tuple[dict[str, Outcome], list[Edit]]] = {}
+            merged: dict[int, Edit] = {}
+            later: list[int] = []
+            for i, scanned in zip(active, scans, strict=True):
+                outcomes, edits = self._plan(path, scanned, matchers[i], results[i])
+                if not dry_run and any(e.offset in merged and merged[e.offset] != e for e in edits):
+                    later.append(i)
+                    continue
+                planned[i] = (outcomes, edits)
+                for edit in edits:
+                    merged[edit.offset] = edit
+            if merged and not dry_run:
+                try:
+                    rewrite(
+                        path,
+                        [merged[o] for o in sorted(merged)],
+                        planned_size=scans[0].size,
+                        planned_inode=scans[0].inode,
+                    )
+                except FileChanged:
+                    SCANS.discard(lambda k: k[1] == path)
+                    continue
+                SCANS.discard(lambda k: k[1] == path)
+            for i, (outcomes, _) in planned.items():
+                results[i].update(outcomes)
+            for i in later:
+                results[i].update(
+                    self._erase_file(path, matchers[i], dry_run=False, known=results[i])
+                )
+            return
+        raise TransientError(f"systems.{self.name}: {path.name} kept changing; try again")
 
     def _anonymised(self, hit: Hit, pseudonymise: Callable[[str], str]) -> tuple[bytes, list[str]]:
         changes = self.format.anonymise(hit.fields, hit.call, hit.match, pseudonymise)
         return replace_fields(hit.raw, changes, len(hit.fields)), sorted(
             _column_names(hit.call.columns, changes)
         )
+
+
+_CALL_FIELDS = tuple(f.name for f in dataclasses.fields(Call))
+_MATCH_FIELDS = tuple(f.name for f in dataclasses.fields(Match))
+
+
+def _pack(hit: Hit) -> tuple[Any, ...]:
+    """A hit as plain tuples for the spool (pickling dataclasses is several times slower)."""
+    call, match = hit.call, hit.match
+    return (
+        hit.offset,
+        hit.raw,
+        hit.line,
+        hit.fields,
+        tuple(getattr(call, name) for name in _CALL_FIELDS),
+        tuple(getattr(match, name) for name in _MATCH_FIELDS),
+        hit.record_id,
+    )
+
+
+def _unpack(packed: tuple[Any, ...]) -> Hit:
+    offset, raw, line, fields, call, match, record_id = packed
+    return Hit(offset, raw, line, fields, Call(*call), Match(*match), record_id)
 
 
 def _column_names(columns: Sequence[str], changes: dict[int, str]) -> list[str]:
@@ -835,6 +1065,36 @@ def _fingerprint(stream: Any, end: int, size: int = 4096) -> bytes:
     start = max(0, end - size)
     stream.seek(start)
     return hashlib.sha256(stream.read(end - start)).digest()
+
+
+_NOT_DIGIT = bytes(b for b in range(256) if not 48 <= b <= 57)
+_ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _holders(raw: bytes, matchers: Sequence[Matcher]) -> list[int]:
+    """The matchers whose own scan would have found this line (it holds one of their
+    numbers' NSNs in its digits, or one of their extensions bounded by non-alphanumerics):
+    what a batch hands each matcher is exactly what its own scan would have."""
+    line_digits = raw.translate(None, _NOT_DIGIT).decode("ascii")
+    result = []
+    for i, matcher in enumerate(matchers):
+        if any(n in line_digits for n in matcher.nsns) or any(
+            _bounded(raw, e.encode()) for e in matcher.extensions
+        ):
+            result.append(i)
+    return result
+
+
+def _bounded(raw: bytes, needle: bytes) -> bool:
+    at = raw.find(needle)
+    while at != -1:
+        before = raw[at - 1] if at > 0 else 10
+        end = at + len(needle)
+        after = raw[end] if end < len(raw) else 10
+        if before not in _ALNUM and after not in _ALNUM:
+            return True
+        at = raw.find(needle, at + 1)
+    return False
 
 
 _TOKENS = re.compile(r'[",<>;|]')

@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsr_plugins.pbx.scan import ScanStats, scan
+from dsr_plugins.pbx.scan import ScanStats, digit_trie, scan
 
 NEEDLE = b"477123456"
 
@@ -121,3 +121,35 @@ def test_long_lines_longer_than_a_chunk() -> None:
     found, stats = run(data, [NEEDLE], chunk_size=1000)
     assert [f[2] for f in found] == [1, 3]
     assert stats.lines == 3
+
+
+NEEDLES = [NEEDLE, b"477123", b"9377123", b"477654321", b"2233445566", b"477123457"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    lines=st.lists(line_parts.map(lambda parts: b",".join(parts)), max_size=40),
+    needles=st.lists(
+        st.one_of(st.sampled_from(NEEDLES), st.from_regex(rb"\A[0-9]{1,6}\Z")),
+        min_size=3,
+        max_size=12,
+    ),
+    chunk_size=st.integers(min_value=1, max_value=300),
+)
+def test_many_numbers_in_one_pass_find_what_one_search_each_finds(
+    lines, needles, chunk_size
+) -> None:
+    """Above FIND_NEEDLES numbers the scan runs one combined search: same lines found."""
+    data = b"\n".join(lines)
+    expected = naive(data, needles, [b"201"])
+    found, _ = run(data, needles, [b"201"], chunk_size=chunk_size)
+    assert found == expected
+
+
+def test_digit_trie_finds_a_text_exactly_when_it_holds_a_needle() -> None:
+    needles = [b"477123456", b"477123", b"4771239", b"9377", b"12"]
+    pattern = re.compile(digit_trie(needles))
+    for text in [*needles, b"0477123", b"99937799", b"5125"]:
+        assert pattern.search(text)
+    for text in [b"4771", b"477134", b"937", b"1", b"13", b"47713", b"9370"]:
+        assert not pattern.search(text)
