@@ -3,6 +3,7 @@ a batch of erasures in one rewrite, and the matched calls spooled to disk (memor
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import shutil
@@ -39,11 +40,17 @@ SUBJECTS = [
 
 
 def make(folder: Path, config: dict[str, Any] | None = None) -> AsteriskCsvSystem:
+    # one anonymising key for every system here (a run draws a random one per step), so a
+    # batch and the same requests in turn write the same tokens and can be compared
+    context = dataclasses.replace(make_context("pbx", folder, today=TODAY), anonymise_key=_KEY)
     return AsteriskCsvSystem(
         "pbx",
         {"path": "Master.csv", "extensions": {"C1001": ["201"]}, **(config or {})},
-        make_context("pbx", folder, today=TODAY),
+        context,
     )
+
+
+_KEY = b"batch-test-anonymising-key-32byt"
 
 
 def sample_folder(tmp_path: Path) -> Path:
