@@ -71,6 +71,9 @@ def test_partial_export_names_the_missing_systems_plainly(dsr, tmp_path):
     for staff in ("astdb.sqlite3", "pbx01.voxtra.lan", "no such table", "crm failed first"):
         assert staff not in everything
     assert manifest["systems"][0]["records_total"] == 1  # what there is, is there
+    # a system that could hold recipients was not searched: never "disclosed to no one"
+    assert "We have not disclosed your personal data to anyone" not in report
+    assert "could not yet search every system that may name a recipient" in report
 
 
 def test_unread_data_is_exported_with_a_plain_word_and_a_warning_for_staff(dsr, tmp_path):
