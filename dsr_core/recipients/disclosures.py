@@ -264,7 +264,8 @@ def _verdict(row: DisclosureRow, idents: Sequence[Identity]) -> tuple[_Verdict, 
         # the day is unknown, but not later than the day it was recorded (a day's slack for
         # the timezone): a number the subject got after that was someone else's then
         recorded = Period(None, row.created_at.date() + timedelta(days=1))
-        possible = tuple(both for p in days if (both := p.intersection(recorded)) is not None)
+        # the periods themselves (not cut at the recording day) are what staff are told
+        possible = tuple(p for p in days if p.intersection(recorded) is not None)
         return (_Verdict.UNDATED, possible) if possible else (_Verdict.NO, ())
     if any(p.covers(row.disclosed_on) for p in days):
         return _Verdict.MATCH, days

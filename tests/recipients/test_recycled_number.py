@@ -155,6 +155,8 @@ def test_a_number_held_for_a_period_and_the_day_of_the_disclosure(
             assert unsure[0].pairs() == [("phone", PHONE)]
             assert OTHERS_EMAIL not in unsure[0].reason() and PHONE not in unsure[0].reason()
             assert FROM.isoformat() in unsure[0].reason()
+            if identity.valid_to is None:  # an open period is told as open, not cut short
+                assert f"only from {FROM.isoformat()}:" in unsure[0].reason(), unsure[0].reason()
 
 
 def test_the_days_of_a_number_known_twice_are_the_union_of_its_periods(register) -> None:
