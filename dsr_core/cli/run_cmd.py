@@ -121,5 +121,26 @@ def run_request(
 
     only = set(systems)
     code = exits.for_tasks(t for t in report.tasks if not only or t["system"] in only)
+    if code == exits.OK and _notices_need_staff(app, report.request_id):
+        code = exits.REVIEW
     app.emit(data, text)
     exits.finish(code)
+
+
+def _notices_need_staff(app: Any, request_id: int) -> bool:
+    """A notice of the request is held for review, refused for good, or could not be
+    delivered when tried: staff must act (exit 5), unlike one simply awaiting confirmation."""
+    import sqlalchemy as sa
+
+    from ..recipients.notices import NoticeState
+    from ..store.models import NoticeRow
+
+    stuck = sa.or_(
+        NoticeRow.state.in_([NoticeState.REVIEW.value, NoticeState.FAILED.value]),
+        sa.and_(NoticeRow.state == NoticeState.PENDING.value, NoticeRow.attempts > 0),
+    )
+    with app.session(readonly=True) as session:
+        found = session.execute(
+            sa.select(NoticeRow.id).where(NoticeRow.request_id == request_id, stuck).limit(1)
+        ).first()
+    return found is not None

@@ -156,3 +156,19 @@ def test_dry_run_exits_4_when_a_system_cannot_be_asked_and_0_for_news(dsr):
     assert out.exit_code == 4 and "nothing was changed" in out.stdout
     dsr.write_config(config({"crm": {"type": "test-store", "path": "crm.json"}}))
     assert dsr("request", "run", rid, "--dry-run").exit_code == 0
+
+
+def test_run_exits_5_when_a_notice_waits_for_staff_and_0_while_it_awaits_the_supplier(dsr):
+    """A notice awaiting the supplier's confirmation is normal; one held for review or
+    refused for good needs staff, and `request run` (cron's view of a request) says so."""
+    from tests.recipients.helpers import EMAIL, new_request, setup, supplier
+
+    setup(dsr)
+    telco = supplier(dsr, "Telco NV", "--role", "carrier", "--email", "p@telco.example")
+    dsr("suppliers", "disclose", "Telco NV", "--email", EMAIL, "--category", "contact")
+    rid = new_request(dsr)
+    assert dsr("request", "run", rid).exit_code == 0
+    for state in ("review", "failed"):
+        set_notice(dsr, f"N-{rid}-{telco}", state=state)
+        out = dsr("request", "run", rid, ok=False)
+        assert out.exit_code == 5, (state, out.stdout)
