@@ -216,7 +216,7 @@ def resend(notice_ids: tuple[str, ...]) -> None:
     _settle(app, [r.request_id for r in reports])
     app.emit([r.to_json() for r in reports], lambda: _send_table(reports))
     if any(not r.delivered for r in reports):
-        raise SystemExit(1)
+        raise SystemExit(exits.REVIEW)
 
 
 def _resolve(notice: str, action: str, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from ..errors import UserError
+from . import exits
 from .app import engine_context, free_text, get_app, json_option, table
 
 _ROLES = ["processor", "recipient", "carrier", "transport", "subcontractor"]
@@ -385,4 +386,4 @@ def derive_(request_id: str) -> None:
 
     app.emit(data, text)
     if report.errors:
-        raise SystemExit(1)
+        raise SystemExit(exits.FAILED)

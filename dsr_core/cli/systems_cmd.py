@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import UserError
+from . import exits
 from .app import engine_context, get_app, json_option, table
 
 
@@ -58,7 +59,7 @@ def list_() -> None:
 @click.argument("names", nargs=-1)
 @json_option
 def check(names: tuple[str, ...]) -> None:
-    """Ask each system whether it is reachable and as configured; exit 1 if any is not."""
+    """Ask each system whether it is reachable and as configured; exit 4 if any is not."""
     app = get_app()
     ctx = engine_context(app)
     selected = list(names) or list(app.config.systems)
@@ -84,4 +85,4 @@ def check(names: tuple[str, ...]) -> None:
         ),
     )
     if any(not d["ok"] for d in data):
-        raise SystemExit(1)
+        raise SystemExit(exits.FAILED)

@@ -197,7 +197,7 @@ def test_systems_check_fails_on_a_file_it_cannot_read(dsr) -> None:
     )
     dsr("init")
     result = dsr("systems", "check", "--json", ok=False)
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # docs/exit-codes.md: a system failed its check
     health = {d["name"]: d for d in result.json}
     assert health["ast"]["ok"] is True
     assert health["fs"]["ok"] is False

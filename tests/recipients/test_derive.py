@@ -93,4 +93,4 @@ def test_an_erasure_knows_the_carrier_although_the_crm_erased_it(dsr):
     assert shown["identities"] == [{"kind": "phone", "value": PHONE}]
     assert shown["state"] == "sent"
     derived = dsr.fails("suppliers", "derive", rid)
-    assert derived.exit_code == 1 and "no system named 'billing'" in derived.stdout
+    assert derived.exit_code == 4 and "no system named 'billing'" in derived.stdout

@@ -34,7 +34,8 @@ def test_an_erasure_for_the_numbers_new_holder_names_nobody_else(dsr, demo: Path
                  "--email", "bart.wouters@example.be")["id"]
     )  # fmt: skip
     dsr(*home, "request", "verify", rid, "--method", "signed letter with a copy of the eID")
-    dsr(*home, "request", "run", rid)
+    # BelTel's notice is held for staff's review: exit 5 (docs/exit-codes.md)
+    assert dsr(*home, "request", "run", rid, ok=False).exit_code == 5
     shown = dsr.json(*home, "request", "show", rid)
     held = [i for i in shown["subject"]["identities"] if i["value"] == RECYCLED]
     assert held and all(i["valid_from"] for i in held), "Bart holds the number from a day on"
@@ -316,7 +317,7 @@ def test_recording_the_day_of_the_disclosure_turns_the_review_into_a_notice(dsr)
     telco = supplier(dsr, "Telco NV", "--role", "carrier", "--email", "privacy@telco.example")
     dsr("suppliers", "disclose", "Telco NV", "--phone", PHONE, "--category", "line")
     rid = _bart_erasure(dsr)
-    dsr("request", "run", rid)
+    assert dsr("request", "run", rid, ok=False).exit_code == 5  # held for review
     nid = f"N-{rid}-{telco}"
     assert dsr.json("notices", "show", nid)["state"] == "review"
     dsr("suppliers", "disclose", "Telco NV", "--phone", PHONE, "--category", "line",
