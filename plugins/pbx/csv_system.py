@@ -1120,7 +1120,7 @@ def _unchanged(hit: Hit, path: Path, reason: str) -> Outcome:
         Action.UNCHANGED,
         detail=f"{path.name} line {hit.line} could not be anonymised ({reason}): left as it "
         "is; review by hand",
-        fields={"file": str(path), "line": hit.line},
+        fields={"file": path.name, "line": hit.line},  # the subject reads it: no server path
     )
 
 
@@ -1131,5 +1131,5 @@ def _unchanged_line(bad: Unparsed, path: Path, record_id: str) -> Outcome:
         Action.UNCHANGED,
         detail=f"{path.name} line {bad.line} may hold the subject's number but cannot be "
         f"parsed ({bad.reason}): left as it is; review by hand",
-        fields={"file": str(path), "line": bad.line, "reason": bad.reason},
+        fields={"file": path.name, "line": bad.line, "reason": bad.reason},
     )

@@ -399,6 +399,9 @@ def test_erase_reports_unparseable_lines_that_may_be_the_subjects(tmp_path: Path
     unchanged = [o for o in outcomes if o.action == Action.UNCHANGED]
     assert len(unchanged) == 1
     assert "line 5" in unchanged[0].detail and "review by hand" in unchanged[0].detail
+    # the outcome goes into the subject's bundle: the file's name, never the server's path
+    assert unchanged[0].fields["file"] == "Master.csv"
+    assert str(tmp_path) not in repr(unchanged[0])
     summary = system.last_run_summary()
     assert summary["parse_errors"] == 1
     assert summary["parse_error_lines"] == [
