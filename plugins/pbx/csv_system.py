@@ -824,6 +824,21 @@ class CsvCallLogSystem(System):
             yield from items
 
     @contextlib.contextmanager
+    def _rewrite_errors(self) -> Iterator[None]:
+        """A rewrite's errors as the core's kinds: a held lock is worth retrying, a refused
+        rewrite or a missing permission is not (messages hold no personal data)."""
+        try:
+            yield
+        except LockTimeout as exc:
+            raise TransientError(f"systems.{self.name}: {exc}") from None
+        except RewriteRefused as exc:
+            raise PermanentError(f"systems.{self.name}: {exc}") from None
+        except PermissionError as exc:
+            raise PermanentError(
+                f"systems.{self.name}: permission denied: {exc.filename}"
+            ) from None
+
+    @contextlib.contextmanager
     def _file_errors(self) -> Iterator[None]:
         try:
             yield
@@ -843,7 +858,7 @@ class CsvCallLogSystem(System):
         if not matcher:
             return
         outcomes: dict[str, Outcome] = {}
-        try:
+        with self._rewrite_errors():
             if dry_run:
                 for path in self._existing_files():
                     outcomes.update(self._erase_file(path, matcher, dry_run=True, known=outcomes))
@@ -854,14 +869,6 @@ class CsvCallLogSystem(System):
                         outcomes.update(
                             self._erase_file(path, matcher, dry_run=False, known=outcomes)
                         )
-        except LockTimeout as exc:
-            raise TransientError(f"systems.{self.name}: {exc}") from None
-        except RewriteRefused as exc:
-            raise PermanentError(f"systems.{self.name}: {exc}") from None
-        except PermissionError as exc:
-            raise PermanentError(
-                f"systems.{self.name}: permission denied: {exc.filename}"
-            ) from None
         counts: dict[str, int] = {}
         for result in outcomes.values():
             counts[str(result.action)] = counts.get(str(result.action), 0) + 1
@@ -944,7 +951,7 @@ class CsvCallLogSystem(System):
         matchers = [self.matcher(s, k) for s, k in requests]
         results: list[dict[str, Outcome]] = [{} for _ in requests]
         active = [i for i, m in enumerate(matchers) if m]
-        try:
+        with self._rewrite_errors():
             files = self._existing_files() if active else []
             lock = (
                 folder_lock(files[0].parent) if files and not dry_run else contextlib.nullcontext()
@@ -952,14 +959,6 @@ class CsvCallLogSystem(System):
             with lock:
                 for path in files:
                     self._erase_file_many(path, matchers, active, results, dry_run=dry_run)
-        except LockTimeout as exc:
-            raise TransientError(f"systems.{self.name}: {exc}") from None
-        except RewriteRefused as exc:
-            raise PermanentError(f"systems.{self.name}: {exc}") from None
-        except PermissionError as exc:
-            raise PermanentError(
-                f"systems.{self.name}: permission denied: {exc.filename}"
-            ) from None
         counts: dict[str, int] = {}
         for outcomes in results:
             for result in outcomes.values():
