@@ -4,8 +4,10 @@ subject's actual recipients. Results stream from ``task_results``; nothing is he
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import requests as reqs
 from .engine import results
@@ -13,6 +15,11 @@ from .engine.context import EngineContext
 from .export import BundleRequest, Controller, ProcessingInfo, Recipient, SystemSection
 from .model import Identity, Outcome, Record, RequestKind, RequestState
 from .unread import unread_count
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .config import Config
 
 #: Called to list the subject's actual recipients (Art. 15(1)(c)); the recipients register
 #: sets it. Takes the engine context and the request id.
@@ -92,3 +99,44 @@ def bundle_inputs(
     for source in _recipient_sources:
         recipients.extend(source(ctx, row.id))
     return request, sections, recipients
+
+
+def default_bundle_path(config: Config, request_id: int, kind: str) -> Path:
+    """``<home>/exports/request-ID-KIND-TIME.zip`` (the folder made owner-only): the name
+    ``dsr purge`` finds a request's bundles by."""
+    folder = config.home / "exports"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = datetime.now(config.controller.tz).strftime("%Y%m%d-%H%M%S")
+    return folder / f"request-{request_id}-{kind}-{stamp}.zip"
+
+
+def record_written(
+    session: Session,
+    *,
+    actor: str,
+    request_id: int,
+    target: Path,
+    sha256: str,
+    sections: Sequence[SystemSection],
+    encrypted: bool,
+    secrets_revealed: bool = False,
+    partial: bool = False,
+) -> None:
+    """The ``export.written`` audit event of a bundle, whoever wrote it (``dsr export``,
+    ``dsr request answer``)."""
+    from . import audit
+
+    audit.append(
+        session,
+        "export.written",
+        actor=actor,
+        request_id=request_id,
+        data={
+            "file": target.name,
+            "sha256": sha256,
+            "encrypted": encrypted,
+            "secrets_revealed": secrets_revealed,
+            "partial": partial,
+            "systems": {s.name: str(s.status) for s in sections},
+        },
+    )

@@ -4,7 +4,6 @@ subject, by e-mail, on paper or in person, recorded with when and how (Art. 12(1
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,31 +61,21 @@ def _checked(app: App, request_id: str, by: str, again: bool, encrypt: bool) -> 
 
 def _bundle(app: App, rid: int, kind: Any, password: str | None) -> tuple[Path, str, Any]:
     """The export bundle, through the export's own reader and writer, on the audit trail."""
-    from .. import audit
     from ..export import BundleOptions, write_bundle
-    from ..export_source import bundle_inputs
+    from ..export_source import bundle_inputs, default_bundle_path, record_written
 
-    config = app.config
-    target = (
-        config.home / "exports" / f"request-{rid}-{kind.value}-"
-        f"{datetime.now(config.controller.tz):%Y%m%d-%H%M%S}.zip"
-    )
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = default_bundle_path(app.config, rid, kind.value)
     request, sections, recipients = bundle_inputs(engine_context(app), rid)
     result = write_bundle(target, request, sections, recipients, BundleOptions(password=password))
     with app.session() as session:
-        audit.append(
+        record_written(
             session,
-            "export.written",
             actor=app.actor,
             request_id=rid,
-            data={
-                "file": target.name,
-                "sha256": result.sha256,
-                "encrypted": bool(password),
-                "secrets_revealed": False,
-                "systems": {s.name: str(s.status) for s in sections},
-            },
+            target=target,
+            sha256=result.sha256,
+            sections=sections,
+            encrypted=bool(password),
         )
     return target, result.sha256, sections
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -78,7 +77,7 @@ def export(
     """
     from .. import audit
     from ..export import BundleOptions, write_bundle
-    from ..export_source import bundle_inputs
+    from ..export_source import bundle_inputs, default_bundle_path, record_written
     from ..model import RequestKind
 
     app = get_app()
@@ -131,18 +130,11 @@ def export(
             )
         if len(password) < 10:
             raise UserError("the bundle's password must have at least 10 characters")
-    target = (
-        Path(output)
-        if output
-        else (
-            config.home / "exports" / f"request-{rid}-{kind.value}-"
-            f"{datetime.now(config.controller.tz):%Y%m%d-%H%M%S}.zip"
-        )
-    )
     if output:
+        target = Path(output)
         check_folder(target)
     else:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = default_bundle_path(config, rid, kind.value)
     ctx = engine_context(app)
     request, sections, recipients = bundle_inputs(ctx, rid)
     options = BundleOptions(include_secrets=include_secrets, password=password, overwrite=overwrite)
@@ -152,19 +144,16 @@ def export(
         raise UserError(f"{target} exists: use --overwrite or another -o PATH") from None
     digest = result.sha256
     with app.session() as session:
-        audit.append(
+        record_written(
             session,
-            "export.written",
             actor=app.actor,
             request_id=rid,
-            data={
-                "file": target.name,
-                "sha256": digest,
-                "encrypted": bool(password),
-                "secrets_revealed": include_secrets,
-                "partial": bool(unsearched),
-                "systems": {s.name: str(s.status) for s in sections},
-            },
+            target=target,
+            sha256=digest,
+            sections=sections,
+            encrypted=bool(password),
+            secrets_revealed=include_secrets,
+            partial=bool(unsearched),
         )
         if include_secrets:
             audit.append(
