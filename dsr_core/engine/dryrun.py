@@ -16,10 +16,11 @@ from typing import Any
 from .. import audit
 from .. import requests as reqs
 from ..errors import UserError
-from ..model import Action, Identity, IdentityKind, RequestKind, Subject
+from ..model import Action, Identity, RequestKind, Subject
 from ..systems import ManualStep
 from .calls import Progress, describe_error, with_retries
 from .context import EngineContext
+from .holdback import by_open_number, not_searched_error, waiting_error
 
 SAMPLE = 20
 MAX_ROUNDS = 5
@@ -61,25 +62,13 @@ def _hold_back(results: dict[str, DrySystem]) -> None:
     failed = sorted(n for n, r in results.items() if r.status == "failed")
     if not failed:
         return
-    names = ", ".join(failed)
     for res in results.values():
         if res.status != "pending":
             continue
         if not res.keys:
-            res.status = "not_searched"
-            res.error = f"not searched: {names} failed first, and may hold identities it needs"
-        elif any(
-            k.kind == IdentityKind.PHONE
-            and k.source == "request"
-            and k.valid_from is None
-            and k.valid_to is None
-            for k in res.keys
-        ):
-            res.status = "waiting"
-            res.error = (
-                f"waiting: {names} failed while locating; it may know since when the "
-                "subject's number is theirs"
-            )
+            res.status, res.error = "not_searched", not_searched_error(failed)
+        elif by_open_number(res.keys):
+            res.status, res.error = "waiting", waiting_error(failed)
 
 
 def dry_run(

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from .. import audit
 from .. import requests as reqs
 from ..errors import IllegalTransition, UserError
-from ..model import RequestKind, RequestState, TaskInfo, TaskState
+from ..model import Identity, RequestKind, RequestState, TaskInfo, TaskState
 from ..recipients.notify import on_tasks_finished
 from ..store.models import RequestRow, TaskRow
 from ..systems import ManualStep
@@ -28,6 +28,7 @@ from . import claims
 from .calls import Cancelled, Progress, describe_error, is_internal, report_internal
 from .claims import LostClaim
 from .context import EngineContext
+from .holdback import by_open_number, not_searched_error, waiting_error
 from .steps import Loaded, act, generation_of, load_subject, locate, reopen_stale
 
 POLL = 0.05  # the watchdog's beat; a step's end wakes the loop at once
@@ -365,15 +366,7 @@ def ready(tasks: Sequence[TaskRow], task: TaskRow) -> bool:
 
 def open_numbers_from_request(task: TaskRow) -> bool:
     """The task located the subject by a phone number the request gave without a period."""
-    for key in (task.keys or {}).get("identities", []):
-        if (
-            key.get("kind") == "phone"
-            and key.get("source", "request") == "request"
-            and not key.get("valid_from")
-            and not key.get("valid_to")
-        ):
-            return True
-    return False
+    return by_open_number(Identity.from_json(k) for k in (task.keys or {}).get("identities", []))
 
 
 def claimable(tasks: Sequence[TaskRow], busy: set[int]) -> list[TaskRow]:
@@ -445,19 +438,12 @@ def _mark_not_searched(session: Any, row: RequestRow, actor: str) -> None:
     for task in row.tasks:
         if task.state == TaskState.PENDING.value and task.step == "act":
             if open_numbers_from_request(task):
-                task.error = (
-                    f"waiting: {names} failed while locating; it may know since when the "
-                    "subject's number is theirs, so nothing is read or changed here until it "
-                    "is fixed and the request runs again"
-                )
+                task.error = waiting_error(failed)
             continue
         if task.state != TaskState.SKIPPED.value:
             continue
         task.state = TaskState.NOT_SEARCHED.value
-        task.error = (
-            f"not searched: {names} failed first, and {'it' if len(failed) == 1 else 'they'} "
-            "may hold identities this system needs"
-        )
+        task.error = not_searched_error(failed)
         task.summary = {"note": f"not searched while {names} {verb}"}
         audit.append(
             session,
