@@ -513,14 +513,17 @@ class OdooSystem(System):
         referenced: set[int] = set()
         holds: dict[int, Hold] = {}
         today = self.context.today()
+        ended: dict[int, set[int]] = {}  # outcome index -> partners: retention over
         for invoice in self._invoices(ids):
             kept = self._kept(MOVE, "invoice", invoice, "invoice_date", "date")
-            outcomes.append(kept)
             refs = _refs(invoice, ("partner_id",))
             referenced |= refs
             if kept.until is not None and kept.until >= today:  # its retention still runs
                 for pid in refs:
                     holds.setdefault(pid, Hold()).add(kept)
+            else:
+                ended[len(outcomes)] = refs
+            outcomes.append(kept)
         for order in self._orders(ids):
             if _erasable_order(order):
                 if not dry_run:
@@ -531,8 +534,14 @@ class OdooSystem(System):
                     )
                 )
             else:
-                outcomes.append(self._kept(ORDER, "contract", order, "date_order", None))
-                referenced |= _refs(order, ORDER_PARTNER_FIELDS)
+                kept = self._kept(ORDER, "contract", order, "date_order", None)
+                refs = _refs(order, ORDER_PARTNER_FIELDS)
+                referenced |= refs
+                if kept.until is not None and kept.until < today:
+                    ended[len(outcomes)] = refs
+                outcomes.append(kept)
+        for index, refs in ended.items():
+            outcomes[index] = _retention_ended(outcomes[index], refs, holds, dry_run)
         eraser = PartnerEraser(
             self, CONTACT_FIELDS, referenced=referenced, holds=holds, dry_run=dry_run
         )
@@ -777,6 +786,35 @@ def _refs(row: Mapping[str, Any], fields: Iterable[str]) -> set[int]:
 def _erasable_order(order: Mapping[str, Any]) -> bool:
     """A quotation never confirmed (draft) or cancelled, with no invoice: nothing keeps it."""
     return order.get("state") in ERASABLE_ORDER_STATES and not order.get("invoice_ids")
+
+
+def _retention_ended(
+    kept: Outcome, refs: set[int], holds: Mapping[int, Hold], dry_run: bool
+) -> Outcome:
+    """An invoice or order whose retention is over: Odoo keeps a posted entry, but the
+    partners it names are anonymised, unless newer invoices still hold them (then it shows
+    their name, address and VAT until those invoices' retention ends)."""
+    ended = kept.until.isoformat() if kept.until is not None else "?"
+    held = [holds[pid] for pid in sorted(refs) if pid in holds and holds[pid].until is not None]
+    if held:
+        until = max(h.until for h in held if h.until is not None)
+        return kept._replace(
+            until=until,
+            detail=(
+                f"its own retention ended on {ended}; it shows the customer's name, address "
+                f"and VAT, which newer invoices keep until {until.isoformat()}"
+            ),
+        )
+    verb = "would name" if dry_run else "names"
+    return Outcome(
+        kept.record_id,
+        kept.category,
+        Action.ANONYMISED,
+        detail=(
+            f"its retention ended on {ended}: Odoo keeps the entry, which now {verb} only the "
+            "anonymised contact"
+        ),
+    )
 
 
 def _dry(dry_run: bool) -> str:
