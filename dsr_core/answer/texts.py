@@ -31,9 +31,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "salutation": "Beste {name},",
         "salutation_anonymous": "Geachte mevrouw, geachte heer,",
         "closing": "Met vriendelijke groeten,",
-        "intro": "Op {received} ontvingen wij uw verzoek {kind} (artikel {article} AVG).",
+        "intro": "Op {received} ontvingen wij uw verzoek {kind} (artikel {article} van de "
+        "Algemene Verordening Gegevensbescherming, AVG).",
         "kind.access": "om inzage in uw persoonsgegevens",
-        "kind.portability": "om uw persoonsgegevens over te dragen",
+        "kind.portability": "om uw persoonsgegevens in een overdraagbare vorm te ontvangen",
         "kind.erasure": "om uw persoonsgegevens te wissen",
         "kind.rectification": "om uw persoonsgegevens te verbeteren",
         "kind.restriction": "om de verwerking van uw persoonsgegevens te beperken",
@@ -165,7 +166,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "action.unrestricted": "restriction lifted",
         "action.opted_out": "unsubscribed from direct marketing",
         "action.rectified": "corrected",
-        "action.unchanged": "already as asked",
+        "action.unchanged": "already correct",
         "anonymised": "Anonymised means that everything that pointed to you has been removed; "
         "what remains can no longer be linked to you.",
         "kept.heading": "What we still have to keep",
