@@ -454,3 +454,17 @@ def derive_(request_id: str) -> None:
     app.emit(data, text)
     if report.errors:
         raise SystemExit(exits.FAILED)
+
+
+def warn_unmatched(recipients: Any) -> list[dict[str, Any]]:
+    """For ``dsr export`` and ``dsr request show``: a warning line per recipient named in the
+    subject's records that dsr does not know, and exit code 5 (staff review); the JSON
+    entries for the command's output."""
+    from ..recipients.accounting import unmatched, warning_line
+
+    missing = unmatched(recipients)
+    for recipient in missing:
+        echo_err(warning_line(recipient))
+    if missing:
+        exits.finish(exits.REVIEW)
+    return [{"name": r.name, "named_in": list(r.named_in)} for r in missing]
