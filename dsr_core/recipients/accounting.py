@@ -147,16 +147,19 @@ def _standing(entry: StandingRecipient) -> Recipient:
 
 
 def report_recipients(ctx: EngineContext, request_id: int) -> list[Recipient]:
-    """What the access report lists: the register's, then those named in the records (known
-    suppliers, then unmatched values), then the standing recipients."""
+    """What the report lists: the register's, then those named in the records (known
+    suppliers, then unmatched values), then, in an access report, the standing recipients
+    (a changing request's report lists those its Art. 19 notices go to: the register's)."""
+    from .. import requests as reqs
     from ..export.types import Recipient
     from .disclosures import recipients_of_request
 
     with ctx.store.session(readonly=True) as session:
+        kind = RequestKind(reqs.get(session, request_id).kind)
         actual = recipients_of_request(session, request_id)
         index = names_index(session)
         session.expunge_all()
-    standing = [_standing(s) for s in ctx.config.recipients]
+    standing = [] if kind.changes_data else [_standing(s) for s in ctx.config.recipients]
     known: set[str] = set()
     for entry in ctx.config.recipients:
         known.update(normal_name(n) for n in (entry.name, *entry.aliases))

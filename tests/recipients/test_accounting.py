@@ -59,8 +59,8 @@ def setup(dsr: Any, extra: str = "", *, language: str = "nl", rows: Any = None) 
     dsr("init")
 
 
-def run_access(dsr: Any) -> str:
-    rid = str(dsr.json("request", "new", "access", "--name", "Jan Peeters", "--email", EMAIL)["id"])
+def run_access(dsr: Any, kind: str = "access") -> str:
+    rid = str(dsr.json("request", "new", kind, "--name", "Jan Peeters", "--email", EMAIL)["id"])
     dsr("request", "verify", rid, "--method", "eID at the desk")
     dsr("request", "run", rid)
     return rid
@@ -204,6 +204,18 @@ def test_standing_recipients_and_their_transfers_are_in_every_report(
     manifest = json.loads(zipfile.ZipFile(tmp_path / f"bundle-{rid}.zip").read("manifest.json"))
     cloud = next(r for r in manifest["recipients"] if r["name"] == "CloudCo Inc.")
     assert (cloud["country"], cloud["safeguard"], cloud["source"]) == ("US", "scc", "standing")
+
+
+def test_an_erasure_report_lists_whom_its_notices_go_to_not_the_standing_recipients(
+    dsr: Any, tmp_path: Path
+) -> None:
+    setup(dsr, STANDING, language="en")
+    rid = run_access(dsr, "erasure")
+    result, html, _ = export(dsr, rid, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "recipients-standing" not in html.ids
+    assert "CloudCo" not in html.text("recipients")
+    assert NOBODY["en"] in html.text("recipients")
 
 
 @pytest.mark.parametrize(

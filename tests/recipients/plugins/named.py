@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsr_core import hookimpl
-from dsr_core.model import Identity, IdentityKind, Record, RequestKind, Subject
+from dsr_core.model import Action, Identity, IdentityKind, Outcome, Record, RequestKind, Subject
 from dsr_core.systems import System
 
 try:
@@ -33,7 +33,7 @@ def _labels(nl: str, en: str, fr: str) -> dict[str, str]:
 
 class Named(System):
     description = "records in a JSON file whose carrier field names a recipient, for tests"
-    kinds = frozenset({RequestKind.ACCESS, RequestKind.PORTABILITY})
+    kinds = frozenset({RequestKind.ACCESS, RequestKind.PORTABILITY, RequestKind.ERASURE})
     config_keys = {"path": ""}
     required_keys = frozenset({"path"})
     fields = {
@@ -56,6 +56,12 @@ class Named(System):
     def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:
         for row in self._rows(subject):
             yield Record(self.name, row.get("category", "contact"), str(row["id"]), row["fields"])
+
+    def erase(
+        self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
+    ) -> Iterator[Outcome]:
+        for row in self._rows(subject):  # the file is left as it is: these tests only report
+            yield Outcome(str(row["id"]), row.get("category", "contact"), Action.ERASED)
 
 
 @hookimpl
