@@ -8,9 +8,10 @@ the report never needs the records in memory either.
 Templates: ``templates/report.html.j2`` holds the layout and the stable element ids
 (``summary``, ``outcomes``, ``erased``, ``anonymised``, ``kept``, ``purposes``,
 ``legal-basis``, ``categories``, ``recipients`` (with ``recipients-actual``,
-``recipients-unconfirmed``, ``recipients-standing`` and ``transfers``), ``retention``, ``source``, ``automated-decisions``, ``rights``,
-``complaint``, ``systems`` and ``system-<name>`` per system); ``report.<language>.html.j2``
-extends it with the language's words.
+``recipients-unconfirmed``, ``recipients-standing`` and ``transfers``), ``retention``,
+``source``, ``automated-decisions``, ``rights``, ``complaint``, ``systems`` and
+``system-<name>`` per system); ``report.<language>.html.j2`` extends it with the language's
+words.
 """
 
 from __future__ import annotations
