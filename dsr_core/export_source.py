@@ -68,6 +68,7 @@ def bundle_inputs(
             email=controller.email,
             address=tuple(line.strip() for line in controller.address.split(",") if line.strip()),
             language=controller.language,
+            automated_decisions=controller.automated_decisions,
         ),
         generated_at=datetime.now(controller.tz),
     )

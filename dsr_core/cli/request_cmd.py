@@ -15,7 +15,7 @@ from .. import requests as reqs
 from ..errors import UserError
 from ..model import RequestKind, RequestState
 from . import exits
-from .app import App, free_text, get_app, json_option, table
+from .app import App, engine_context, free_text, get_app, json_option, table
 from .views import clock_text, request_json, request_text
 
 
@@ -186,7 +186,17 @@ def show(request_id: str) -> None:
         blockers = app.plugins.request_blockers(reqs.info(row))
         data = request_json(row, controller, app.today(), detail=True, blockers=blockers)
         data["notices"] = _notices(session, row.id, app.today())
+        rid = row.id
+    data["unmatched_recipients"] = _unmatched_recipients(app, rid)
     app.emit(data, lambda: request_text(data))
+
+
+def _unmatched_recipients(app: App, request_id: int) -> list[dict[str, Any]]:
+    """Recipients the subject's stored records name that dsr does not know (warned, exit 5)."""
+    from ..recipients.accounting import report_recipients
+    from .suppliers_cmd import warn_unmatched
+
+    return warn_unmatched(report_recipients(engine_context(app), request_id))
 
 
 def _notices(session: Any, request_id: int, today: date) -> list[dict[str, Any]]:

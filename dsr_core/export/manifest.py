@@ -135,4 +135,7 @@ def _recipient(recipient: Recipient) -> dict[str, Any]:
         "categories": list(recipient.categories),
         "since": recipient.since.isoformat() if recipient.since else None,
         "country": recipient.country or None,
+        "safeguard": recipient.safeguard or None,
+        "purpose": recipient.purpose or None,
+        "source": recipient.source,
     }

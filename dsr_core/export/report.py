@@ -7,9 +7,11 @@ the report never needs the records in memory either.
 
 Templates: ``templates/report.html.j2`` holds the layout and the stable element ids
 (``summary``, ``outcomes``, ``erased``, ``anonymised``, ``kept``, ``purposes``,
-``legal-basis``, ``categories``, ``recipients``, ``retention``, ``source``, ``rights``,
-``complaint``, ``systems`` and ``system-<name>`` per system); ``report.<language>.html.j2``
-extends it with the language's words.
+``legal-basis``, ``categories``, ``recipients`` (with ``recipients-actual``,
+``recipients-unconfirmed``, ``recipients-standing`` and ``transfers``), ``retention``,
+``source``, ``automated-decisions``, ``rights``, ``complaint``, ``systems`` and
+``system-<name>`` per system); ``report.<language>.html.j2`` extends it with the language's
+words.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import jinja2
 
 from ..model import Action, Outcome, RequestKind, TaskState
+from .legal import legal_context
 from .names import UniqueNames, safe_id
 from .outcomes import OutcomesResult
 from .output import SystemOutput
@@ -193,6 +196,7 @@ def render_report(
         "overview": [s for s in systems if s.holds_data],
         "missing": missing([s.section for s in systems], language),
         "recipients": recipients,
+        "legal": legal_context(language, recipients, request.controller.automated_decisions),
         "row_limit": row_limit,
         "masked": sum(c.masked for s in systems for c in s.records.categories),
         "actions": {a.name: a.value for a in Action},

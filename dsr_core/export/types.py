@@ -39,13 +39,16 @@ def _strings(value: str | Iterable[str] | None) -> tuple[str, ...]:
 class Controller:
     """Who answers the request (``[controller]`` in ``dsr.toml``).
 
-    ``language`` picks the report template: ``"nl"`` or ``"en"``.
+    ``language`` picks the report template: ``"nl"`` or ``"en"``. ``automated_decisions``:
+    the statement on automated decision-making (Art. 15(1)(h)) per language, ``"*"`` for
+    every language; empty: none takes place (:mod:`.legal`).
     """
 
     name: str
     email: str
     address: tuple[str, ...] = ()
     language: str = "nl"
+    automated_decisions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +128,17 @@ class SystemSection:
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """An actual recipient of the subject's data (Art. 15(1)(c), CJEU C-154/21).
+    """A recipient of the subject's data (Art. 15(1)(c), CJEU C-154/21; Art. 15(2)).
 
-    ``role`` says what they are to the controller (processor, carrier, subcontractor...);
-    ``categories`` which of the subject's data they received; ``since`` from when.
-    ``country`` is worth giving for recipients outside the EEA (Art. 15(2)).
+    ``role`` says what they are to the controller (processor, carrier, subcontractor...;
+    empty when unknown); ``categories`` which of the subject's data they received; ``since``
+    from when. ``country`` is where they process it (two letters) and ``safeguard`` what
+    covers a transfer outside the EEA (``adequacy``, ``scc``, ``bcr`` or staff's words).
+
+    ``source``: ``register`` (a disclosure, or a supplier named in the subject's records),
+    ``standing`` (``[[recipients]]``: every customer's data, ``purpose`` says why) or
+    ``records`` (named in the subject's records, unknown to dsr: staff must complete it).
+    ``named_in``: the ``system.field`` s naming it (:mod:`dsr_core.recipients.accounting`).
     """
 
     name: str
@@ -137,6 +146,10 @@ class Recipient:
     categories: tuple[str, ...] = ()
     since: date | None = None
     country: str = ""
+    safeguard: str = ""
+    purpose: str = ""
+    source: str = "register"
+    named_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

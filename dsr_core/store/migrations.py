@@ -287,8 +287,18 @@ def _v5(conn: sa.Connection) -> None:
     md.create_all(conn, tables=[md.tables["answers"]])
 
 
+def _v6(conn: sa.Connection) -> None:
+    """Reserved on this branch for another change's version 6 (the merge renumbers): no DDL."""
+
+
+def _v7(conn: sa.Connection) -> None:
+    """A supplier's transfer safeguard (Art. 15(2), Chapter V): the adequacy decision or the
+    appropriate safeguard for a supplier outside the EEA. Depends on version 3's table only."""
+    conn.execute(sa.text("ALTER TABLE suppliers ADD COLUMN safeguard TEXT"))
+
+
 #: version -> the step that makes it from the version before.
-STEPS: dict[int, Step] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
+STEPS: dict[int, Step] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
 LATEST = max(STEPS)
 
 

@@ -236,6 +236,8 @@ class SupplierRow(Base):
     webhook_disabled_at: Mapped[datetime | None]
     webhook_disabled_reason: Mapped[str | None] = mapped_column(sa.Text)
     country: Mapped[str | None] = mapped_column(sa.String(2))
+    #: For a country outside the EEA: ``adequacy``, ``scc``, ``bcr`` or staff's words.
+    safeguard: Mapped[str | None] = mapped_column(sa.Text)
     aliases: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     note: Mapped[str | None] = mapped_column(sa.Text)
     created_by: Mapped[str] = mapped_column(sa.String(100))

@@ -26,6 +26,7 @@ class SupplierRole(enum.StrEnum):
 
     PROCESSOR = "processor"
     RECIPIENT = "recipient"
+    JOINT_CONTROLLER = "joint_controller"  # decides with us why and how (Art. 26)
     CARRIER = "carrier"  # a telephony carrier the numbers are ported or routed through
     TRANSPORT = "transport"  # a courier / logistics partner
     SUBCONTRACTOR = "subcontractor"
