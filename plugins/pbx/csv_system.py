@@ -216,6 +216,7 @@ class CsvCallLogSystem(System):
         self.retention = reader.retention()
         self.extensions = reader.extensions()
         self.region = reader.region()
+        self.third_parties = reader.third_parties()
         self.format: LineFormat = self.make_format(reader)
         #: Lines longer than this are skipped unread (see :mod:`.lines`).
         self.max_line = MAX_LINE
@@ -809,7 +810,7 @@ class CsvCallLogSystem(System):
                 system=self.name,
                 category=self.category,
                 record_id=item.record_id,
-                fields=call_fields(item.call, item.match),
+                fields=call_fields(item.call, item.match, self.third_parties, self.region),
                 source=f"{scanned.path.name} line {item.line}",
                 provided_by_subject=True,
             )
