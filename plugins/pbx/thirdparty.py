@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .matching import Match
-from .numbers import digits, number_pattern, replace_numbers
+from .numbers import digits, number_pattern
 
 #: What ``third_parties`` may be set to.
 RULES = ("mask", "full", "omit")
@@ -168,12 +168,13 @@ def other_party(
 
 def scrub(text: str, numbers: Iterable[str], how: str) -> str:
     """``text`` (a recording's file name, a userfield) with every spelling of the E.164
-    ``numbers`` masked (``how = "mask"``) or removed (``"omit"``); as is with ``"full"``."""
+    ``numbers`` masked as written (``how = "mask"``) or removed (``"omit"``); as is with
+    ``"full"``."""
     if how == "full" or not text:
         return text
-    patterns = [
-        (number_pattern(e164), mask(e164) if how == "mask" else "")
-        for e164 in numbers
-        if e164.startswith("+") and len(digits(e164)) >= 3
-    ]
-    return replace_numbers(text, patterns)
+    for e164 in numbers:
+        if e164.startswith("+") and len(digits(e164)) >= 3:
+            text = number_pattern(e164).sub(
+                lambda m: mask(m.group(0)) if how == "mask" else "", text
+            )
+    return text
