@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
 
+from dsr_core.fields import Field
 from dsr_core.identities import InvalidIdentity, normalise_email, parse_phone
 from dsr_core.model import (
     Action,
@@ -46,6 +47,7 @@ from dsr_core.systems import (
     TransientError,
 )
 
+from . import labels
 from .odoo_config import CONFIG_KEYS, REQUIRED_KEYS, OdooOptions
 from .odoo_erasure import Hold, PartnerEraser
 from .odoo_match import any_of, confirms, emails_in, identities_of, search_leaves
@@ -172,6 +174,9 @@ class OdooSystem(System):
     description = "Odoo: partners, sale orders and invoices over the external API"
     config_keys = CONFIG_KEYS
     required_keys = REQUIRED_KEYS
+    titles: ClassVar[Mapping[str, str]] = labels.TITLES
+    categories: ClassVar[Mapping[str, Mapping[str, str]]] = labels.ODOO_CATEGORIES
+    fields: ClassVar[Mapping[str, Field]] = labels.ODOO_FIELDS
 
     def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
         super().__init__(name, config, context)

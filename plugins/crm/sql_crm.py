@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import structlog
 from sqlalchemy.engine import Connection
 
+from dsr_core.fields import Field
 from dsr_core.identities import InvalidIdentity, normalise_email, parse_phone
 from dsr_core.model import (
     Action,
@@ -35,6 +36,7 @@ from dsr_core.systems import (
     TransientError,
 )
 
+from . import labels
 from .database import CrmDatabase
 from .erasure import Eraser
 from .finder import Fetched, Finder, Matches
@@ -69,10 +71,17 @@ class SqlCrmSystem(System):
     description = "a CRM in any SQL database (SQLAlchemy URL), described by a table mapping"
     config_keys = SYSTEM_KEYS
     required_keys = frozenset({"url", "tables"})
+    #: The report's labels: the usual category words and column names; an instance adds what
+    #: its mapping says (``fields``, ``category_labels``, the columns' roles).
+    titles: ClassVar[Mapping[str, str]] = labels.TITLES
+    categories: ClassVar[Mapping[str, Mapping[str, str]]] = labels.CATEGORIES
+    fields: ClassVar[Mapping[str, Field]] = labels.COLUMNS
 
     def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
         super().__init__(name, config, context)
         self.mapping = parse_mapping(name, self.config)
+        self.categories = labels.mapping_categories(self.mapping)  # type: ignore[misc]
+        self.fields = {**labels.COLUMNS, **labels.mapping_fields(self.mapping)}  # type: ignore[misc]
         self.db = CrmDatabase(self.mapping, context)
         self.finder = Finder(self.db, context)
 

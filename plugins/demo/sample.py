@@ -322,6 +322,13 @@ opt_out = "marketing_opt_out"
 restricted = "restricted"
 erase = "delete"
 
+# the carrier receives the customer's number to route their calls: a recipient (Art. 19 AVG)
+[systems.crm.tables.customers.fields.carrier]
+kind = "recipient"
+nl = "Mobiele operator"
+en = "Mobile carrier"
+fr = "Opérateur mobile"
+
 [systems.crm.tables.customers.anonymise]
 name = { value = "(gewist)" }
 email = "hash"
@@ -349,6 +356,7 @@ erase = "keep"
 keep_for = "10 years"
 date_column = "invoice_date"
 basis = "Art. 17(3)(b) AVG; boekhoudwetgeving (10 jaar)"
+fields = { number = { nl = "Factuurnummer", en = "Invoice number", fr = "Numéro de facture" } }
 
 [systems.pbx]
 type = "asterisk-csv"

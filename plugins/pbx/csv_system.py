@@ -51,6 +51,7 @@ from typing import Any, ClassVar, Literal, Protocol, overload
 
 import structlog
 
+from dsr_core.fields import Field
 from dsr_core.model import Action, CheckResult, Identity, Outcome, Record, RequestKind, Subject
 from dsr_core.systems import (
     PermanentError,
@@ -59,6 +60,7 @@ from dsr_core.systems import (
     TransientError,
 )
 
+from . import labels
 from .cache import ScanCache
 from .calls import Call, ParseError, Unsettled, iso, parse_warnings
 from .config import COMMON_KEYS, ConfigReader
@@ -204,6 +206,9 @@ class CsvCallLogSystem(System):
     )
     required_keys: ClassVar[frozenset[str]] = frozenset({"path"})
     category: ClassVar[str] = "call"
+    titles: ClassVar[Mapping[str, str]] = labels.TITLES
+    categories: ClassVar[Mapping[str, Mapping[str, str]]] = labels.CATEGORIES
+    fields: ClassVar[Mapping[str, Field]] = labels.FIELDS
 
     def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
         super().__init__(name, config, context)
@@ -216,6 +221,7 @@ class CsvCallLogSystem(System):
         self.retention = reader.retention()
         self.extensions = reader.extensions()
         self.region = reader.region()
+        self.third_parties = reader.third_parties()
         self.format: LineFormat = self.make_format(reader)
         #: Lines longer than this are skipped unread (see :mod:`.lines`).
         self.max_line = MAX_LINE
@@ -809,7 +815,7 @@ class CsvCallLogSystem(System):
                 system=self.name,
                 category=self.category,
                 record_id=item.record_id,
-                fields=call_fields(item.call, item.match),
+                fields=call_fields(item.call, item.match, self.third_parties, self.region),
                 source=f"{scanned.path.name} line {item.line}",
                 provided_by_subject=True,
             )
