@@ -39,6 +39,7 @@ CORE_KEYS = frozenset(
         "source",
         "categories",
         "recipients",
+        "on_termination",
     }
 )
 

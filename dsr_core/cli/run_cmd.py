@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -26,7 +26,6 @@ def run_request(
 ) -> None:
     from ..engine import dry_run as do_dry_run
     from ..engine import prepare, run_due_erasures
-    from ..engine import run_request as do_run
 
     ctx = engine_context(app)
     ctx.check_systems(systems)
@@ -97,7 +96,31 @@ def run_request(
             f"request {rid}: tasks queued; `dsr worker` processes run them",
         )
         return
-    report = do_run(ctx, request_id, systems)
+    data, text, code = carry_out(app, request_id, systems)
+    app.emit(data, text)
+    exits.finish(code)
+
+
+def check_termination(app: App) -> None:
+    """Before a termination is verified (and so run at once): every system it touches
+    builds, and at least one system sets ``on_termination``; nothing is recorded otherwise."""
+    from ..engine import termination
+    from ..model import RequestKind
+
+    ctx = engine_context(app)
+    names = [n for n, c in app.config.systems.items() if c.enabled]
+    touched = termination.systems_for(app.config, RequestKind.TERMINATION, names, named=False)
+    ctx.check_systems(touched)
+
+
+def carry_out(
+    app: App, request_id: str | int, systems: Sequence[str] = ()
+) -> tuple[dict[str, Any], Callable[[], str], int]:
+    """Run the request: its report as data, as text for staff, and the exit code."""
+    from ..engine import run_request as do_run
+    from ..engine.termination import LEFT_ALONE_WHY
+
+    report = do_run(engine_context(app), request_id, systems)
     data = asdict(report)
 
     def text() -> str:
@@ -108,6 +131,8 @@ def run_request(
         lines.append(table(["system", "state", "result"], [_task_line(t) for t in report.tasks]))
         for t in report.tasks:
             lines.extend(f"{t['system']}: {w}" for w in task_warnings(t))
+        if report.left_alone:
+            lines.append(f"left alone: {', '.join(report.left_alone)} ({LEFT_ALONE_WHY})")
         for name in report.busy_elsewhere:
             lines.append(f"{name}: running in another process; run again later")
         for b in report.blockers:
@@ -123,8 +148,7 @@ def run_request(
     code = exits.for_tasks(t for t in report.tasks if not only or t["system"] in only)
     if code == exits.OK and _notices_need_staff(app, report.request_id):
         code = exits.REVIEW
-    app.emit(data, text)
-    exits.finish(code)
+    return data, text, code
 
 
 def _notices_need_staff(app: Any, request_id: int) -> bool:

@@ -42,6 +42,8 @@ def request_json(
             "paused_since": _iso(status.paused_since),
             "paused_days": status.paused_days,
             "extended": row.extended,
+            # False for a termination: no Art. 12(3) deadline (docs/termination.md)
+            "applies": reqs.has_clock(row),
         },
     }
     if not detail:
@@ -153,6 +155,8 @@ def task_warnings(task: Mapping[str, Any]) -> list[str]:
 
 def clock_text(data: dict[str, Any]) -> str:
     clock = data["clock"]
+    if not clock.get("applies", True):
+        return "no deadline: a contract's end, not a GDPR request"
     if clock["paused_since"]:
         return f"clock paused since {clock['paused_since']}"
     left = clock["days_left"]

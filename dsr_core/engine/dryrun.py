@@ -18,6 +18,7 @@ from .. import requests as reqs
 from ..errors import UserError
 from ..model import Action, Identity, RequestKind, Subject
 from ..systems import ManualStep
+from . import termination
 from .calls import Progress, describe_error, with_retries
 from .context import EngineContext
 from .holdback import by_open_number, not_searched_error, waiting_error
@@ -29,7 +30,8 @@ MAX_ROUNDS = 5
 @dataclass
 class DrySystem:
     system: str
-    status: str = "pending"  # would-change, nothing, manual, failed, not_searched, waiting
+    # would-change, nothing, manual, failed, not_searched, waiting, left_alone (a termination)
+    status: str = "pending"
     error: str | None = None
     instructions: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -87,13 +89,16 @@ def dry_run(
     names = list(systems) or [n for n, c in ctx.config.systems.items() if c.enabled]
     if not names:
         raise UserError("no systems are configured: add [systems.NAME] tables to dsr.toml")
+    for name in names:
+        ctx.system_config(name)
+    names = termination.systems_for(ctx.config, kind, names, named=bool(systems))
     results = {name: DrySystem(name) for name in names}
     built: dict[str, Any] = {}
     auto = []
     for name in names:
         try:
             cls = ctx.system_type(name)
-            if kind not in cls.kinds:
+            if termination.act_kind(kind, ctx.system_config(name)) not in cls.kinds:
                 results[name].status = "manual"
                 results[name].instructions = ctx.system_config(name).instructions_for(kind.value)
                 continue
@@ -150,11 +155,12 @@ def dry_run(
         def call() -> None:
             counts: dict[str, int] = {}
             sample: list[dict[str, Any]] = []
-            if kind == RequestKind.ERASURE:
+            doing = termination.act_kind(kind, ctx.system_config(name))
+            if doing == RequestKind.ERASURE:
                 items = system.erase(subject, res.keys, dry_run=True)
-            elif kind == RequestKind.RECTIFICATION:
+            elif doing == RequestKind.RECTIFICATION:
                 items = system.rectify(subject, res.keys, row.changes or {}, dry_run=True)
-            elif kind == RequestKind.RESTRICTION:
+            elif doing == RequestKind.RESTRICTION:
                 items = system.restrict(subject, res.keys, lift=False, dry_run=True)
             else:
                 items = system.object(subject, res.keys, dry_run=True)
@@ -183,6 +189,9 @@ def dry_run(
     )
     _hold_back(results)
     _parallel(ctx, [n for n in auto if results[n].status == "pending"], act)
+    if not systems:
+        for name in termination.left_alone(ctx.config, kind):
+            results[name] = DrySystem(name, "left_alone", instructions=termination.LEFT_ALONE_WHY)
     with ctx.store.session() as session:
         audit.append(
             session,

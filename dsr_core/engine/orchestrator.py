@@ -24,7 +24,7 @@ from ..model import Identity, RequestKind, RequestState, TaskInfo, TaskState
 from ..recipients.notify import on_tasks_finished
 from ..store.models import RequestRow, TaskRow
 from ..systems import ManualStep
-from . import claims
+from . import claims, termination
 from .calls import Cancelled, Progress, describe_error, is_internal, report_internal
 from .claims import LostClaim
 from .context import EngineContext
@@ -43,6 +43,8 @@ class RunReport:
     tasks: list[dict[str, Any]] = field(default_factory=list)
     busy_elsewhere: list[str] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)
+    #: Systems the request gave no task on purpose (a termination: no ``on_termination``).
+    left_alone: list[str] = field(default_factory=list)
 
 
 # -- preparing ------------------------------------------------------------------------------
@@ -81,6 +83,7 @@ def prepare(
         if not names:
             raise UserError("no systems are configured: add [systems.NAME] tables to dsr.toml")
         kind = RequestKind(row.kind)
+        names = termination.systems_for(ctx.config, kind, names, named=bool(systems))
         existing = {t.system: t for t in row.tasks}
         created, retried = [], []
         for name in names:
@@ -96,7 +99,7 @@ def prepare(
                     state=TaskState.PENDING.value,
                 )
                 try:
-                    supported = kind in ctx.system_type(name).kinds
+                    supported = termination.act_kind(kind, conf) in ctx.system_type(name).kinds
                 except UserError as exc:
                     task.state, task.error = TaskState.FAILED.value, str(exc)
                     supported = True
@@ -123,9 +126,20 @@ def prepare(
             "request.run",
             actor=ctx.actor,
             request_id=row.id,
-            data={"new_tasks": created, "retried": retried, "queued": queue},
+            data={
+                "new_tasks": created,
+                "retried": retried,
+                "queued": queue,
+                **_left_alone(ctx, kind),
+            },
         )
         return row.id
+
+
+def _left_alone(ctx: EngineContext, kind: RequestKind) -> dict[str, Any]:
+    """For the trail: the systems a termination gives no task, and why."""
+    alone = termination.left_alone(ctx.config, kind)
+    return {"left_alone": alone, "why": termination.LEFT_ALONE_WHY} if alone else {}
 
 
 # -- one step -------------------------------------------------------------------------------
@@ -484,6 +498,7 @@ def settle(
             )
         elif not blockers and state == RequestState.AWAITING_CONFIRMATIONS:
             reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
+        completed = _complete_at_once(session, ctx, row, all_done and not blockers)
         report = RunReport(
             request_id=row.id,
             state=row.state,
@@ -502,6 +517,11 @@ def settle(
             ],
             busy_elsewhere=sorted(busy_elsewhere or ()),
             blockers=blockers,
+            left_alone=[
+                n
+                for n in termination.left_alone(ctx.config, RequestKind(row.kind))
+                if n not in {t.system for t in row.tasks}
+            ],
         )
         infos = [
             TaskInfo(t.id, row.id, t.system, TaskState(t.state), t.error, t.summary or {})
@@ -511,4 +531,19 @@ def settle(
         request_info = reqs.info(row)
     for task_info in infos:
         ctx.plugins.task_finished(request_info, task_info)
+    if completed:
+        ctx.plugins.request_completed(request_info)
     return report
+
+
+def _complete_at_once(session: Any, ctx: EngineContext, row: RequestRow, finished: bool) -> bool:
+    """A termination completes as soon as every task is finished and nothing needs staff:
+    no answer is owed to the subject, so nothing is left to wait for."""
+    if RequestKind(row.kind) is not RequestKind.TERMINATION or not finished:
+        return False
+    if row.needs_attention or RequestState(row.state) != RequestState.IN_PROGRESS:
+        return False
+    reqs.transition(
+        session, row, RequestState.COMPLETED, actor=ctx.actor, data={"why": "termination done"}
+    )
+    return True

@@ -21,7 +21,7 @@ from .. import requests as reqs
 from ..model import Action, Identity, IdentityKind, Outcome, Record, RequestKind, Subject, TaskState
 from ..store.models import IdentityRow, RequestRow, ScheduledErasureRow, TaskRow
 from ..systems import System
-from . import claims, results
+from . import claims, results, termination
 from .calls import Progress, with_retries
 from .context import EngineContext
 
@@ -317,9 +317,9 @@ def act(
     located = task.keys or {}
     if loaded is None or loaded.generation < int(located.get("generation", 0)):
         loaded = load_subject(ctx, task.request_id)
-    subject, kind = loaded.for_systems, loaded.kind
-    keys = [Identity.from_json(k) for k in located.get("identities", [])]
     conf = ctx.system_config(task.system)
+    subject, kind = loaded.for_systems, termination.act_kind(loaded.kind, conf)
+    keys = [Identity.from_json(k) for k in located.get("identities", [])]
     changing = kind.changes_data
     state: dict[str, Any] = {}
 

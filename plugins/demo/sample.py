@@ -371,6 +371,7 @@ objection = "Oproepgegevens worden niet gebruikt voor direct marketing: niets te
 type = "techdossier-folder"
 root = "dossiers"
 customer_id_from = "crm"
+on_termination = "erase"   # the privacy statement: gone at once when the contract ends
 purposes = ["Technisch beheer van uw IT-omgeving"]
 legal_basis = ["Uitvoering van de overeenkomst (art. 6.1.b AVG)"]
 retention = ["Tot het einde van de overeenkomst; daarna onmiddellijk gewist"]
