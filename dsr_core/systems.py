@@ -192,6 +192,13 @@ class System:
         """
         raise NotImplementedError
 
+    def active_contract(self, subject: Subject, keys: Sequence[Identity]) -> bool | None:
+        """Does the subject still have an active contract here? Asked after ``locate`` and
+        before an erasure acts anywhere: when a system says True, ``dsr request run`` erases
+        nothing until staff confirm (``--confirm-active``). None: the system cannot tell (the
+        default). Must not change anything."""
+        return None
+
     # -- the request kinds ------------------------------------------------------------------
     def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:
         """Every record about the subject, yielded lazily (never build a list of them).

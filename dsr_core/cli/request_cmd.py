@@ -419,6 +419,11 @@ def close(request_id: str) -> None:
     is_flag=True,
     help="Erase kept records whose time has come (all requests; for cron).",
 )
+@click.option(
+    "--confirm-active",
+    is_flag=True,
+    help="Erase although a system reports the customer's contract active (audited).",
+)
 @json_option
 def run(
     request_id: str | None,
@@ -426,12 +431,14 @@ def run(
     systems: tuple[str, ...],
     queue: bool,
     due_erasures: bool,
+    confirm_active: bool,
 ) -> None:
     """Carry out a request in every configured system, concurrently.
 
-    Exits 4 when a system failed or was not searched, 5 when a task waits for staff or a
-    system could not read everything. --dry-run exits 4 when a system could not be asked,
-    --due-erasures when an erasure failed.
+    Exits 4 when a system failed or was not searched, 5 when a task waits for staff, a
+    system could not read everything, or an erasure waits because a system reports the
+    customer's contract active (--confirm-active erases anyway). --dry-run exits 4 when a
+    system could not be asked, --due-erasures when an erasure failed.
     """
     from .run_cmd import run_request
 
@@ -447,6 +454,7 @@ def run(
         systems=systems,
         queue=queue,
         due_erasures=due_erasures,
+        confirm_active=confirm_active,
     )
 
 

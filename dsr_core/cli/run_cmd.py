@@ -23,6 +23,7 @@ def run_request(
     systems: Sequence[str],
     queue: bool,
     due_erasures: bool,
+    confirm_active: bool = False,
 ) -> None:
     from ..engine import dry_run as do_dry_run
     from ..engine import prepare, run_due_erasures
@@ -96,9 +97,26 @@ def run_request(
             f"request {rid}: tasks queued; `dsr worker` processes run them",
         )
         return
-    data, text, code = carry_out(app, request_id, systems)
+    data, text, code = carry_out(app, request_id, systems, confirm_active=confirm_active)
+    if data["held"] and _ask(app, data["held"]):
+        data, text, code = carry_out(app, request_id, systems, confirm_active=True)
     app.emit(data, text)
     exits.finish(code)
+
+
+def _ask(app: App, held: Sequence[str]) -> bool:
+    """At a terminal, staff may confirm the held erasure at once (the answer is audited as
+    ``--confirm-active`` is); scripts and --json get exit 5 and the warning instead."""
+    import sys
+
+    import click
+
+    if app.json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    return click.confirm(
+        f"{', '.join(held)}: the customer's contract is still active. Erase anyway?",
+        default=False,
+    )
 
 
 def check_termination(app: App) -> None:
@@ -114,13 +132,14 @@ def check_termination(app: App) -> None:
 
 
 def carry_out(
-    app: App, request_id: str | int, systems: Sequence[str] = ()
+    app: App, request_id: str | int, systems: Sequence[str] = (), *, confirm_active: bool = False
 ) -> tuple[dict[str, Any], Callable[[], str], int]:
     """Run the request: its report as data, as text for staff, and the exit code."""
     from ..engine import run_request as do_run
+    from ..engine.contract import WHY
     from ..engine.termination import LEFT_ALONE_WHY
 
-    report = do_run(engine_context(app), request_id, systems)
+    report = do_run(engine_context(app), request_id, systems, confirm_active=confirm_active)
     data = asdict(report)
 
     def text() -> str:
@@ -131,6 +150,11 @@ def carry_out(
         lines.append(table(["system", "state", "result"], [_task_line(t) for t in report.tasks]))
         for t in report.tasks:
             lines.extend(f"{t['system']}: {w}" for w in task_warnings(t))
+        for name in report.held:
+            lines.append(
+                f"WARNING: {name}: {WHY}: nothing was erased anywhere; erase anyway with "
+                f"`dsr request run {report.request_id} --confirm-active`"
+            )
         if report.left_alone:
             lines.append(f"left alone: {', '.join(report.left_alone)} ({LEFT_ALONE_WHY})")
         for name in report.busy_elsewhere:
@@ -146,7 +170,7 @@ def carry_out(
 
     only = set(systems)
     code = exits.for_tasks(t for t in report.tasks if not only or t["system"] in only)
-    if code == exits.OK and _notices_need_staff(app, report.request_id):
+    if code == exits.OK and (report.held or _notices_need_staff(app, report.request_id)):
         code = exits.REVIEW
     return data, text, code
 

@@ -24,7 +24,7 @@ from ..model import Identity, RequestKind, RequestState, TaskInfo, TaskState
 from ..recipients.notify import on_tasks_finished
 from ..store.models import RequestRow, TaskRow
 from ..systems import ManualStep
-from . import claims, termination
+from . import claims, contract, termination
 from .calls import Cancelled, Progress, describe_error, is_internal, report_internal
 from .claims import LostClaim
 from .context import EngineContext
@@ -45,6 +45,8 @@ class RunReport:
     blockers: list[str] = field(default_factory=list)
     #: Systems the request gave no task on purpose (a termination: no ``on_termination``).
     left_alone: list[str] = field(default_factory=list)
+    #: Systems reporting the customer's contract active: the erasure acted nowhere.
+    held: list[str] = field(default_factory=list)
 
 
 # -- preparing ------------------------------------------------------------------------------
@@ -374,6 +376,8 @@ def ready(tasks: Sequence[TaskRow], task: TaskRow) -> bool:
     others = [t for t in tasks if t.id != task.id]
     if any(t.step == "locate" and t.state in ACTIVE_STATES for t in others):
         return False
+    if contract.holds(tasks):  # an erasure of a customer with an active contract waits
+        return False
     failed = any(t.step == "locate" and t.state == TaskState.FAILED.value for t in others)
     return not (failed and open_numbers_from_request(task))
 
@@ -389,8 +393,15 @@ def claimable(tasks: Sequence[TaskRow], busy: set[int]) -> list[TaskRow]:
 
 # -- the loop for one request ----------------------------------------------------------------
 def run_request(
-    ctx: EngineContext, request_id: int | str, systems: Sequence[str] = ()
+    ctx: EngineContext,
+    request_id: int | str,
+    systems: Sequence[str] = (),
+    *,
+    confirm_active: bool = False,
 ) -> RunReport:
+    """Run the request's steps until none is left to start. ``confirm_active``: staff
+    confirmed an erasure although a system reports the customer's contract active
+    (:mod:`contract`); without it such an erasure acts nowhere."""
     finished: list[int] = []
     rid = prepare(ctx, request_id, systems, ended_at_creation=finished)
     only = set(systems)
@@ -407,6 +418,9 @@ def run_request(
             if only:
                 tasks = [t for t in tasks if t.system in only]
             if _reset_stale(ctx, [t for t in tasks if t.id not in active], loaded.generation):
+                continue
+            if confirm_active and contract.holds(tasks):
+                contract.confirm(ctx, rid, [t.id for t in tasks if contract.held(t)])
                 continue
             candidates = claimable(tasks, set(active))
             scope = [t.id for t in tasks] if only else None
@@ -436,7 +450,7 @@ def run_request(
                 wake.wait(POLL)
     finally:
         keeper.stop()
-    return settle(ctx, rid, finished, busy_elsewhere)
+    return settle(ctx, rid, finished, busy_elsewhere, run=True)
 
 
 def _mark_not_searched(session: Any, row: RequestRow, actor: str) -> None:
@@ -473,6 +487,8 @@ def settle(
     request_id: int,
     finished: Sequence[int] = (),
     busy_elsewhere: set[str] | None = None,
+    *,
+    run: bool = False,
 ) -> RunReport:
     """Bring the request's flags and state in line with its tasks; fire the task hooks.
 
@@ -483,6 +499,9 @@ def settle(
     with ctx.store.session() as session:
         row = reqs.get(session, request_id, lock=True)
         _mark_not_searched(session, row, ctx.actor)
+        held = contract.held_systems(row.tasks) if RequestState(row.state).is_open else []
+        if held and run:  # the run that stopped before erasing says so on the trail
+            contract.record_hold(session, row.id, held, ctx.actor)
         row.needs_attention = reqs.needs_attention(row)
         info = reqs.info(row)
         blockers = ctx.plugins.request_blockers(info)
@@ -517,6 +536,7 @@ def settle(
             ],
             busy_elsewhere=sorted(busy_elsewhere or ()),
             blockers=blockers,
+            held=held,
             left_alone=[
                 n
                 for n in termination.left_alone(ctx.config, RequestKind(row.kind))

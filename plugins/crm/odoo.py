@@ -168,7 +168,7 @@ ERASABLE_ORDER_STATES = ("draft", "cancel")
 class OdooSystem(System):
     """Odoo partners, sale orders and invoices over Odoo's external API."""
 
-    kinds = frozenset(RequestKind)
+    kinds = frozenset(k for k in RequestKind if k.is_gdpr)
     description = "Odoo: partners, sale orders and invoices over the external API"
     config_keys = CONFIG_KEYS
     required_keys = REQUIRED_KEYS
