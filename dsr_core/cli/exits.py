@@ -22,7 +22,8 @@ USER_ERROR = 2
 STORE_UNAVAILABLE = 3
 #: Some task failed or was not searched: the request needs the error fixed and a re-run.
 FAILED = 4
-#: Everything ran, but staff must review: manual tasks, unread data, undeliverable notices.
+#: Everything ran, but staff must review: manual tasks, unread data, undeliverable notices,
+#: an erasure held while a system reports the customer's contract active.
 REVIEW = 5
 #: A bug in dsr (the traceback is in the log file).
 SOFTWARE = 70
@@ -36,7 +37,11 @@ TABLE = (
     (USER_ERROR, "bad input, missing config, unknown request, illegal step"),
     (STORE_UNAVAILABLE, "the database cannot be reached"),
     (FAILED, "a system failed or was not searched (fix, then run again)"),
-    (REVIEW, "done, but staff must review: manual tasks, unread data, undeliverable notices"),
+    (
+        REVIEW,
+        "done, but staff must review: manual tasks, unread data, undeliverable notices, "
+        "an erasure held (the contract still runs)",
+    ),
     (SOFTWARE, "a bug in dsr (traceback in the log file)"),
     (INTERRUPTED, "interrupted"),
 )
