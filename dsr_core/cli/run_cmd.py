@@ -80,11 +80,22 @@ def run_request(
                 for k, v in sorted(r.counts.items())
             )
             rows.append([r.system, r.status, r.error or r.instructions or what])
+        from ..engine.contract import WHY
+
+        held = [
+            f"WARNING: {r.system}: {WHY}: a run would erase nothing until staff confirm "
+            f"(dsr request run {rid} --confirm-active)"
+            for r in results
+            if r.active_contract
+        ]
         app.emit(
             data,
-            lambda: (
-                f"request {rid}, dry run: nothing was changed\n"
-                + table(["system", "status", "what would change"], rows)
+            lambda: "\n".join(
+                [
+                    f"request {rid}, dry run: nothing was changed",
+                    table(["system", "status", "what would change"], rows),
+                    *held,
+                ]
             ),
         )
         # a dry run fails only where a system could not be asked; manual ones are news

@@ -95,6 +95,10 @@ def request_json(
                     "instructions": t.instructions,
                     "summary": t.summary or {},
                     "finished_at": _iso(t.finished_at),
+                    # the system reports the customer's contract active; staff have not
+                    # confirmed the erasure (docs/termination.md)
+                    "held": bool((t.keys or {}).get("active_contract"))
+                    and not (t.keys or {}).get("active_confirmed"),
                 }
                 for t in row.tasks
             ],
@@ -134,6 +138,11 @@ def task_warnings(task: Mapping[str, Any]) -> list[str]:
     state = str(task.get("state"))
     summary = task.get("summary") or {}
     lines = []
+    if task.get("held"):
+        lines.append(
+            "WARNING: the customer's contract is still active here: nothing is erased until "
+            "staff confirm (dsr request run --confirm-active)"
+        )
     if state == "not_searched":
         lines.append(
             "WARNING: this system was not searched: the request stays open; fix the failed "

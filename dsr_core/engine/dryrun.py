@@ -37,6 +37,8 @@ class DrySystem:
     counts: dict[str, int] = field(default_factory=dict)
     sample: list[dict[str, Any]] = field(default_factory=list)
     keys: list[Identity] = field(default_factory=list)
+    #: An erasure: the system reports the customer's contract active (the run would wait).
+    active_contract: bool | None = None
 
 
 def _parallel(ctx: EngineContext, names: Sequence[str], fn: Any) -> None:
@@ -123,15 +125,22 @@ def dry_run(
         def locate(
             name: str, progress: Progress, current: Subject = current, found: list[Identity] = found
         ) -> None:
+            def ask() -> tuple[list[Identity], bool | None]:
+                system, matching = built[name], current.narrowed()
+                keys = list(system.locate(matching))
+                asked = keys and kind is RequestKind.ERASURE
+                return keys, system.active_contract(matching, keys) if asked else None
+
             try:
-                keys = with_retries(
-                    lambda: list(built[name].locate(current.narrowed())),
+                keys, active = with_retries(
+                    ask,
                     retries=ctx.system_config(name).retries,
                     progress=progress,
                     wait_initial=ctx.retry_wait_initial,
                 )
                 with lock:
                     results[name].keys = keys
+                    results[name].active_contract = active
                     found.extend(k for k in keys if k.source != "request")
             except Exception as exc:  # noqa: BLE001
                 record_failure(name, exc)

@@ -415,14 +415,18 @@ def run_request(
     try:
         while True:
             tasks, loaded = _load_tasks(ctx, rid, serial=last_look)
+            # a system outside --system that reports an active contract holds these too
+            held = [t.id for t in tasks if contract.held(t)]
             if only:
                 tasks = [t for t in tasks if t.system in only]
             if _reset_stale(ctx, [t for t in tasks if t.id not in active], loaded.generation):
                 continue
-            if confirm_active and contract.holds(tasks):
-                contract.confirm(ctx, rid, [t.id for t in tasks if contract.held(t)])
+            if confirm_active and held:
+                contract.confirm(ctx, rid, held)
                 continue
             candidates = claimable(tasks, set(active))
+            if held:
+                candidates = [t for t in candidates if t.step == "locate"]
             scope = [t.id for t in tasks] if only else None
             won = claims.claim_many(ctx.store, candidates, owner, ctx.lease_seconds, scope=scope)
             for task in won:

@@ -107,3 +107,28 @@ def test_a_bad_active_contract_is_named_by_systems_check(voxtra: Voxtra) -> None
     assert (
         "systems.crm.active_contract: no column 'contract_running' in customers" in crm["problems"]
     )
+
+
+def test_running_one_other_system_does_not_get_around_the_hold(voxtra: Voxtra) -> None:
+    dsr = voxtra.dsr
+    rid = _erasure(voxtra, BART)
+    dsr("request", "run", rid, ok=False)
+
+    out = dsr("request", "run", rid, "--system", "dossier", ok=False)
+
+    assert out.exit_code == 5
+    assert (voxtra.home / "dossiers" / "1003").exists()
+    shown = dsr("request", "show", rid).stdout
+    assert "contract is still active here" in shown
+
+
+def test_the_dry_run_warns_of_the_hold(voxtra: Voxtra) -> None:
+    rid = _erasure(voxtra, BART)
+
+    out = voxtra.dsr("request", "run", rid, "--dry-run", ok=False)
+
+    assert out.exit_code == 0
+    assert (
+        "WARNING: crm: the customer's contract is still active: a run would erase nothing "
+        f"until staff confirm (dsr request run {rid} --confirm-active)"
+    ) in out.stdout
