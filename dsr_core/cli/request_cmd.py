@@ -268,7 +268,7 @@ def _run_at_once(app: App, data: dict[str, Any], done: str) -> None:
     from .run_cmd import carry_out
 
     run_data, run_text, code = carry_out(app, data["id"])
-    data["run"] = run_data
+    data["state"], data["run"] = run_data["state"], run_data
     app.emit(data, lambda: f"request {data['id']}: {done}, run at once\n{run_text()}")
     exits.finish(code)
 
