@@ -130,3 +130,5 @@ def test_a_type_that_cannot_erase_gets_a_manual_task_with_its_instructions(dsr) 
     assert tasks["archive"]["state"] == "manual"
     assert tasks["archive"]["instructions"] == "Shred the paper dossier"
     assert out.json["run"]["state"] == "in_progress"
+    dsr("tasks", "done", str(tasks["archive"]["id"]), "--note", "shredded")
+    assert dsr.json("request", "show", "1")["state"] == "completed"
