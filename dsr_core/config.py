@@ -28,6 +28,8 @@ from .systems import CORE_KEYS
 CONFIG_NAME = "dsr.toml"
 DATABASE_NAME = "dsr.sqlite3"
 LANGUAGES = ("nl", "en")
+#: What ``on_termination`` may ask of a system when the customer's contract ends.
+TERMINATION_ACTIONS = ("erase",)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -140,6 +142,8 @@ class SystemConfig:
     instructions: Mapping[str, str] = field(default_factory=dict)
     processing: Mapping[str, Any] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: What a termination (the contract's end) does here; None: the system is left alone.
+    on_termination: str | None = None
 
     def instructions_for(self, kind: str) -> str:
         return (
@@ -470,6 +474,13 @@ def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
         isinstance(v, str) for v in instructions.values()
     ):
         raise ConfigFileError(f"{where}.instructions must be text or a table of texts per kind")
+    on_termination = table.get("on_termination")
+    if on_termination is not None and on_termination not in TERMINATION_ACTIONS:
+        allowed = " or ".join(f'"{a}"' for a in TERMINATION_ACTIONS)
+        raise ConfigFileError(
+            f"{where}.on_termination must be {allowed} (what the contract's end does to this "
+            f"system), not {on_termination!r}"
+        )
     processing = {
         k: table[k]
         for k in ("purposes", "legal_basis", "retention", "source", "categories", "recipients")
@@ -485,6 +496,7 @@ def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
         instructions=instructions,
         processing=processing,
         options=options,
+        on_termination=on_termination,
     )
 
 

@@ -15,7 +15,10 @@ from typing import Any, NamedTuple
 
 
 class RequestKind(enum.StrEnum):
-    """The data-subject rights dsr handles, named after what the subject asks for."""
+    """The data-subject rights dsr handles, named after what the subject asks for, and the
+    one event that is not a GDPR request: the end of the customer's contract (``termination``),
+    after which the controller erases what it promised to erase (``on_termination`` per
+    system)."""
 
     ACCESS = "access"  # Art. 15
     PORTABILITY = "portability"  # Art. 20
@@ -23,10 +26,18 @@ class RequestKind(enum.StrEnum):
     RECTIFICATION = "rectification"  # Art. 16
     RESTRICTION = "restriction"  # Art. 18
     OBJECTION = "objection"  # Art. 21(2)-(3): direct marketing
+    TERMINATION = "termination"  # not a GDPR right: the contract ended (docs/termination.md)
 
     @property
     def article(self) -> str:
-        return _ARTICLES[self]
+        """The GDPR article of the right; empty for a termination, which is not one."""
+        return _ARTICLES.get(self, "")
+
+    @property
+    def is_gdpr(self) -> bool:
+        """A data-subject request under the GDPR: an Art. 12(3) deadline, a letter to the
+        subject, counted as a request. A termination is none of these."""
+        return self in _ARTICLES
 
     @property
     def notifies_recipients(self) -> bool:
@@ -36,6 +47,11 @@ class RequestKind(enum.StrEnum):
     @property
     def changes_data(self) -> bool:
         return self not in (RequestKind.ACCESS, RequestKind.PORTABILITY)
+
+    @property
+    def erases(self) -> bool:
+        """The act erases: an erasure, or a termination in the systems set to erase then."""
+        return self in (RequestKind.ERASURE, RequestKind.TERMINATION)
 
 
 _ARTICLES = {

@@ -159,7 +159,11 @@ def create(
             f"an open {kind} request for the same subject exists already (request {ids}); "
             "use --force to record another"
         )
-    due = clock.due_date(received, country=controller.country, subdiv=controller.subdivision)
+    due = (
+        clock.due_date(received, country=controller.country, subdiv=controller.subdivision)
+        if kind.is_gdpr
+        else None  # a contract's end has no Art. 12(3) deadline
+    )
     row = RequestRow(
         kind=kind.value,
         state=RequestState.RECEIVED.value,
@@ -256,6 +260,8 @@ def pauses_of(row: RequestRow) -> list[clock.Pause]:
 
 
 def clock_status(row: RequestRow, controller: ControllerConfig, today: date) -> clock.ClockStatus:
+    if not has_clock(row):
+        return clock.ClockStatus(row.received_on, False, None, None, False, None, 0)
     return clock.status(
         row.received_on,
         today=today,
@@ -266,7 +272,22 @@ def clock_status(row: RequestRow, controller: ControllerConfig, today: date) -> 
     )
 
 
+def has_clock(row: RequestRow) -> bool:
+    """A GDPR request runs against the Art. 12(3) deadline; a termination does not."""
+    return RequestKind(row.kind).is_gdpr
+
+
+def _require_clock(row: RequestRow, doing: str) -> None:
+    if not has_clock(row):
+        raise IllegalTransition(
+            f"request {row.id} is a contract's end, not a GDPR request: it has no deadline "
+            f"to {doing}"
+        )
+
+
 def refresh_due(row: RequestRow, controller: ControllerConfig) -> None:
+    if not has_clock(row):
+        return
     row.due_on = clock.due_date(
         row.received_on,
         extended=row.extended,
@@ -345,6 +366,7 @@ def pause(
     note: str | None = None,
 ) -> None:
     _require_open(row, "pause its clock")
+    _require_clock(row, "pause")
     if reason not in PAUSE_REASONS:
         raise UserError(f"a pause is for one of: {', '.join(PAUSE_REASONS)}")
     today = controller_today(controller)
@@ -436,6 +458,7 @@ def extend(
 ) -> None:
     """Art. 12(3): two further months, only while the first month runs, with a reason."""
     _require_open(row, "be extended")
+    _require_clock(row, "extend")
     reason = clean_text(reason, "the reason")
     if not reason:
         raise UserError("an extension needs a reason (--reason), which the subject is told")
@@ -484,6 +507,11 @@ def reject(session: Session, row: RequestRow, *, reason: str, actor: str) -> Non
         raise UserError(
             f"request {row.id} objects to direct marketing, which cannot be refused "
             "(Art. 21(3) GDPR): run it"
+        )
+    if row.kind == RequestKind.TERMINATION:
+        raise UserError(
+            f"request {row.id} records a contract's end, which is not refused under the GDPR: "
+            "withdraw it (dsr request withdraw) if the notice does not stand"
         )
     reason = clean_text(reason, "the reason")
     if not reason:

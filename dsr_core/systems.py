@@ -39,6 +39,7 @@ CORE_KEYS = frozenset(
         "source",
         "categories",
         "recipients",
+        "on_termination",
     }
 )
 
@@ -190,6 +191,13 @@ class System:
         ``source=self.name``. Must not change anything.
         """
         raise NotImplementedError
+
+    def active_contract(self, subject: Subject, keys: Sequence[Identity]) -> bool | None:
+        """Does the subject still have an active contract here? Asked after ``locate`` and
+        before an erasure acts anywhere: when a system says True, ``dsr request run`` erases
+        nothing until staff confirm (``--confirm-active``). None: the system cannot tell (the
+        default). Must not change anything."""
+        return None
 
     # -- the request kinds ------------------------------------------------------------------
     def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:

@@ -31,6 +31,11 @@ def _checked(app: App, request_id: str, by: str, again: bool, encrypt: bool) -> 
     with app.session(readonly=True) as session:
         row = reqs.get(session, request_id)
         kind, state = RequestKind(row.kind), RequestState(row.state)
+        if not kind.is_gdpr:
+            raise UserError(
+                f"request {row.id} records a contract's end, not a GDPR request: dsr writes "
+                f"no answer letter for it; its proof is the erasure report (dsr export {row.id})"
+            )
         if state is RequestState.REJECTED:
             raise UserError(f"request {row.id} was rejected: the refusal letter is its answer")
         if state is RequestState.WITHDRAWN:

@@ -96,7 +96,11 @@ def due(ics_path: str | None) -> None:
     controller = app.config.controller
     with app.session() as session:
         found = reqs.list_requests(session, which="open", controller=controller, today=today)
-        items = [request_json(row, controller, today, status) for row, status in found]
+        items = [
+            request_json(row, controller, today, status)
+            for row, status in found
+            if reqs.has_clock(row)  # a termination has no deadline
+        ]
     items.sort(key=_sort_key)
     written = None
     if ics_path:

@@ -23,7 +23,8 @@ STORE_UNAVAILABLE = 3
 #: Some task failed or was not searched: the request needs the error fixed and a re-run.
 FAILED = 4
 #: Everything ran, but staff must review: manual tasks, unread data, undeliverable notices,
-#: a recipient named in the subject's records that dsr does not know.
+#: a recipient named in the subject's records that dsr does not know, an erasure held
+#: while a system reports the customer's contract active.
 REVIEW = 5
 #: A bug in dsr (the traceback is in the log file).
 SOFTWARE = 70
@@ -40,7 +41,7 @@ TABLE = (
     (
         REVIEW,
         "done, but staff must review: manual tasks, unread data, undeliverable notices, "
-        "unknown recipients",
+        "unknown recipients, an erasure held (the contract still runs)",
     ),
     (SOFTWARE, "a bug in dsr (traceback in the log file)"),
     (INTERRUPTED, "interrupted"),

@@ -76,6 +76,13 @@ def request() -> None:
     is_flag=True,
     help="Record it even if an open request of the same kind exists for the subject.",
 )
+@click.option(
+    "--verified",
+    "verified",
+    callback=free_text,
+    metavar="METHOD",
+    help="Record it verified at once (as `request verify --method`); a termination then runs.",
+)
 @json_option
 def new(
     kind: str,
@@ -88,11 +95,16 @@ def new(
     note: str | None,
     changes_file: str | None,
     force: bool,
+    verified: str | None,
 ) -> None:
     """Record a request of KIND: access, portability, erasure, rectification, restriction,
-    objection."""
+    objection; or termination, the end of the customer's contract (not a GDPR request)."""
     app = get_app()
-    reqs.parse_kind(kind)
+    terminating = reqs.parse_kind(kind) is RequestKind.TERMINATION
+    if terminating and verified:
+        from .run_cmd import check_termination
+
+        check_termination(app)
     new_request = reqs.NewRequest(
         kind=kind,
         name=name,
@@ -114,6 +126,15 @@ def new(
             force=force,
             today=app.today(),
         )
+        if verified:
+            reqs.verify_identity(
+                session,
+                row,
+                method=verified,
+                actor=app.actor,
+                controller=controller,
+                on=app.today(),
+            )
         data = request_json(row, controller, app.today())
         info = reqs.info(row)
     from ..logging import get_logger
@@ -126,6 +147,9 @@ def new(
         name=info.subject.name,
     )
     app.plugins.request_created(info)
+    if terminating and verified:
+        _run_at_once(app, data, "termination recorded and verified")
+        return
     app.emit(data, lambda: f"request {row.id} recorded: {row.kind}, {clock_text(data)}")
 
 
@@ -161,7 +185,7 @@ def list_(which: str, due_within: int | None) -> None:
                         d["kind"],
                         d["state"] + (" !" if d["needs_attention"] else ""),
                         d["received_on"],
-                        d["clock"]["due"] or "paused",
+                        d["clock"]["due"] or ("paused" if d["clock"]["applies"] else "-"),
                         "" if d["clock"]["days_left"] is None else d["clock"]["days_left"],
                         d["subject"]["name"],
                     ]
@@ -226,8 +250,16 @@ def _change(request_id: str, action: str, **kwargs: Any) -> tuple[App, dict[str,
 )
 @json_option
 def verify(request_id: str, method: str) -> None:
-    """Record how the subject's identity was verified; the request may then run."""
+    """Record how the subject's identity was verified; the request may then run.
+
+    A termination (the contract's end, verified by the written notice) runs at once."""
     app = get_app()
+    with app.session(readonly=True) as session:
+        terminating = reqs.get(session, request_id).kind == RequestKind.TERMINATION
+    if terminating:
+        from .run_cmd import check_termination
+
+        check_termination(app)
     app, data = _change(
         request_id,
         "verify_identity",
@@ -235,7 +267,20 @@ def verify(request_id: str, method: str) -> None:
         controller=app.config.controller,
         on=app.today(),
     )
-    app.emit(data, lambda: f"request {data['id']}: identity verified; {clock_text(data)}")
+    if not terminating:
+        app.emit(data, lambda: f"request {data['id']}: identity verified; {clock_text(data)}")
+        return
+    _run_at_once(app, data, "verified")
+
+
+def _run_at_once(app: App, data: dict[str, Any], done: str) -> None:
+    """A termination runs as soon as it is verified: nothing waits (docs/termination.md)."""
+    from .run_cmd import carry_out
+
+    run_data, run_text, code = carry_out(app, data["id"])
+    data["state"], data["run"] = run_data["state"], run_data
+    app.emit(data, lambda: f"request {data['id']}: {done}, run at once\n{run_text()}")
+    exits.finish(code)
 
 
 @request.command("pause")
@@ -384,6 +429,11 @@ def close(request_id: str) -> None:
     is_flag=True,
     help="Erase kept records whose time has come (all requests; for cron).",
 )
+@click.option(
+    "--confirm-active",
+    is_flag=True,
+    help="Erase although a system reports the customer's contract active (audited).",
+)
 @json_option
 def run(
     request_id: str | None,
@@ -391,12 +441,14 @@ def run(
     systems: tuple[str, ...],
     queue: bool,
     due_erasures: bool,
+    confirm_active: bool,
 ) -> None:
     """Carry out a request in every configured system, concurrently.
 
-    Exits 4 when a system failed or was not searched, 5 when a task waits for staff or a
-    system could not read everything. --dry-run exits 4 when a system could not be asked,
-    --due-erasures when an erasure failed.
+    Exits 4 when a system failed or was not searched, 5 when a task waits for staff, a
+    system could not read everything, or an erasure waits because a system reports the
+    customer's contract active (--confirm-active erases anyway). --dry-run exits 4 when a
+    system could not be asked, --due-erasures when an erasure failed.
     """
     from .run_cmd import run_request
 
@@ -412,6 +464,7 @@ def run(
         systems=systems,
         queue=queue,
         due_erasures=due_erasures,
+        confirm_active=confirm_active,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -23,10 +23,10 @@ def run_request(
     systems: Sequence[str],
     queue: bool,
     due_erasures: bool,
+    confirm_active: bool = False,
 ) -> None:
     from ..engine import dry_run as do_dry_run
     from ..engine import prepare, run_due_erasures
-    from ..engine import run_request as do_run
 
     ctx = engine_context(app)
     ctx.check_systems(systems)
@@ -80,11 +80,22 @@ def run_request(
                 for k, v in sorted(r.counts.items())
             )
             rows.append([r.system, r.status, r.error or r.instructions or what])
+        from ..engine.contract import WHY
+
+        held = [
+            f"WARNING: {r.system}: {WHY}: a run would erase nothing until staff confirm "
+            f"(dsr request run {rid} --confirm-active)"
+            for r in results
+            if r.active_contract
+        ]
         app.emit(
             data,
-            lambda: (
-                f"request {rid}, dry run: nothing was changed\n"
-                + table(["system", "status", "what would change"], rows)
+            lambda: "\n".join(
+                [
+                    f"request {rid}, dry run: nothing was changed",
+                    table(["system", "status", "what would change"], rows),
+                    *held,
+                ]
             ),
         )
         # a dry run fails only where a system could not be asked; manual ones are news
@@ -97,7 +108,49 @@ def run_request(
             f"request {rid}: tasks queued; `dsr worker` processes run them",
         )
         return
-    report = do_run(ctx, request_id, systems)
+    data, text, code = carry_out(app, request_id, systems, confirm_active=confirm_active)
+    if data["held"] and _ask(app, data["held"]):
+        data, text, code = carry_out(app, request_id, systems, confirm_active=True)
+    app.emit(data, text)
+    exits.finish(code)
+
+
+def _ask(app: App, held: Sequence[str]) -> bool:
+    """At a terminal, staff may confirm the held erasure at once (the answer is audited as
+    ``--confirm-active`` is); scripts and --json get exit 5 and the warning instead."""
+    import sys
+
+    import click
+
+    if app.json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    return click.confirm(
+        f"{', '.join(held)}: the customer's contract is still active. Erase anyway?",
+        default=False,
+    )
+
+
+def check_termination(app: App) -> None:
+    """Before a termination is verified (and so run at once): every system it touches
+    builds, and at least one system sets ``on_termination``; nothing is recorded otherwise."""
+    from ..engine import termination
+    from ..model import RequestKind
+
+    ctx = engine_context(app)
+    names = [n for n, c in app.config.systems.items() if c.enabled]
+    touched = termination.systems_for(app.config, RequestKind.TERMINATION, names, named=False)
+    ctx.check_systems(touched)
+
+
+def carry_out(
+    app: App, request_id: str | int, systems: Sequence[str] = (), *, confirm_active: bool = False
+) -> tuple[dict[str, Any], Callable[[], str], int]:
+    """Run the request: its report as data, as text for staff, and the exit code."""
+    from ..engine import run_request as do_run
+    from ..engine.contract import WHY
+    from ..engine.termination import LEFT_ALONE_WHY
+
+    report = do_run(engine_context(app), request_id, systems, confirm_active=confirm_active)
     data = asdict(report)
 
     def text() -> str:
@@ -108,6 +161,13 @@ def run_request(
         lines.append(table(["system", "state", "result"], [_task_line(t) for t in report.tasks]))
         for t in report.tasks:
             lines.extend(f"{t['system']}: {w}" for w in task_warnings(t))
+        for name in report.held:
+            lines.append(
+                f"WARNING: {name}: {WHY}: nothing was erased anywhere; erase anyway with "
+                f"`dsr request run {report.request_id} --confirm-active`"
+            )
+        if report.left_alone:
+            lines.append(f"left alone: {', '.join(report.left_alone)} ({LEFT_ALONE_WHY})")
         for name in report.busy_elsewhere:
             lines.append(f"{name}: running in another process; run again later")
         for b in report.blockers:
@@ -121,10 +181,9 @@ def run_request(
 
     only = set(systems)
     code = exits.for_tasks(t for t in report.tasks if not only or t["system"] in only)
-    if code == exits.OK and _notices_need_staff(app, report.request_id):
+    if code == exits.OK and (report.held or _notices_need_staff(app, report.request_id)):
         code = exits.REVIEW
-    app.emit(data, text)
-    exits.finish(code)
+    return data, text, code
 
 
 def _notices_need_staff(app: Any, request_id: int) -> bool:

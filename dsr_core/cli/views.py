@@ -42,6 +42,8 @@ def request_json(
             "paused_since": _iso(status.paused_since),
             "paused_days": status.paused_days,
             "extended": row.extended,
+            # False for a termination: no Art. 12(3) deadline (docs/termination.md)
+            "applies": reqs.has_clock(row),
         },
     }
     if not detail:
@@ -93,6 +95,10 @@ def request_json(
                     "instructions": t.instructions,
                     "summary": t.summary or {},
                     "finished_at": _iso(t.finished_at),
+                    # the system reports the customer's contract active; staff have not
+                    # confirmed the erasure (docs/termination.md)
+                    "held": bool((t.keys or {}).get("active_contract"))
+                    and not (t.keys or {}).get("active_confirmed"),
                 }
                 for t in row.tasks
             ],
@@ -132,6 +138,11 @@ def task_warnings(task: Mapping[str, Any]) -> list[str]:
     state = str(task.get("state"))
     summary = task.get("summary") or {}
     lines = []
+    if task.get("held"):
+        lines.append(
+            "WARNING: the customer's contract is still active here: nothing is erased until "
+            "staff confirm (dsr request run --confirm-active)"
+        )
     if state == "not_searched":
         lines.append(
             "WARNING: this system was not searched: the request stays open; fix the failed "
@@ -153,6 +164,8 @@ def task_warnings(task: Mapping[str, Any]) -> list[str]:
 
 def clock_text(data: dict[str, Any]) -> str:
     clock = data["clock"]
+    if not clock.get("applies", True):
+        return "no deadline: a contract's end, not a GDPR request"
     if clock["paused_since"]:
         return f"clock paused since {clock['paused_since']}"
     left = clock["days_left"]

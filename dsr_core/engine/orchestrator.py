@@ -24,7 +24,7 @@ from ..model import Identity, RequestKind, RequestState, TaskInfo, TaskState
 from ..recipients.notify import on_tasks_finished
 from ..store.models import RequestRow, TaskRow
 from ..systems import ManualStep
-from . import claims
+from . import claims, contract, termination
 from .calls import Cancelled, Progress, describe_error, is_internal, report_internal
 from .claims import LostClaim
 from .context import EngineContext
@@ -43,6 +43,10 @@ class RunReport:
     tasks: list[dict[str, Any]] = field(default_factory=list)
     busy_elsewhere: list[str] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)
+    #: Systems the request gave no task on purpose (a termination: no ``on_termination``).
+    left_alone: list[str] = field(default_factory=list)
+    #: Systems reporting the customer's contract active: the erasure acted nowhere.
+    held: list[str] = field(default_factory=list)
 
 
 # -- preparing ------------------------------------------------------------------------------
@@ -81,6 +85,7 @@ def prepare(
         if not names:
             raise UserError("no systems are configured: add [systems.NAME] tables to dsr.toml")
         kind = RequestKind(row.kind)
+        names = termination.systems_for(ctx.config, kind, names, named=bool(systems))
         existing = {t.system: t for t in row.tasks}
         created, retried = [], []
         for name in names:
@@ -96,7 +101,7 @@ def prepare(
                     state=TaskState.PENDING.value,
                 )
                 try:
-                    supported = kind in ctx.system_type(name).kinds
+                    supported = termination.act_kind(kind, conf) in ctx.system_type(name).kinds
                 except UserError as exc:
                     task.state, task.error = TaskState.FAILED.value, str(exc)
                     supported = True
@@ -123,9 +128,20 @@ def prepare(
             "request.run",
             actor=ctx.actor,
             request_id=row.id,
-            data={"new_tasks": created, "retried": retried, "queued": queue},
+            data={
+                "new_tasks": created,
+                "retried": retried,
+                "queued": queue,
+                **_left_alone(ctx, kind),
+            },
         )
         return row.id
+
+
+def _left_alone(ctx: EngineContext, kind: RequestKind) -> dict[str, Any]:
+    """For the trail: the systems a termination gives no task, and why."""
+    alone = termination.left_alone(ctx.config, kind)
+    return {"left_alone": alone, "why": termination.LEFT_ALONE_WHY} if alone else {}
 
 
 # -- one step -------------------------------------------------------------------------------
@@ -360,6 +376,8 @@ def ready(tasks: Sequence[TaskRow], task: TaskRow) -> bool:
     others = [t for t in tasks if t.id != task.id]
     if any(t.step == "locate" and t.state in ACTIVE_STATES for t in others):
         return False
+    if contract.holds(tasks):  # an erasure of a customer with an active contract waits
+        return False
     failed = any(t.step == "locate" and t.state == TaskState.FAILED.value for t in others)
     return not (failed and open_numbers_from_request(task))
 
@@ -375,8 +393,15 @@ def claimable(tasks: Sequence[TaskRow], busy: set[int]) -> list[TaskRow]:
 
 # -- the loop for one request ----------------------------------------------------------------
 def run_request(
-    ctx: EngineContext, request_id: int | str, systems: Sequence[str] = ()
+    ctx: EngineContext,
+    request_id: int | str,
+    systems: Sequence[str] = (),
+    *,
+    confirm_active: bool = False,
 ) -> RunReport:
+    """Run the request's steps until none is left to start. ``confirm_active``: staff
+    confirmed an erasure although a system reports the customer's contract active
+    (:mod:`contract`); without it such an erasure acts nowhere."""
     finished: list[int] = []
     rid = prepare(ctx, request_id, systems, ended_at_creation=finished)
     only = set(systems)
@@ -390,11 +415,18 @@ def run_request(
     try:
         while True:
             tasks, loaded = _load_tasks(ctx, rid, serial=last_look)
+            # a system outside --system that reports an active contract holds these too
+            held = [t.id for t in tasks if contract.held(t)]
             if only:
                 tasks = [t for t in tasks if t.system in only]
             if _reset_stale(ctx, [t for t in tasks if t.id not in active], loaded.generation):
                 continue
+            if confirm_active and held:
+                contract.confirm(ctx, rid, held)
+                continue
             candidates = claimable(tasks, set(active))
+            if held:
+                candidates = [t for t in candidates if t.step == "locate"]
             scope = [t.id for t in tasks] if only else None
             won = claims.claim_many(ctx.store, candidates, owner, ctx.lease_seconds, scope=scope)
             for task in won:
@@ -422,7 +454,7 @@ def run_request(
                 wake.wait(POLL)
     finally:
         keeper.stop()
-    return settle(ctx, rid, finished, busy_elsewhere)
+    return settle(ctx, rid, finished, busy_elsewhere, run=True)
 
 
 def _mark_not_searched(session: Any, row: RequestRow, actor: str) -> None:
@@ -459,6 +491,8 @@ def settle(
     request_id: int,
     finished: Sequence[int] = (),
     busy_elsewhere: set[str] | None = None,
+    *,
+    run: bool = False,
 ) -> RunReport:
     """Bring the request's flags and state in line with its tasks; fire the task hooks.
 
@@ -469,6 +503,9 @@ def settle(
     with ctx.store.session() as session:
         row = reqs.get(session, request_id, lock=True)
         _mark_not_searched(session, row, ctx.actor)
+        held = contract.held_systems(row.tasks) if RequestState(row.state).is_open else []
+        if held and run:  # the run that stopped before erasing says so on the trail
+            contract.record_hold(session, row.id, held, ctx.actor)
         row.needs_attention = reqs.needs_attention(row)
         info = reqs.info(row)
         blockers = ctx.plugins.request_blockers(info)
@@ -484,6 +521,7 @@ def settle(
             )
         elif not blockers and state == RequestState.AWAITING_CONFIRMATIONS:
             reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
+        completed = _complete_at_once(session, ctx, row, all_done and not blockers)
         report = RunReport(
             request_id=row.id,
             state=row.state,
@@ -502,6 +540,12 @@ def settle(
             ],
             busy_elsewhere=sorted(busy_elsewhere or ()),
             blockers=blockers,
+            held=held,
+            left_alone=[
+                n
+                for n in termination.left_alone(ctx.config, RequestKind(row.kind))
+                if n not in {t.system for t in row.tasks}
+            ],
         )
         infos = [
             TaskInfo(t.id, row.id, t.system, TaskState(t.state), t.error, t.summary or {})
@@ -511,4 +555,19 @@ def settle(
         request_info = reqs.info(row)
     for task_info in infos:
         ctx.plugins.task_finished(request_info, task_info)
+    if completed:
+        ctx.plugins.request_completed(request_info)
     return report
+
+
+def _complete_at_once(session: Any, ctx: EngineContext, row: RequestRow, finished: bool) -> bool:
+    """A termination completes as soon as every task is finished and nothing needs staff:
+    no answer is owed to the subject, so nothing is left to wait for."""
+    if RequestKind(row.kind) is not RequestKind.TERMINATION or not finished:
+        return False
+    if row.needs_attention or RequestState(row.state) != RequestState.IN_PROGRESS:
+        return False
+    reqs.transition(
+        session, row, RequestState.COMPLETED, actor=ctx.actor, data={"why": "termination done"}
+    )
+    return True

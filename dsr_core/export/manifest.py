@@ -49,10 +49,11 @@ def build_manifest(
         "request": {
             "id": request.id,
             "kind": kind.value,
-            "article": kind.article,
+            "article": kind.article or None,
             "state": str(request.state),
             "received_on": request.received_on.isoformat(),
-            "due_on": request.due_on.isoformat(),
+            # a termination has no Art. 12(3) deadline
+            "due_on": request.due_on.isoformat() if kind.is_gdpr else None,
         },
         "subject": {
             "name": request.subject_name,

@@ -191,7 +191,7 @@ def render_report(
         "kind": kind.value,
         "article": kind.article,
         "changing": kind.changes_data,
-        "erasure": kind is RequestKind.ERASURE,
+        "erasure": kind.erases,
         "systems": systems,
         "overview": [s for s in systems if s.holds_data],
         "missing": missing([s.section for s in systems], language),

@@ -38,7 +38,11 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "schema": "database schema holding the tables (default: the connection's own)",
     "connect_timeout": "seconds to wait for a connection to a database server (default 10)",
     "tables": "the mapping: one [systems.NAME.tables.TABLE] table per mapped table",
+    "active_contract": "a column of the root table, or an SQL boolean expression over it, "
+    "true while the customer's contract runs (an erasure then waits for staff)",
 }
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 TABLE_KEYS = frozenset(
     {
@@ -217,6 +221,14 @@ class CrmMapping:
     tables: Mapping[str, TableMap]
     schema: str | None = None
     connect_timeout: float = 10.0
+    #: True while the customer's contract runs: a root column, or an SQL boolean expression
+    active_contract: str | None = None
+
+    @property
+    def active_column(self) -> str | None:
+        """``active_contract`` when it names a column of the root table (not an expression)."""
+        text = self.active_contract
+        return text if text is not None and _IDENTIFIER.match(text) else None
 
     def children(self, name: str) -> list[TableMap]:
         return [t for t in self.tables.values() if t.parent == name]
@@ -587,4 +599,11 @@ def parse_mapping(system: str, config: Mapping[str, Any]) -> CrmMapping:
     timeout = config.get("connect_timeout", 10)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise parser.fail(".connect_timeout", f"must be a positive number, not {_show(timeout)}")
-    return CrmMapping(system, url, root, tables, schema, float(timeout))
+    active = (
+        parser.string(".active_contract", config["active_contract"], what="a column or an SQL test")
+        if "active_contract" in config
+        else None
+    )
+    if active is not None and ";" in active:
+        raise parser.fail(".active_contract", "must be one SQL expression, without ';'")
+    return CrmMapping(system, url, root, tables, schema, float(timeout), active)

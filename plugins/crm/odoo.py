@@ -49,6 +49,7 @@ from dsr_core.systems import (
 
 from . import labels
 from .odoo_config import CONFIG_KEYS, REQUIRED_KEYS, OdooOptions
+from .odoo_contract import contract_domain, contract_problems
 from .odoo_erasure import Hold, PartnerEraser
 from .odoo_match import any_of, confirms, emails_in, identities_of, search_leaves
 from .odoo_partners import NO_TRACKING, PartnerWriter, same, synced_fields
@@ -170,7 +171,7 @@ ERASABLE_ORDER_STATES = ("draft", "cancel")
 class OdooSystem(System):
     """Odoo partners, sale orders and invoices over Odoo's external API."""
 
-    kinds = frozenset(RequestKind)
+    kinds = frozenset(k for k in RequestKind if k.is_gdpr)
     description = "Odoo: partners, sale orders and invoices over the external API"
     config_keys = CONFIG_KEYS
     required_keys = REQUIRED_KEYS
@@ -351,6 +352,7 @@ class OdooSystem(System):
         if field and PARTNER not in self._assumed and types.get(field) != "boolean":
             what = "is not a boolean field" if field in types else "does not exist"
             problems.append(f"odoo: restriction_field {field!r} {what} on res.partner")
+        problems += contract_problems(self, types)
         details: dict[str, Any] = {"protocol": api.protocol, "database": opts.database}
         if skipped:
             details["skipped"] = skipped
@@ -711,6 +713,19 @@ class OdooSystem(System):
         if key in PHONE_FIELDS and parse_phone(value, self.options.phone_region) is None:
             raise PermanentError(f"odoo: the new {key} is not a valid phone number")
         return value.strip()
+
+    # -- a running contract -----------------------------------------------------------------
+    def active_contract(self, subject: Subject, keys: Sequence[Identity]) -> bool | None:
+        """Whether the subject's partners (and their child contacts) have a running contract,
+        as ``active_contract`` says to tell (odoo_contract.py); None without it."""
+        how = self.options.active_contract
+        if not how:
+            return None
+        partners = [int(row["id"]) for row in self._partners(self._partner_ids(subject, keys))]
+        if not partners:
+            return False
+        model, domain = contract_domain(self, how, partners)
+        return next(iter(self._search_read(model, domain, ["id"])), None) is not None
 
     # -- restriction ------------------------------------------------------------------------
     def restrict(

@@ -36,7 +36,7 @@ from dsr_core.systems import (
     TransientError,
 )
 
-from . import labels
+from . import contract, labels
 from .database import CrmDatabase
 from .erasure import Eraser
 from .finder import Fetched, Finder, Matches
@@ -67,7 +67,7 @@ def _within(found: Matches, pinned: Matches) -> Matches:
 class SqlCrmSystem(System):
     """A CRM held in a SQL database, found and changed through a configured table mapping."""
 
-    kinds = frozenset(RequestKind)
+    kinds = frozenset(k for k in RequestKind if k.is_gdpr)
     description = "a CRM in any SQL database (SQLAlchemy URL), described by a table mapping"
     config_keys = SYSTEM_KEYS
     required_keys = frozenset({"url", "tables"})
@@ -145,6 +145,10 @@ class SqlCrmSystem(System):
                 problems = self.db.problems(conn)
                 unmapped = self.db.unmapped_references(conn)
                 advice = [] if problems else self._index_advice(conn)
+                refused = (
+                    None if problems else contract.problem(conn, self.mapping, self.db.bound(conn))
+                )
+                problems += [refused] if refused else []
         except (TransientError, PermanentError) as err:
             return CheckResult(ok=False, problems=(str(err),))
         details = {
@@ -301,6 +305,16 @@ class SqlCrmSystem(System):
                 )
 
     # -- changing -------------------------------------------------------------------------
+    def active_contract(self, subject: Subject, keys: Sequence[Identity]) -> bool | None:
+        """Whether a customer ``locate`` found has a running contract (``active_contract`` in
+        the mapping); None when the mapping does not say."""
+        if self.mapping.active_contract is None:
+            return None
+        with self.db.connect() as conn, self.db.errors():
+            anchors = self._match(conn, subject, keys).anchors
+            customers = anchors.get(self.mapping.root, set())
+            return contract.active(conn, self.mapping, self.db.bound(conn), customers)
+
     def erase(
         self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
     ) -> Iterator[Outcome]:
