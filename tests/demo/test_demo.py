@@ -107,7 +107,9 @@ def test_demo_erasure_waits_for_both_suppliers(dsr, demo):
     assert "Auto-Submitted: auto-generated" in fr and "Content-Language: fr" in fr
     for notice in shown["notices"]:
         dsr("--home", str(folder), "notices", "ack", notice["notice_id"], "--note", "done")
-    dsr("--home", str(folder), "request", "close", str(out["erasure_request"]))
+    waiting = dsr("--home", str(folder), "request", "show", str(out["erasure_request"])).stdout
+    assert "waiting for the answer" in waiting
+    dsr("--home", str(folder), "request", "answer", str(out["erasure_request"]), "--by", "letter")
     closed = dsr.json("--home", str(folder), "request", "show", str(out["erasure_request"]))
     assert closed["state"] == "completed"
 
