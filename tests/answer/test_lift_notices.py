@@ -3,9 +3,12 @@ are told (Art. 19) with a ``restriction-lift`` notice, followed like every notic
 
 from __future__ import annotations
 
+from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
+
+import pytest
 
 from tests.letters.test_lift import EMAIL, actions, restricted, restriction, setup
 
@@ -48,3 +51,36 @@ def test_the_recipients_of_the_restriction_are_told_it_was_lifted(dsr, smtp_serv
     assert "notice.created" in trail[trail.index("restriction.lift_notified") :]
     dsr("notices", "ack", lift_id, "--note", "lifted on their side")
     assert dsr.json("notices", "show", lift_id)["state"] == "confirmed"
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "says"),
+    [
+        ("nl", "Beperking van de verwerking opgeheven", "de beperking geldt niet meer"),
+        ("en", "Restriction of processing lifted", "the restriction no longer applies"),
+        ("fr", "Levée de la limitation du traitement", "la limitation ne s'applique plus"),
+    ],
+)
+def test_the_lift_notice_reads_as_a_lift_in_each_language(language, subject, says):
+    from dsr_plugins.suppliers.message import Controller, Notice
+    from dsr_plugins.suppliers.payload import notice_document
+    from dsr_plugins.suppliers.render import render_notice
+
+    controller = Controller("Voxtra bv", "privacy@voxtra.be")
+    notice = Notice.create(
+        notice_id="N-4-2-lift",
+        request_id=4,
+        kind="restriction-lift",
+        identities=[("email", EMAIL)],
+        confirm_by=date(2026, 12, 16),
+        controller=controller,
+    )
+    title, body = render_notice(notice, "BelTel", controller, language)
+    assert title.startswith(subject) and "[N-4-2-lift]" in title
+    assert says in " ".join(body.split()) and EMAIL in body
+    # it asks for nothing to be restricted: no sentence of the restriction notice
+    assert "tot wij u laten weten" not in body and "until we tell you" not in body
+    document = notice_document(notice, controller)
+    assert document["type"] == "dsr.notice.restriction-lift"
+    assert document["data"]["kind"] == "restriction-lift"
+    assert document["data"]["articles"] == ["GDPR Art. 18", "GDPR Art. 19"]
