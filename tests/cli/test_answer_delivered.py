@@ -115,6 +115,9 @@ def test_access_answered_by_email_completes_and_meets_the_deadline(home, smtp_se
     assert mine["answer"]["met"] is True and mine["clock"]["overdue"] is False
     line = next(ln for ln in dsr("due").stdout.splitlines() if ln.split()[0] == rid)
     assert f"answered {mine['answer']['on']}, met" in line
+    calendar = dsr.home / "due.ics"
+    dsr("due", "--ics", str(calendar))
+    assert f"dsr-request-{rid}@" not in calendar.read_text(), "no deadline left to meet"
     trail = [e["action"] for e in dsr.json("audit", "show", rid)]
     assert trail.index("request.answered") < len(trail) - 1
     assert trail[-1] == "request.state"  # completed, in the answer's unit of work
