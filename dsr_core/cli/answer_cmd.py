@@ -293,6 +293,7 @@ def lift(request_id: str, reason: str, by: str, language: str | None) -> None:
         emails = [i.value for i in row.identities if i.kind == "email" and i.source == "request"]
         tasks = list(row.tasks)
         session.expunge_all()
+    notify = _lift_notices_setup(app, rid)  # a broken [notices] table: refused before the letter
     files = sent = None
     if not notified:
         if by == "email" and not emails:
@@ -321,7 +322,6 @@ def lift(request_id: str, reason: str, by: str, language: str | None) -> None:
                     "transport": sent.transport if sent else None,
                 },
             )
-    notify = _lift_notices_setup(app, rid)
     ctx = engine_context(app)
     results = lifting.lift(ctx, rid, tasks)
     failed = [r for r in results if r.error]
