@@ -27,7 +27,8 @@ from .systems import CORE_KEYS
 
 CONFIG_NAME = "dsr.toml"
 DATABASE_NAME = "dsr.sqlite3"
-LANGUAGES = ("nl", "en")
+#: what letters, reports and the subject's texts are written in
+LANGUAGES = ("nl", "en", "fr")
 #: What ``on_termination`` may ask of a system when the customer's contract ends.
 TERMINATION_ACTIONS = ("erase",)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

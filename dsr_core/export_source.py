@@ -71,6 +71,7 @@ def bundle_inputs(
             automated_decisions=controller.automated_decisions,
         ),
         generated_at=datetime.now(controller.tz),
+        language=row.language,
     )
     sections = []
     for task in tasks:
@@ -108,7 +109,12 @@ def default_bundle_path(config: Config, request_id: int, kind: str) -> Path:
     folder = config.home / "exports"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = datetime.now(config.controller.tz).strftime("%Y%m%d-%H%M%S")
-    return folder / f"request-{request_id}-{kind}-{stamp}.zip"
+    path = folder / f"request-{request_id}-{kind}-{stamp}.zip"
+    number = 1
+    while path.exists():  # two bundles in one second (an export, then the answer)
+        number += 1
+        path = folder / f"request-{request_id}-{kind}-{stamp}-{number}.zip"
+    return path
 
 
 def record_written(

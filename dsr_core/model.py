@@ -69,6 +69,9 @@ class RequestState(enum.StrEnum):
     IDENTITY_VERIFIED = "identity_verified"
     IN_PROGRESS = "in_progress"
     AWAITING_CONFIRMATIONS = "awaiting_confirmations"
+    #: every task finished and no recipient waits: the subject is owed the answer, the
+    #: "information on action taken" of Art. 12(3) (``dsr request answer`` completes it)
+    AWAITING_ANSWER = "awaiting_answer"
     COMPLETED = "completed"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
@@ -87,10 +90,29 @@ TRANSITIONS: Mapping[RequestState, frozenset[RequestState]] = {
         {RequestState.IN_PROGRESS, RequestState.REJECTED, RequestState.WITHDRAWN}
     ),
     RequestState.IN_PROGRESS: frozenset(
-        {RequestState.AWAITING_CONFIRMATIONS, RequestState.COMPLETED, RequestState.WITHDRAWN}
+        {
+            RequestState.AWAITING_CONFIRMATIONS,
+            RequestState.AWAITING_ANSWER,
+            RequestState.COMPLETED,
+            RequestState.WITHDRAWN,
+        }
     ),
     RequestState.AWAITING_CONFIRMATIONS: frozenset(
-        {RequestState.IN_PROGRESS, RequestState.COMPLETED, RequestState.WITHDRAWN}
+        {
+            RequestState.IN_PROGRESS,
+            RequestState.AWAITING_ANSWER,
+            RequestState.COMPLETED,
+            RequestState.WITHDRAWN,
+        }
+    ),
+    # a run again (new or retried tasks), a recipient found later, the answer, a withdrawal
+    RequestState.AWAITING_ANSWER: frozenset(
+        {
+            RequestState.IN_PROGRESS,
+            RequestState.AWAITING_CONFIRMATIONS,
+            RequestState.COMPLETED,
+            RequestState.WITHDRAWN,
+        }
     ),
     RequestState.COMPLETED: frozenset(),
     RequestState.REJECTED: frozenset(),

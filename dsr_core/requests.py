@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from . import audit, clock
-from .config import ControllerConfig
+from .config import LANGUAGES, ControllerConfig
 from .errors import IllegalTransition, NotFound, UserError
 from .identities import InvalidIdentity, normalise_email, normalise_phone
 from .model import (
@@ -48,6 +48,8 @@ class NewRequest:
     channel: str = "email"
     note: str | None = None
     changes: Mapping[str, Any] | None = None
+    #: the subject's language for letters and the bundle; None: the controller's
+    language: str | None = None
 
 
 def parse_kind(text: str) -> RequestKind:
@@ -138,6 +140,8 @@ def create(
         raise UserError("the subject's name is required (--name)")
     if new.channel not in CHANNELS:
         raise UserError(f"unknown channel {new.channel!r}: use one of {', '.join(CHANNELS)}")
+    if new.language is not None and new.language not in LANGUAGES:
+        raise UserError(f"unknown language {new.language!r}: use one of {', '.join(LANGUAGES)}")
     today = today or controller_today(controller)
     received = new.received or today
     if received > today:
@@ -176,6 +180,7 @@ def create(
         extended=False,
         needs_attention=False,
         created_by=actor,
+        language=new.language,
     )
     row.identities = [
         IdentityRow(
@@ -202,6 +207,7 @@ def create(
             "kind": kind.value,
             "received_on": received.isoformat(),
             "channel": new.channel,
+            "language": new.language or controller.language,
             "identities": counts,
             "due_on": due.isoformat() if due else None,
             "duplicate_of": duplicates,
@@ -575,7 +581,33 @@ def close(session: Session, row: RequestRow, *, actor: str, blockers: Sequence[s
         raise IllegalTransition(f"request {row.id} still has unfinished tasks: {names}")
     if blockers:
         raise IllegalTransition(f"request {row.id} cannot complete yet: {blockers[0]}")
+    if answered(session, row.id) is None:
+        raise IllegalTransition(
+            f"request {row.id} waits for the answer to the subject (Art. 12(3)): "
+            f"dsr request answer {row.id}"
+        )
     transition(session, row, RequestState.COMPLETED, actor=actor)
+
+
+def answered(session: Session, request_id: int) -> datetime | None:
+    """When the subject was first answered (``dsr request answer``), or None."""
+    from .answer.record import first_answers
+
+    return first_answers(session, [request_id]).get(request_id)
+
+
+def complete_answered(
+    session: Session, row: RequestRow, *, actor: str, blockers: Sequence[str] = ()
+) -> bool:
+    """In the answer's unit of work: an open request whose every task is finished and that no
+    recipient holds up completes now. Returns whether it did."""
+    state = RequestState(row.state)
+    if not state.is_open or state in (RequestState.RECEIVED, RequestState.IDENTITY_VERIFIED):
+        return False
+    if not row.tasks or unfinished_tasks(row) or blockers:
+        return False
+    transition(session, row, RequestState.COMPLETED, actor=actor, data={"answered": True})
+    return True
 
 
 def list_requests(
@@ -592,11 +624,14 @@ def list_requests(
     if which in ("open", "overdue"):
         stmt = stmt.where(RequestRow.state.in_([s.value for s in RequestState if s.is_open]))
     rows = session.execute(stmt.order_by(RequestRow.id)).scalars().all()
+    from .answer.record import first_answers
+
+    answers = first_answers(session, [r.id for r in rows]) if which == "overdue" else {}
     result = []
     for row in rows:
         status = clock_status(row, controller, today)
-        if which == "overdue" and not status.overdue:
-            continue
+        if which == "overdue" and (not status.overdue or row.id in answers):
+            continue  # an answer that went out met the deadline (or was late, but went out)
         if due_within is not None and (status.days_left is None or status.days_left > due_within):
             continue
         result.append((row, status))

@@ -11,14 +11,30 @@ import click
 from .. import requests as reqs
 from ..errors import UserError
 from .app import get_app, json_option, table
-from .views import request_json
+from .views import request_json, state_words
+
+#: answered requests stay on the board this many days, to show the deadline met (or not)
+ANSWERED_SHOWN_DAYS = 30
 
 
 def _sort_key(item: dict[str, Any]) -> tuple[int, int, int]:
+    if item["answer"]:  # the clock stopped: last, latest answer first
+        return (2, -date.fromisoformat(item["answer"]["on"]).toordinal(), item["id"])
     left = item["clock"]["days_left"]
     if left is None:  # paused: after the running ones
         return (1, 0, item["id"])
     return (0, left, item["id"])
+
+
+def _when(item: dict[str, Any]) -> str:
+    answer = item["answer"]
+    if answer:
+        late = answer["days_late"]
+        return f"answered {answer['on']}, " + (f"LATE {late}d" if late else "met")
+    left = item["clock"]["days_left"]
+    if left is None:
+        return f"paused since {item['clock']['paused_since']}"
+    return f"OVERDUE {-left}d" if left < 0 else f"{left}d"
 
 
 def ics(items: list[dict[str, Any]], controller_name: str, now: datetime) -> str:
@@ -38,7 +54,7 @@ def ics(items: list[dict[str, Any]], controller_name: str, now: datetime) -> str
     ]
     for item in items:
         due = item["clock"]["due"]
-        if not due:
+        if not due or item["answer"]:  # answered: no deadline left to meet
             continue
         day = date.fromisoformat(due)
         summary = f"DSR {item['id']} ({item['kind']}) due"
@@ -90,14 +106,28 @@ def _fold(line: str) -> str:
 )
 @json_option
 def due(ics_path: str | None) -> None:
-    """Open requests by days left, overdue first; paused ones last."""
+    """Open requests by days left, overdue first, then paused ones; then those answered in
+    the last 30 days, with the day the answer went out (the deadline met, or late)."""
+    from ..answer.record import answered_since, first_answers
+
     app = get_app()
     today = app.today()
     controller = app.config.controller
+    since = datetime.combine(
+        today - timedelta(days=ANSWERED_SHOWN_DAYS), datetime.min.time(), controller.tz
+    )
     with app.session() as session:
         found = reqs.list_requests(session, which="open", controller=controller, today=today)
+        answers = first_answers(session, [row.id for row, _ in found])
+        recent = answered_since(session, since)
+        shown = {row.id for row, _ in found}
+        found += [
+            (row, reqs.clock_status(row, controller, today))
+            for row in (reqs.get(session, rid) for rid in sorted(recent) if rid not in shown)
+        ]
+        answers.update(recent)
         items = [
-            request_json(row, controller, today, status)
+            request_json(row, controller, today, status, answered_at=answers.get(row.id))
             for row, status in found
             if reqs.has_clock(row)  # a termination has no deadline
         ]
@@ -115,19 +145,13 @@ def due(ics_path: str | None) -> None:
 
     def text() -> str:
         if not items:
-            return "nothing due: no open requests"
+            return "nothing due: no open requests, none answered lately"
         rows = []
         for item in items:
-            left = item["clock"]["days_left"]
-            when = (
-                f"paused since {item['clock']['paused_since']}"
-                if left is None
-                else (f"OVERDUE {-left}d" if left < 0 else f"{left}d")
-            )
-            state = item["state"] + (" !" if item["needs_attention"] else "")
+            state = state_words(item["state"]) + (" !" if item["needs_attention"] else "")
             if item["state"] == "awaiting_confirmations":
                 state = "waiting on suppliers"
-            rows.append([item["id"], item["kind"], state, item["clock"]["due"] or "-", when])
+            rows.append([item["id"], item["kind"], state, item["clock"]["due"] or "-", _when(item)])
         out = table(["id", "kind", "state", "due", "left"], rows)
         if written:
             out += f"\ncalendar: {written}"

@@ -16,7 +16,7 @@ from ..errors import UserError
 from ..model import RequestKind, RequestState
 from . import exits
 from .app import App, engine_context, free_text, get_app, json_option, table
-from .views import clock_text, request_json, request_text
+from .views import clock_text, request_json, request_text, state_words
 
 
 def _date(value: str | None, what: str) -> date | None:
@@ -72,6 +72,11 @@ def request() -> None:
     help="Rectification: a TOML or JSON file of field = new value.",
 )
 @click.option(
+    "--language",
+    type=click.Choice(["nl", "en", "fr"]),
+    help="The subject's language: letters and the bundle's report (default: the controller's).",
+)
+@click.option(
     "--force",
     is_flag=True,
     help="Record it even if an open request of the same kind exists for the subject.",
@@ -94,6 +99,7 @@ def new(
     channel: str,
     note: str | None,
     changes_file: str | None,
+    language: str | None,
     force: bool,
     verified: str | None,
 ) -> None:
@@ -115,6 +121,7 @@ def new(
         channel=channel,
         note=note,
         changes=_load_changes(changes_file),
+        language=language,
     )
     controller = app.config.controller
     with app.session() as session:
@@ -169,11 +176,17 @@ def list_(which: str, due_within: int | None) -> None:
     app = get_app()
     today = app.today()
     controller = app.config.controller
+    from ..answer.record import first_answers
+
     with app.session() as session:
         found = reqs.list_requests(
             session, which=which, controller=controller, today=today, due_within=due_within
         )
-        data = [request_json(row, controller, today, status) for row, status in found]
+        answers = first_answers(session, [row.id for row, _ in found])
+        data = [
+            request_json(row, controller, today, status, answered_at=answers.get(row.id))
+            for row, status in found
+        ]
     app.emit(
         data,
         lambda: (
@@ -183,10 +196,10 @@ def list_(which: str, due_within: int | None) -> None:
                     [
                         d["id"],
                         d["kind"],
-                        d["state"] + (" !" if d["needs_attention"] else ""),
+                        state_words(d["state"]) + (" !" if d["needs_attention"] else ""),
                         d["received_on"],
                         d["clock"]["due"] or ("paused" if d["clock"]["applies"] else "-"),
-                        "" if d["clock"]["days_left"] is None else d["clock"]["days_left"],
+                        _left(d),
                         d["subject"]["name"],
                     ]
                     for d in data
@@ -196,6 +209,14 @@ def list_(which: str, due_within: int | None) -> None:
             else "no requests"
         ),
     )
+
+
+def _left(data: dict[str, Any]) -> str | int:
+    """Days left, or when the answer went out (the clock stopped there)."""
+    if data["answer"]:
+        return f"answered {data['answer']['on']}" + ("" if data["answer"]["met"] else " LATE")
+    left = data["clock"]["days_left"]
+    return "" if left is None else left
 
 
 @request.command("show")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
+from types import EllipsisType
 from typing import Any
+
+from sqlalchemy.orm import object_session
 
 from .. import requests as reqs
 from ..clock import ClockStatus
@@ -17,6 +20,26 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
 
 
+#: what staff read for a state in lists and boards (JSON keeps the state's name)
+STATE_WORDS = {"awaiting_answer": "waiting for the answer"}
+
+
+def state_words(state: str) -> str:
+    return STATE_WORDS.get(state, state)
+
+
+def answer_json(
+    answered_at: datetime | None, due: date | None, controller: ControllerConfig
+) -> dict[str, Any] | None:
+    """When the subject was first answered (the controller's day) and whether that met the
+    deadline (Art. 12(3)): an answer on the due day is on time."""
+    if answered_at is None:
+        return None
+    day = answered_at.astimezone(controller.tz).date()
+    late = (day - due).days if due is not None and day > due else 0
+    return {"on": day.isoformat(), "met": late == 0, "days_late": late}
+
+
 def request_json(
     row: RequestRow,
     controller: ControllerConfig,
@@ -25,8 +48,15 @@ def request_json(
     *,
     detail: bool = False,
     blockers: Sequence[str] = (),
+    answered_at: datetime | None | EllipsisType = ...,
 ) -> dict[str, Any]:
+    """``answered_at``: when the request was first answered, if the caller looked it up for
+    many rows at once (``...``: look it up here)."""
     status = status or reqs.clock_status(row, controller, today)
+    if answered_at is ...:
+        session = object_session(row)
+        answered_at = reqs.answered(session, row.id) if session is not None else None
+    answer = answer_json(answered_at, status.due, controller)
     data: dict[str, Any] = {
         "id": row.id,
         "kind": row.kind,
@@ -34,17 +64,22 @@ def request_json(
         "needs_attention": bool(row.needs_attention),
         "received_on": row.received_on.isoformat(),
         "channel": row.channel,
+        "language": row.language or controller.language,
         "subject": {"name": row.subject_name},
         "clock": {
             "due": _iso(status.due),
             "days_left": status.days_left,
-            "overdue": status.overdue and row.state not in ("completed", "rejected", "withdrawn"),
+            # an answer that went out ends the clock: met, or late, but no longer overdue
+            "overdue": status.overdue
+            and answer is None
+            and row.state not in ("completed", "rejected", "withdrawn"),
             "paused_since": _iso(status.paused_since),
             "paused_days": status.paused_days,
             "extended": row.extended,
             # False for a termination: no Art. 12(3) deadline (docs/termination.md)
             "applies": reqs.has_clock(row),
         },
+        "answer": answer,
     }
     if not detail:
         return data
@@ -162,10 +197,20 @@ def task_warnings(task: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def answer_text(answer: Mapping[str, Any]) -> str:
+    """``answered 2026-12-05, deadline met`` / ``answered 2026-12-30, 3 days late``."""
+    late = answer["days_late"]
+    if not late:
+        return f"answered {answer['on']}, deadline met"
+    return f"answered {answer['on']}, {late} day{'s' if late != 1 else ''} late"
+
+
 def clock_text(data: dict[str, Any]) -> str:
     clock = data["clock"]
     if not clock.get("applies", True):
         return "no deadline: a contract's end, not a GDPR request"
+    if data.get("answer"):
+        return f"due {clock['due']}, {answer_text(data['answer'])}"
     if clock["paused_since"]:
         return f"clock paused since {clock['paused_since']}"
     left = clock["days_left"]
@@ -179,7 +224,7 @@ def clock_text(data: dict[str, Any]) -> str:
 
 def request_text(data: dict[str, Any]) -> str:
     lines = [
-        f"request {data['id']}  {data['kind']}  {data['state']}"
+        f"request {data['id']}  {data['kind']}  {state_words(data['state'])}"
         + ("  NEEDS ATTENTION" if data["needs_attention"] else ""),
         f"subject:   {data['subject']['name']}",
     ]
@@ -192,6 +237,7 @@ def request_text(data: dict[str, Any]) -> str:
             f"           {ident['kind']}: {ident['value']}{scope}{period} [from {ident['source']}]"
         )
     lines.append(f"received:  {data['received_on']} by {data['channel']}")
+    lines.append(f"language:  {data['language']}")
     lines.append(f"clock:     {clock_text(data)}")
     if data.get("extension"):
         lines.append(
@@ -227,4 +273,12 @@ def request_text(data: dict[str, Any]) -> str:
             )
     for b in data.get("blockers", []):
         lines.append(f"waiting:   {b}")
+    if data["state"] == "awaiting_answer":
+        lines.append(
+            "waiting:   for the answer to the subject (Art. 12(3)): "
+            f"dsr request answer {data['id']}"
+        )
+    elif data.get("answer") and data["state"] == "in_progress" and not data.get("blockers"):
+        if all(t["state"] in ("done", "skipped") for t in tasks):
+            lines.append(f"waiting:   nothing: dsr request close {data['id']}")
     return "\n".join(lines)

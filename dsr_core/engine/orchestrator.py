@@ -121,7 +121,7 @@ def prepare(
                 retried.append(name)
         if state == RequestState.IDENTITY_VERIFIED:
             reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
-        elif state == RequestState.AWAITING_CONFIRMATIONS and (created or retried):
+        elif state in _WAITING and (created or retried):
             reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
         audit.append(
             session,
@@ -486,6 +486,12 @@ def _mark_not_searched(session: Any, row: RequestRow, actor: str) -> None:
         )
 
 
+#: states a run moves back to in_progress when it creates or retries tasks
+_WAITING = (RequestState.AWAITING_CONFIRMATIONS, RequestState.AWAITING_ANSWER)
+#: states whose finished tasks make the request wait for its answer
+_BUSY = (RequestState.IN_PROGRESS, RequestState.AWAITING_CONFIRMATIONS)
+
+
 def settle(
     ctx: EngineContext,
     request_id: int,
@@ -511,7 +517,11 @@ def settle(
         blockers = ctx.plugins.request_blockers(info)
         all_done = not reqs.unfinished_tasks(row)
         state = RequestState(row.state)
-        if all_done and blockers and state == RequestState.IN_PROGRESS:
+        if (
+            all_done
+            and blockers
+            and state in (RequestState.IN_PROGRESS, RequestState.AWAITING_ANSWER)
+        ):
             reqs.transition(
                 session,
                 row,
@@ -519,6 +529,15 @@ def settle(
                 actor=ctx.actor,
                 data={"waiting_for": len(blockers)},
             )
+        elif (
+            all_done
+            and not blockers
+            and state in _BUSY
+            and RequestKind(row.kind) is not RequestKind.TERMINATION  # no answer owed
+            and reqs.answered(session, row.id) is None
+        ):
+            # Art. 12(3): the subject is owed the answer; `dsr request answer` completes it
+            reqs.transition(session, row, RequestState.AWAITING_ANSWER, actor=ctx.actor)
         elif not blockers and state == RequestState.AWAITING_CONFIRMATIONS:
             reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
         completed = _complete_at_once(session, ctx, row, all_done and not blockers)

@@ -69,6 +69,9 @@ class BundleRequest:
     state: RequestState | str
     controller: Controller
     generated_at: datetime
+    #: the subject's language for the report (``dsr request new --language``); None: the
+    #: controller's
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

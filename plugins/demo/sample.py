@@ -319,7 +319,7 @@ purposes = ["Klantenbeheer, facturatie en support"]
 legal_basis = ["Uitvoering van de overeenkomst (art. 6.1.b AVG)",
                "Wettelijke verplichting: boekhouding (art. 6.1.c AVG)"]
 retention = ["Klantgegevens: duur van de overeenkomst",
-             "Facturen: 10 jaar (boekhoudwetgeving)"]
+             "Facturen: zolang de boekhoudwet het vereist, 7 jaar (art. III.86 WER)"]
 source = ["De klant zelf, bij het sluiten van de overeenkomst"]
 
 [systems.crm.tables.customers]
@@ -361,9 +361,9 @@ category = "invoice"
 parent = "customers"
 foreign_key = "customer_id"
 erase = "keep"
-keep_for = "10 years"
+keep_for = "7 years"
 date_column = "invoice_date"
-basis = "Art. 17(3)(b) AVG; boekhoudwetgeving (10 jaar)"
+basis = "Art. 17(3)(b) AVG; boekhoudwet: 7 jaar (art. III.86 WER)"
 fields = { number = { nl = "Factuurnummer", en = "Invoice number", fr = "Numéro de facture" } }
 
 [systems.pbx]

@@ -1,5 +1,6 @@
 """A controller like the demo's (CRM in SQLite, Asterisk call log, technical dossiers) in the
-``dsr`` fixture's home, for tests that drive it through the command line as staff would."""
+``dsr`` fixture's home, for tests that drive it through the command line as staff would; the
+real loopback SMTP server (aiosmtpd) shared with tests/letters."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from typing import Any
 import pytest
 
 from dsr_plugins.demo import sample
+from tests.loopback import SmtpServerInfo, smtp_server
+
+__all__ = ["SmtpServerInfo", "Voxtra", "smtp_server", "voxtra"]
 
 
 @dataclass

@@ -160,7 +160,9 @@ def test_manual_tasks_wait_for_staff_before_the_request_can_close(dsr):
     refused = dsr.fails("request", "close", rid)
     assert "archive (manual)" in refused.stderr
     dsr("tasks", "done", str(archive["id"]), "--note", "nothing in the binder")
-    dsr("request", "close", rid)
+    assert dsr.json("request", "show", rid)["state"] == "awaiting_answer"
+    assert "waits for the answer" in dsr.fails("request", "close", rid).stderr
+    dsr("request", "answer", rid, "--by", "letter")
     assert dsr.json("request", "show", rid)["state"] == "completed"
     assert any(e["action"] == "task.manual_done" for e in dsr.json("audit", "show", rid))
 

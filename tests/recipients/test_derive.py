@@ -28,7 +28,7 @@ def test_access_derives_the_carrier_from_the_records_and_names_it(dsr, monkeypat
         "--category", "delivery", "--on", "2025-01-05")  # fmt: skip
     rid = new_request(dsr, "access", "--email", EMAIL, "--phone", PHONE)
     report = dsr.json("request", "run", rid)
-    assert report["state"] == "in_progress" and report["blockers"] == []
+    assert report["state"] == "awaiting_answer" and report["blockers"] == []
 
     snel, found = dsr.json("suppliers", "recipients", rid)["recipients"]
     assert (snel["name"], snel["role"], snel["categories"]) == (
