@@ -48,7 +48,7 @@ def test_a_version_5_database_keeps_its_notices_and_takes_a_lift_notice(dsr):
             {"t": now},
         )
         _notice(conn, "N-1-1", "restriction")
-    assert migrations.upgrade(engine) == [6]
+    assert migrations.upgrade(engine) == [6, 7]
     with engine.begin() as conn:
         kept = conn.execute(sa.text("SELECT notice_id, state, sends FROM notices")).all()
         assert [tuple(r) for r in kept] == [("N-1-1", "sent", 1)]
