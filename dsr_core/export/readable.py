@@ -32,6 +32,11 @@ _CENT = Decimal("0.01")
 Formatter = Callable[[str], str]
 
 
+def colon(language: str) -> str:
+    """``:`` after a label; French puts a (no-break) space before it."""
+    return "\u00a0:" if language == "fr" else ":"
+
+
 def date_text(language: str, value: date) -> str:
     """``19 januari 2025`` / ``19 January 2025`` / ``19 janvier 2025`` (``1er`` in French)."""
     return date_words(language, value)

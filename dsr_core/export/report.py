@@ -28,7 +28,7 @@ from .names import UniqueNames, safe_id
 from .outcomes import OutcomesResult
 from .output import SystemOutput
 from .plain import NOT_COMPLETE, missing, note_for, status_of
-from .readable import Formatter, date_text, formatter
+from .readable import Formatter, colon, date_text, formatter
 from .records import META_COLUMNS, CategoryResult, RecordsResult
 from .types import LANGUAGES, BundleRequest, Recipient, SystemSection
 from .values import csv_text, encode_text
@@ -161,9 +161,8 @@ class SystemView:
             text = value if isinstance(value, str) else csv_text(value)
             fmt = formatter(kind, self.language, info.currency if info else "EUR")
             shown = fmt(text) if fmt else text
-            parts.append(
-                f"{field_label(self.system, outcome.category, name, self.language)}: {shown}"
-            )
+            label = field_label(self.system, outcome.category, name, self.language)
+            parts.append(f"{label}{colon(self.language)} {shown}")
         return " · ".join(parts) or str(outcome.record_id)
 
     @property
@@ -260,6 +259,7 @@ def render_report(
         "systems": systems,
         "overview": [s for s in systems if s.holds_data],
         "titles": {s.section.name: s.name for s in systems},
+        "colon": colon(language),
         "missing": missing([s.section for s in systems], language),
         "recipients": recipients,
         "row_limit": row_limit,
