@@ -20,7 +20,7 @@ core tables below (common field names and categories), then to the raw name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 #: Languages every label is given in (the subject's texts: Dutch, English, French).
@@ -44,12 +44,15 @@ KINDS = (
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """How one field reads: its label per language, its kind (one of :data:`KINDS`) and, for
-    an amount, the currency (ISO 4217)."""
+    """How one field reads: its label per language, its kind (one of :data:`KINDS`), for an
+    amount the currency (ISO 4217), and for a field with a few known values (a call's
+    direction, its outcome) their words per language: ``{"incoming": labels("inkomend",
+    "incoming", "entrant")}``; another value is shown as it is."""
 
     labels: Mapping[str, str]
     kind: str = "text"
     currency: str = "EUR"
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -10,11 +10,14 @@ changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from ..answer.words import date_words
+from ..fields import field_label
 
 _NBSP = "\u00a0"
 _BOOLEANS = {
@@ -130,8 +133,45 @@ def _boolean(language: str, text: str) -> str:
     return text
 
 
-def formatter(kind: str, language: str, currency: str = "EUR") -> Formatter | None:
-    """How the report shows a value of ``kind`` (``None``: as it is)."""
+def _nested(language: str, text: str) -> str:
+    """A nested value (JSON text in the files) as a plain list: ``klant, vip``,
+    ``street: Kerkstraat 1, city: Gent``."""
+    if text[:1] not in "[{":
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{field_label(None, '', k, language)}{colon(language)} {_plain(v)}"
+            for k, v in value.items()
+        )
+    return text
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def formatter(
+    kind: str,
+    language: str,
+    currency: str = "EUR",
+    values: Mapping[str, Mapping[str, str]] | None = None,
+) -> Formatter | None:
+    """How the report shows a value of ``kind`` (``None``: as it is). ``values`` gives known
+    values their words per language."""
+    if values:
+        words = {raw: texts[language] for raw, texts in values.items() if texts.get(language)}
+        inner = formatter(kind, language, currency)
+        if inner is None:
+            return lambda text: words.get(text, text)
+        return lambda text: words[text] if text in words else inner(text)
     if kind == "datetime":
         return lambda text: _datetime(language, text) if text else text
     if kind == "date":
@@ -151,4 +191,6 @@ def formatter(kind: str, language: str, currency: str = "EUR") -> Formatter | No
             return number_text(language, value)
 
         return number
+    if kind in ("text", "recipient", "third_party"):
+        return lambda text: _nested(language, text)
     return None

@@ -72,8 +72,8 @@ def shown_columns(system: Any, category: str, names: Sequence[str], language: st
         if kind == "technical":
             continue
         label = field_label(system, category, name, language)
-        currency = info.currency if info else "EUR"
-        columns.append(Column(index, name, label, formatter(kind, language, currency)))
+        shown = formatter(kind, language, info.currency, info.values) if info else None
+        columns.append(Column(index, name, label, shown or formatter(kind, language)))
     return columns
 
 
@@ -159,7 +159,11 @@ class SystemView:
             if kind == "technical" or value is None or value == "":
                 continue
             text = value if isinstance(value, str) else csv_text(value)
-            fmt = formatter(kind, self.language, info.currency if info else "EUR")
+            fmt = (
+                formatter(kind, self.language, info.currency, info.values)
+                if info
+                else formatter(kind, self.language)
+            )
             shown = fmt(text) if fmt else text
             label = field_label(self.system, outcome.category, name, self.language)
             parts.append(f"{label}{colon(self.language)} {shown}")

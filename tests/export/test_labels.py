@@ -42,6 +42,11 @@ class Telephony(System):
         "counterpart": Field(labels("Ander nummer", "Other number", "Autre numéro"), "phone"),
         "answered": Field(labels("Beantwoord", "Answered", "Répondu"), "boolean"),
         "cost": Field(labels("Kost", "Cost", "Coût"), "amount"),
+        "direction": Field(
+            labels("Richting", "Direction", "Sens"),
+            values={"incoming": labels("inkomend", "incoming", "entrant")},
+        ),
+        "tags": Field(labels("Labels", "Tags", "Étiquettes")),
     }
 
 
@@ -59,6 +64,8 @@ def calls(count: int = 3) -> Iterator[Record]:
                 "counterpart": "+3292345678",
                 "answered": True,
                 "cost": "77.8600000000",
+                "direction": "incoming" if i else "sideways",
+                "tags": {"city": "Gent", "vip": True},
             },
             source="Master.csv line 56",
         )
@@ -134,10 +141,20 @@ def test_values_read_as_people_write_them(
     assert expected[4] in html.text("system-pbx")
     assert expected[4] in html.text("purposes")
     assert "+3292345678" in table
-    for raw in ("2025-01-19T10:05", "77.860", "362", "true", "linkedid", "billsec"):
+    assert "true" not in table.replace("vip: true", "").replace("vip : true", "")
+    for raw in ("2025-01-19T10:05", "77.860", "362", "linkedid", "billsec"):
         assert raw not in table, raw
     assert "Master.csv" not in html.text("system-pbx")  # the source stays in the files
     assert "1737281100" not in html.text("system-pbx")  # ids and technical fields too
+
+
+def test_known_values_and_nested_values_read_as_words(tmp_path: Path) -> None:
+    table = report(tmp_path, "fr").text("records-pbx-call").replace("\u00a0", " ")
+
+    assert table.count("entrant") == 2  # the two incoming calls
+    assert "sideways" in table  # a value nobody named is shown as it is
+    assert "Commune : Gent, vip : true" in table
+    assert '{"city"' not in table
 
 
 def test_the_files_keep_the_raw_names_and_values(tmp_path: Path) -> None:
@@ -156,6 +173,8 @@ def test_the_files_keep_the_raw_names_and_values(tmp_path: Path) -> None:
         "counterpart",
         "answered",
         "cost",
+        "direction",
+        "tags",
     ]
     assert rows[1][3:] == [
         "2025-01-19T10:05:00+01:00",
@@ -165,6 +184,8 @@ def test_the_files_keep_the_raw_names_and_values(tmp_path: Path) -> None:
         "+3292345678",
         "true",
         "77.8600000000",
+        "sideways",
+        '{"city":"Gent","vip":true}',
     ]
     first = bundle.json("data/pbx/call.json")[0]
     assert first["billsec"] == 362 and first["cost"] == "77.8600000000"
