@@ -271,3 +271,38 @@ def test_amounts_durations_and_numbers_by_language() -> None:
     date_of = formatter("datetime", "fr")
     assert date_of is not None and date_of("2025-03-01") == "1er mars 2025"
     assert date_of("not a date") == "not a date"  # shown as it is
+
+
+class _Store(System):
+    kinds = frozenset({RequestKind.ACCESS})
+    description = "records held in memory"
+
+    def locate(self, subject: Any) -> list[Any]:
+        return list(subject.identities)
+
+    def access(self, subject: Any, keys: Any) -> Iterator[Record]:
+        yield Record(self.name, "call", "1", {"billsec": 3, "zork": "?", "linkedid": "x"})
+
+
+def test_the_conformance_suite_names_every_field_without_labels(tmp_path: Path) -> None:
+    from dsr_core.model import Identity, IdentityKind, Subject
+    from dsr_core.testing import SystemConformance, make_context
+
+    subject = Subject("Jan", (Identity(IdentityKind.EMAIL, "jan@example.be"),))
+    bare = _Store("pbx", {}, make_context("pbx", tmp_path))
+    with pytest.raises(AssertionError) as failed:
+        SystemConformance().test_access_fields_and_categories_have_labels(bare, subject)
+    message = str(failed.value)
+    assert "field call.billsec in nl, en, fr" in message
+    assert "field call.zork in nl, en, fr" in message
+    assert "linkedid" not in message  # technical in the core table: no label needed
+    assert "category" not in message  # "call" is in the core table
+
+    class Labelled(_Store):
+        fields = {
+            "billsec": Field(labels("Duur", "Duration", "Durée"), "duration"),
+            "zork": Field(labels("Zork", "Zork", "Zork")),
+        }
+
+    labelled = Labelled("pbx", {}, make_context("pbx", tmp_path))
+    SystemConformance().test_access_fields_and_categories_have_labels(labelled, subject)
