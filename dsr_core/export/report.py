@@ -14,7 +14,7 @@ extends it with the language's words.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -158,6 +158,8 @@ class SystemView:
             kind = info.kind if info else "text"
             if kind == "technical" or value is None or value == "":
                 continue
+            if isinstance(value, Mapping) and set(value) == {"old", "new"}:  # a rectification
+                value = f"{value['old'] or '–'} → {value['new'] or '–'}"
             text = value if isinstance(value, str) else csv_text(value)
             fmt = (
                 formatter(kind, self.language, info.currency, info.values)

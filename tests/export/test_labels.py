@@ -306,3 +306,19 @@ def test_the_conformance_suite_names_every_field_without_labels(tmp_path: Path) 
 
     labelled = Labelled("pbx", {}, make_context("pbx", tmp_path))
     SystemConformance().test_access_fields_and_categories_have_labels(labelled, subject)
+
+
+def test_a_rectification_reads_old_to_new_under_the_fields_label(tmp_path: Path) -> None:
+    change = Outcome(
+        "c-1",
+        "contact",
+        Action.RECTIFIED,
+        fields={"email": {"old": "jan@oud.be", "new": "jan@nieuw.be"}, "id": 7},
+    )
+    request = make_request(RequestKind.RECTIFICATION, language="nl")
+    html = report(tmp_path, request=request, systems=[section("crm", outcomes=[change])])
+
+    changes = html.text("changes")
+    assert "E-mailadres: jan@oud.be → jan@nieuw.be" in changes
+    assert "verbeterd" in changes and "Contactgegevens" in changes
+    assert "c-1" not in changes
