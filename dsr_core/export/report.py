@@ -1,4 +1,8 @@
-"""``report.html``: the human-readable answer, rendered from Jinja2 templates (nl and en).
+"""``report.html``: the human-readable answer, rendered from Jinja2 templates (nl, en, fr).
+
+The data half speaks the subject's language: systems under their display names, categories
+and columns under their labels, values by kind (:mod:`dsr_core.fields`, :mod:`.readable`);
+record ids, sources and technical fields stay in the JSON and CSV files.
 
 The page is self-contained (inline CSS, no scripts, no external resources) and every value is
 autoescaped. It is rendered last, with :meth:`jinja2.Template.generate`, and written to the
@@ -28,7 +32,7 @@ from .names import UniqueNames, safe_id
 from .outcomes import OutcomesResult
 from .output import SystemOutput
 from .plain import NOT_COMPLETE, missing, note_for, status_of
-from .readable import Formatter, colon, date_text, formatter
+from .readable import Formatter, colon, date_text, datetime_text, formatter
 from .records import META_COLUMNS, CategoryResult, RecordsResult
 from .types import LANGUAGES, BundleRequest, Recipient, SystemSection
 from .values import csv_text, encode_text
@@ -45,9 +49,10 @@ def format_date(language: str, value: date | None) -> str:
 
 
 def format_datetime(language: str, value: datetime) -> str:
-    """The date as :func:`format_date`, the time and the zone's abbreviation."""
+    """``20 maart 2025, 14:03 CET``: as the record tables write times, with the zone's
+    abbreviation."""
     zone = value.tzname() or ""
-    return f"{format_date(language, value)} {value:%H:%M} {zone}".rstrip()
+    return f"{datetime_text(language, value)} {zone}".rstrip()
 
 
 @dataclass(frozen=True, slots=True)
