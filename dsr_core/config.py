@@ -31,6 +31,8 @@ DATABASE_NAME = "dsr.sqlite3"
 LANGUAGES = ("nl", "en", "fr")
 #: What ``on_termination`` may ask of a system when the customer's contract ends.
 TERMINATION_ACTIONS = ("erase",)
+#: Languages a system's ``title`` may be given in (the subject's texts).
+TITLE_LANGUAGES = LANGUAGES
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -140,6 +142,9 @@ class SystemConfig:
     enabled: bool = True
     timeout: float = 120.0
     retries: int = 3
+    #: The display name the subject reads (``title``): one string for every language, or a
+    #: table per language; ``None``: the type's ``titles``, then the name.
+    title: str | Mapping[str, str] | None = None
     instructions: Mapping[str, str] = field(default_factory=dict)
     processing: Mapping[str, Any] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -468,6 +473,7 @@ def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
     retries = table.get("retries", 3)
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
         raise ConfigFileError(f"{where}.retries must be a whole number from 0 to 10")
+    title = _title(table.get("title"), where)
     instructions = table.get("instructions", {})
     if isinstance(instructions, str):
         instructions = {"default": instructions}
@@ -494,10 +500,30 @@ def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
         enabled=enabled,
         timeout=float(timeout),
         retries=retries,
+        title=title,
         instructions=instructions,
         processing=processing,
         options=options,
         on_termination=on_termination,
+    )
+
+
+def _title(value: Any, where: str) -> str | dict[str, str] | None:
+    """``title = "Telefonie"`` or ``title = { nl = "Telefonie", en = "Telephony" }``."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if (
+        isinstance(value, dict)
+        and value
+        and set(value) <= set(TITLE_LANGUAGES)
+        and all(isinstance(v, str) and v.strip() for v in value.values())
+    ):
+        return {k: v.strip() for k, v in value.items()}
+    raise ConfigFileError(
+        f"{where}.title must be a text, or a table of texts per language "
+        f'({", ".join(TITLE_LANGUAGES)}), e.g. {{ nl = "Telefonie", fr = "Téléphonie" }}'
     )
 
 

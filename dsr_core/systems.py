@@ -23,12 +23,14 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from .errors import did_you_mean
+from .fields import Field
 from .model import CheckResult, Identity, Outcome, Record, RequestKind, Subject
 
 #: Keys of a ``[systems.NAME]`` table that the core reads itself; a system type never sees them.
 CORE_KEYS = frozenset(
     {
         "type",
+        "title",
         "enabled",
         "timeout",
         "retries",
@@ -141,12 +143,27 @@ class System:
         :class:`ConfigError` for a bad value the same way.
     ``required_keys``
         The subset of ``config_keys`` that must be present.
+    ``titles``
+        The type's display name per language (``{"nl": "Telefonie", "en": "Telephony",
+        "fr": "Téléphonie"}``); a system's config ``title`` overrides it.
+    ``categories``
+        Category -> its label per language (``{"call": {"nl": "Gesprekken", ...}}``).
+    ``fields``
+        Field name (as in ``Record.fields``) -> :class:`~dsr_core.fields.Field`: its labels
+        and kind; a key ``"category.field"`` wins over ``"field"``. The report shows labels
+        and values by kind; JSON and CSV keep the raw names and values (:mod:`dsr_core.fields`).
+
+    A plugin may set ``titles``, ``categories`` and ``fields`` per instance in ``__init__``
+    (from its config, as sql-crm does from its mapping).
     """
 
     kinds: ClassVar[frozenset[RequestKind]] = frozenset()
     description: ClassVar[str] = ""
     config_keys: ClassVar[Mapping[str, str]] = {}
     required_keys: ClassVar[frozenset[str]] = frozenset()
+    titles: ClassVar[Mapping[str, str]] = {}
+    categories: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    fields: ClassVar[Mapping[str, Field]] = {}
 
     def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
         self.name = name

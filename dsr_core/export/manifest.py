@@ -40,7 +40,7 @@ def build_manifest(
     """The manifest as a JSON-ready dict."""
     kind = RequestKind(request.kind)
     controller = request.controller
-    language = controller.language
+    language = request.report_language
     absent = missing([o.section for o in outputs], language)
     return {
         "format": "dsr-bundle",

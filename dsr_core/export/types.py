@@ -16,7 +16,7 @@ from typing import Any
 from ..model import Identity, Outcome, Record, RequestKind, RequestState, TaskState
 
 #: The report languages there are templates for.
-LANGUAGES = ("nl", "en")
+LANGUAGES = ("nl", "en", "fr")
 
 
 def _no_records() -> Iterable[Record]:
@@ -39,9 +39,10 @@ def _strings(value: str | Iterable[str] | None) -> tuple[str, ...]:
 class Controller:
     """Who answers the request (``[controller]`` in ``dsr.toml``).
 
-    ``language`` picks the report template: ``"nl"`` or ``"en"``. ``automated_decisions``:
-    the statement on automated decision-making (Art. 15(1)(h)) per language, ``"*"`` for
-    every language; empty: none takes place (:mod:`.legal`).
+    ``language`` picks the report template: ``"nl"``, ``"en"`` or ``"fr"`` (a request may
+    ask for another: :attr:`BundleRequest.language`). ``automated_decisions``: the statement
+    on automated decision-making (Art. 15(1)(h)) per language, ``"*"`` for every language;
+    empty: none takes place (:mod:`.legal`).
     """
 
     name: str
@@ -57,7 +58,8 @@ class BundleRequest:
 
     ``subject_name`` and ``identities`` are the subject *as given* with the request (plus what
     systems contributed, if the caller wants them listed). ``generated_at`` must be an aware
-    datetime in the controller's timezone; it is shown as is.
+    datetime in the controller's timezone; it is shown as is. ``language`` is the language the
+    subject asked to be answered in; ``None`` answers in the controller's.
     """
 
     id: int
@@ -72,6 +74,11 @@ class BundleRequest:
     #: the subject's language for the report (``dsr request new --language``); None: the
     #: controller's
     language: str | None = None
+
+    @property
+    def report_language(self) -> str:
+        """The language of the report: the request's, else the controller's."""
+        return self.language or self.controller.language
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +119,11 @@ class SystemSection:
     system with some is ``incomplete`` in the bundle, never "holds nothing about you".
     ``identities`` are the keys this system contributed (``locate``).
 
+    ``system`` is the configured System instance (or its type) the report takes display
+    names, category and field labels and field kinds from (:mod:`dsr_core.fields`); ``None``
+    for a system no longer configured (raw names are shown). ``title`` is the config's
+    ``title`` (a text, or texts per language).
+
     ``records`` and ``outcomes`` are called once each, when the writer reaches this system,
     and their iterators are consumed once, lazily. ``records`` yields :class:`Record` s of any
     categories, interleaved; ``outcomes`` yields the erase / rectify / restrict / object
@@ -125,6 +137,8 @@ class SystemSection:
     unread_count: int = 0
     processing: ProcessingInfo = field(default_factory=ProcessingInfo)
     identities: tuple[Identity, ...] = ()
+    system: Any = None
+    title: str | Mapping[str, str] | None = None
     records: Callable[[], Iterable[Record]] = _no_records
     outcomes: Callable[[], Iterable[Outcome]] = _no_outcomes
 
