@@ -179,6 +179,8 @@ def _suppliers(run: Demo) -> None:
         "nl",
         "--email",
         "privacy@beltel.example",
+        "--country",
+        "BE",
     )
     run.dsr(
         "suppliers",
@@ -190,6 +192,23 @@ def _suppliers(run: Demo) -> None:
         "fr",
         "--email",
         "dpo@snel-transport.example",
+        "--country",
+        "BE",
+    )
+    # the mobile operator the CRM names for some customers (number porting): a recipient
+    # their access reports list (Art. 15(1)(c))
+    run.dsr(
+        "suppliers",
+        "add",
+        "Numa Mobile",
+        "--role",
+        "carrier",
+        "--language",
+        "nl",
+        "--email",
+        "privacy@numa.example",
+        "--country",
+        "BE",
     )
     name, email = ERASURE_SUBJECT
     run.dsr(
