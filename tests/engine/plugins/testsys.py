@@ -23,6 +23,14 @@ from dsr_core.systems import ConfigError, PermanentError, System, TransientError
 ALL = frozenset(RequestKind)
 
 
+def _identity(spec: dict[str, Any], system: str) -> Identity:
+    """``{"kind", "value", "valid_from"?, "valid_to"?}`` as an identity this system found."""
+    period = [
+        date.fromisoformat(spec[k]) if spec.get(k) else None for k in ("valid_from", "valid_to")
+    ]
+    return Identity(IdentityKind(spec["kind"]), spec["value"], *period, source=system)
+
+
 class TestStore(System):
     description = "records in a JSON file, for tests"
     kinds = frozenset(
@@ -93,18 +101,29 @@ class TestStore(System):
         if self.config.get("crash") == "locate":
             # a bug in a plugin, on purpose: the message holds the subject's e-mail address
             int(sorted(subject.values(IdentityKind.EMAIL))[0])
+        # What it finds is searched in turn until nothing new appears, as System.locate asks
+        # (the core does not ask a system again for identities it found itself).
         values = {i.value for i in subject.identities}
         found: list[Identity] = []
-        for row in self._rows():
-            if row.get("email") in values:
-                found.append(Identity(IdentityKind.EMAIL, row["email"]))
-            if row.get("phone") in values:
-                found.append(Identity(IdentityKind.PHONE, row["phone"]))
-        if found:
-            for extra in self.config.get("expand", []):
-                found.append(
-                    Identity(IdentityKind(extra["kind"]), extra["value"], source=self.name)
-                )
+        while True:
+            found = []
+            for row in self._rows():
+                if row.get("email") in values:
+                    found.append(Identity(IdentityKind.EMAIL, row["email"]))
+                if row.get("phone") in values:
+                    found.append(Identity(IdentityKind.PHONE, row["phone"]))
+                if row.get("email") in values or row.get("phone") in values:
+                    # what the row says about its holder (a CRM's number history)
+                    found.extend(_identity(extra, self.name) for extra in row.get("knows", []))
+            if found:
+                for extra in self.config.get("expand", []):
+                    found.append(
+                        Identity(IdentityKind(extra["kind"]), extra["value"], source=self.name)
+                    )
+            more = {i.value for i in found} - values
+            if not more:
+                break
+            values |= more
         self._log("locate", subject)
         return list({i.key: i for i in found}.values())
 
