@@ -241,3 +241,19 @@ def test_queued_requests_are_batched_by_the_worker(
     for rid in ids:
         [pbx] = [t for t in dsr.json("request", "show", rid)["tasks"] if t["system"] == "pbx"]
         assert pbx["state"] == "done" and pbx["summary"]["counts"] == {"erased": 2}
+
+
+def test_a_batch_that_cannot_be_prepared_runs_each_step_alone(
+    dsr: Any, monkeypatch: pytest.MonkeyPatch, counted: dict[str, int]
+) -> None:
+    log = _install(dsr)
+    ids = _new(dsr, "erasure")
+
+    def broken(self: Any, step: str, items: Any) -> None:
+        raise OSError("no space left for the spool")
+
+    monkeypatch.setattr(csv_system.CsvCallLogSystem, "prepare_batch", broken)
+    reports = dsr.json("request", "run", *ids)["requests"]
+    assert [_tasks(r)["pbx"][1]["counts"] for r in reports] == [{"erased": 2}] * 3
+    assert counted["rewrites"] == 3  # each erasure its own, as alone
+    assert log.read_text().splitlines() == [LINES[1]]
