@@ -372,7 +372,8 @@ def close(request_id: str) -> None:
 @click.option(
     "--all-pending",
     is_flag=True,
-    help="Every open, verified request with work left, in one batch.",
+    help="Every open, verified request with tasks waiting to run (or none made yet), "
+    "in one batch; failed tasks are retried by naming their request.",
 )
 @click.option(
     "--due-erasures",

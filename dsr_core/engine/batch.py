@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from .. import audit
 from ..errors import UserError
 from ..model import Identity, RequestState
-from ..store.models import RequestRow, TaskRow
+from ..store.models import PauseRow, RequestRow, TaskRow
 from ..systems import BatchItem, System
 from . import claims
 from .context import EngineContext
@@ -62,9 +62,9 @@ class _Request:
 
 
 def pending_requests(ctx: EngineContext, *, queued: bool | None = None) -> list[int]:
-    """Open, verified requests with work left (a task to run, or none made yet), oldest
-    first; ``queued``: only those whose pending tasks are queued for workers (True), or not
-    (False)."""
+    """Open, verified requests with work left (a task to run, or none made yet) whose clock
+    is not paused, oldest first; ``queued``: only those whose pending tasks are queued for
+    workers (True), or not (False)."""
     open_states = [s.value for s in RequestState if s.is_open and s != RequestState.RECEIVED]
     task_left = sa.exists().where(
         TaskRow.request_id == RequestRow.id,
@@ -72,7 +72,8 @@ def pending_requests(ctx: EngineContext, *, queued: bool | None = None) -> list[
         *([TaskRow.queued.is_(queued)] if queued is not None else []),
     )
     no_tasks = ~sa.exists().where(TaskRow.request_id == RequestRow.id)
-    stmt = sa.select(RequestRow.id).where(RequestRow.state.in_(open_states))
+    paused = sa.exists().where(PauseRow.request_id == RequestRow.id, PauseRow.ended_on.is_(None))
+    stmt = sa.select(RequestRow.id).where(RequestRow.state.in_(open_states), ~paused)
     if queued:
         stmt = stmt.where(task_left)
     else:
