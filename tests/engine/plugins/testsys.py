@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -64,7 +65,7 @@ class TestStore(System):
         return json.loads(self.path.read_text()) if self.path.exists() else []
 
     def _save(self, rows: list[dict[str, Any]]) -> None:
-        tmp = self.path.with_suffix(".tmp")
+        tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(rows))
         os.replace(tmp, self.path)
 
@@ -145,6 +146,18 @@ class TestStore(System):
         self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
     ) -> Iterator[Outcome]:
         self._misbehave("erase")
+        # Several steps erase at once (workers, a batch's threads): each reads, changes and
+        # writes the file under a lock, as a database's transactions would.
+        with open(self.path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            out = self._erase_rows(subject, keys, dry_run=dry_run)
+        yield from out
+        if not dry_run and self.config.get("block_after_erase") == "yield":
+            self._erased_then_block()
+
+    def _erase_rows(
+        self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
+    ) -> list[Outcome]:
         rows = self._rows()
         mine = {r["id"] for r in self._mine(subject, keys)}
         today = self.context.today()
@@ -173,9 +186,7 @@ class TestStore(System):
         if not dry_run:
             self._save(rest)
             self._log("erase", subject)
-        yield from out
-        if not dry_run and self.config.get("block_after_erase") == "yield":
-            self._erased_then_block()
+        return out
 
     def _erased_then_block(self) -> None:
         """The erasure is done and its outcomes handed over; the process is then killed
