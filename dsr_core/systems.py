@@ -126,6 +126,16 @@ class SystemContext:
         return f"pseud-{digest[:16]}"
 
 
+@dataclass(frozen=True)
+class BatchItem:
+    """One task of a batch (:meth:`System.prepare_batch`): the request's kind, the subject as
+    the step will get it, and the keys its act step will get (empty for a locate)."""
+
+    kind: RequestKind
+    subject: Subject
+    keys: Sequence[Identity] = ()
+
+
 class System:
     """Base class of a system type. Override what the system can do.
 
@@ -198,14 +208,31 @@ class System:
         records could not be read and are left for staff to review."""
         return ()
 
+    # -- many requests at once (optional) ---------------------------------------------------
+    def prepare_batch(self, step: str, items: Sequence[BatchItem]) -> None:
+        """Optional: the engine is about to run ``step`` (``"locate"`` or ``"act"``) of the
+        tasks ``items`` of this system, each on its own system object, in this process
+        (``dsr request run ID ID...``, ``--all-pending``, ``dsr worker``). A type that can
+        serve them together (one read of a file for every request) does the shared work now
+        and keeps each task's part where that task's own step finds it (a process-wide cache
+        that checks the data did not change since), so that each step then gives exactly
+        what it would have given alone. The engine holds the claims of these tasks and has
+        put their act steps' start on the trail, so an act may also be carried out here (one
+        rewrite of a file for several erasures) as long as the task's own step then reports
+        it. An exception is logged and the steps simply do their work alone. Default:
+        nothing (most systems gain nothing from a batch)."""
+        return None
+
     # -- finding the subject ----------------------------------------------------------------
     def locate(self, subject: Subject) -> Sequence[Identity]:
         """The subject's keys in this system; empty when it holds nothing about them.
 
         May return identities the request did not have (a CRM returns the customer's phone
         numbers with the period each was theirs): the core adds them to the subject and asks
-        every system to locate again until nothing new appears. Return them with
-        ``source=self.name``. Must not change anything.
+        every other system to locate again until nothing new appears. This system is not
+        asked again for what it found itself: follow your own finds to a fixed point (a
+        customer's e-mail that names a second customer) and return all of it in one call.
+        Return them with ``source=self.name``. Must not change anything.
         """
         raise NotImplementedError
 

@@ -63,6 +63,17 @@ def for_tasks(tasks: Iterable[Mapping[str, Any]]) -> int:
     return code
 
 
+#: From best to worst, for a batch of requests: a request that could not run at all (2)
+#: outranks one whose system failed (4), which outranks one that needs review (5).
+_SEVERITY = (OK, REVIEW, FAILED, USER_ERROR)
+
+
+def worst(codes: Iterable[int]) -> int:
+    """The exit code of a batch: the worst of its requests' codes (OK for none)."""
+    rank = {code: i for i, code in enumerate(_SEVERITY)}
+    return max(codes, key=lambda c: rank.get(c, len(_SEVERITY)), default=OK)
+
+
 def finish(code: int) -> None:
     """The command's exit code, once its output is printed: ``dsr`` exits with it when the
     command returns (callers running a command in-process read ``App.exit_code``)."""

@@ -441,10 +441,16 @@ def close(request_id: str) -> None:
 
 
 @request.command("run", epilog=exits.epilog())
-@click.argument("request_id", required=False)
+@click.argument("request_ids", nargs=-1, metavar="[REQUEST_ID]...")
 @click.option("--dry-run", is_flag=True, help="Change nothing anywhere; report what would change.")
 @click.option("--system", "systems", multiple=True, help="Only this system (repeatable).")
 @click.option("--queue", is_flag=True, help="Only enqueue the tasks for `dsr worker`.")
+@click.option(
+    "--all-pending",
+    is_flag=True,
+    help="Every open, verified request with tasks waiting to run (or none made yet), "
+    "in one batch; failed tasks are retried by naming their request.",
+)
 @click.option(
     "--due-erasures",
     is_flag=True,
@@ -457,35 +463,45 @@ def close(request_id: str) -> None:
 )
 @json_option
 def run(
-    request_id: str | None,
+    request_ids: tuple[str, ...],
     dry_run: bool,
     systems: tuple[str, ...],
     queue: bool,
+    all_pending: bool,
     due_erasures: bool,
     confirm_active: bool,
 ) -> None:
-    """Carry out a request in every configured system, concurrently.
+    """Carry out requests in every configured system, concurrently.
 
-    Exits 4 when a system failed or was not searched, 5 when a task waits for staff, a
-    system could not read everything, or an erasure waits because a system reports the
-    customer's contract active (--confirm-active erases anyway). --dry-run exits 4 when a
-    system could not be asked, --due-erasures when an erasure failed.
+    Several ids (or --all-pending) run in one batch: systems that can share work between
+    requests do (a call log read once for all, one rewrite for all erasures); each request
+    keeps its own tasks, results and trail. Exits 4 when a system failed or was not
+    searched, 5 when a task waits for staff, a system could not read everything, or an
+    erasure waits because a system reports the customer's contract active
+    (--confirm-active erases anyway); a batch: the worst of its requests, 2 when one could
+    not run at all. --dry-run exits 4 when a system could not be asked, --due-erasures
+    when an erasure failed.
     """
     from .run_cmd import run_request
 
     if due_erasures:
-        if request_id or dry_run or queue:
+        if request_ids or dry_run or queue or all_pending:
             raise UserError("--due-erasures runs on its own, without a request id")
-    elif not request_id:
-        raise UserError("name the request to run, or use --due-erasures")
+    elif all_pending and request_ids:
+        raise UserError("--all-pending runs every pending request: name no request id")
+    elif not request_ids and not all_pending:
+        raise UserError("name the request to run, or use --all-pending or --due-erasures")
+    elif dry_run and (len(request_ids) != 1 or all_pending):
+        raise UserError("--dry-run looks at one request: name exactly one")
     run_request(
         get_app(),
-        request_id,
+        list(request_ids),
         dry_run=dry_run,
         systems=systems,
         queue=queue,
         due_erasures=due_erasures,
         confirm_active=confirm_active,
+        all_pending=all_pending,
     )
 
 

@@ -17,16 +17,17 @@ def _task_line(task: dict[str, Any]) -> list[Any]:
 
 def run_request(
     app: App,
-    request_id: str | None,
+    request_ids: Sequence[str],
     *,
     dry_run: bool,
     systems: Sequence[str],
     queue: bool,
     due_erasures: bool,
     confirm_active: bool = False,
+    all_pending: bool = False,
 ) -> None:
     from ..engine import dry_run as do_dry_run
-    from ..engine import prepare, run_due_erasures
+    from ..engine import pending_requests, run_due_erasures
 
     ctx = engine_context(app)
     ctx.check_systems(systems)
@@ -65,7 +66,16 @@ def run_request(
         )
         exits.finish(exits.FAILED if any(d["error"] for d in data) else exits.OK)
         return
-    assert request_id is not None
+    ids: list[int | str] = list(request_ids)
+    if all_pending:
+        ids = list(pending_requests(ctx, queued=False))
+    if queue:
+        _queue(app, ids, systems)
+        return
+    if len(ids) != 1 or all_pending:
+        _run_batch(app, ids, systems)
+        return
+    request_id = request_ids[0]
     if dry_run:
         rid, results = do_dry_run(ctx, request_id, systems)
         data = {
@@ -100,13 +110,6 @@ def run_request(
         )
         # a dry run fails only where a system could not be asked; manual ones are news
         exits.finish(exits.FAILED if any(r.status == "failed" for r in results) else exits.OK)
-        return
-    if queue:
-        rid = prepare(ctx, request_id, systems, queue=True)
-        app.emit(
-            {"request_id": rid, "queued": True},
-            f"request {rid}: tasks queued; `dsr worker` processes run them",
-        )
         return
     data, text, code = carry_out(app, request_id, systems, confirm_active=confirm_active)
     if data["held"] and _ask(app, data["held"]):
@@ -147,43 +150,107 @@ def carry_out(
 ) -> tuple[dict[str, Any], Callable[[], str], int]:
     """Run the request: its report as data, as text for staff, and the exit code."""
     from ..engine import run_request as do_run
-    from ..engine.contract import WHY
-    from ..engine.termination import LEFT_ALONE_WHY
 
     report = do_run(engine_context(app), request_id, systems, confirm_active=confirm_active)
-    data = asdict(report)
+    code = _code_of(app, report, systems)
+    return asdict(report), lambda: _report_text(report, code), code
 
-    def text() -> str:
-        lines = [
-            f"request {report.request_id}: {report.state}"
-            + (" (needs attention)" if report.needs_attention else "")
-        ]
-        lines.append(table(["system", "state", "result"], [_task_line(t) for t in report.tasks]))
-        for t in report.tasks:
-            lines.extend(f"{t['system']}: {w}" for w in task_warnings(t))
-        for name in report.held:
-            lines.append(
-                f"WARNING: {name}: {WHY}: nothing was erased anywhere; erase anyway with "
-                f"`dsr request run {report.request_id} --confirm-active`"
-            )
-        if report.left_alone:
-            lines.append(f"left alone: {', '.join(report.left_alone)} ({LEFT_ALONE_WHY})")
-        for name in report.busy_elsewhere:
-            lines.append(f"{name}: running in another process; run again later")
-        for b in report.blockers:
-            lines.append(f"waiting: {b}")
-        if code == exits.FAILED:
-            lines.append(
-                f"fix the errors above, then `dsr request run {report.request_id}` "
-                "retries only what failed or was not searched"
-            )
-        return "\n".join(lines)
 
+def _code_of(app: App, report: Any, systems: Sequence[str]) -> int:
+    """A run's exit code: its tasks (those of ``systems`` when named), then its notices."""
     only = set(systems)
     code = exits.for_tasks(t for t in report.tasks if not only or t["system"] in only)
     if code == exits.OK and (report.held or _notices_need_staff(app, report.request_id)):
         code = exits.REVIEW
-    return data, text, code
+    return code
+
+
+def _report_text(report: Any, code: int) -> str:
+    from ..engine.contract import WHY
+    from ..engine.termination import LEFT_ALONE_WHY
+
+    lines = [
+        f"request {report.request_id}: {report.state}"
+        + (" (needs attention)" if report.needs_attention else "")
+    ]
+    lines.append(table(["system", "state", "result"], [_task_line(t) for t in report.tasks]))
+    for t in report.tasks:
+        lines.extend(f"{t['system']}: {w}" for w in task_warnings(t))
+    for name in report.held:
+        lines.append(
+            f"WARNING: {name}: {WHY}: nothing was erased anywhere; erase anyway with "
+            f"`dsr request run {report.request_id} --confirm-active`"
+        )
+    if report.left_alone:
+        lines.append(f"left alone: {', '.join(report.left_alone)} ({LEFT_ALONE_WHY})")
+    for name in report.busy_elsewhere:
+        lines.append(f"{name}: running in another process; run again later")
+    for b in report.blockers:
+        lines.append(f"waiting: {b}")
+    if code == exits.FAILED:
+        lines.append(
+            f"fix the errors above, then `dsr request run {report.request_id}` "
+            "retries only what failed or was not searched"
+        )
+    return "\n".join(lines)
+
+
+def _run_batch(app: App, ids: Sequence[int | str], systems: Sequence[str]) -> None:
+    """Several requests in one process (:func:`dsr_core.engine.run_many`); the exit code is
+    the worst of theirs."""
+    from ..engine import run_many
+
+    runs = run_many(engine_context(app), ids, systems) if ids else []
+    codes: list[int] = []
+    data: list[dict[str, Any]] = []
+    blocks: list[str] = []
+    for run in runs:
+        if run.report is None:
+            codes.append(exits.USER_ERROR)
+            data.append({"request_id": run.request_id, "error": run.error})
+            blocks.append(f"request {run.request_id}: not run: {run.error}")
+            continue
+        code = _code_of(app, run.report, systems)
+        codes.append(code)
+        data.append({**asdict(run.report), "exit_code": code})
+        blocks.append(_report_text(run.report, code))
+    app.emit(
+        {"requests": data},
+        lambda: "\n\n".join(blocks) if blocks else "no pending requests: nothing to run",
+    )
+    exits.finish(exits.worst(codes))
+
+
+def _queue(app: App, ids: Sequence[int | str], systems: Sequence[str]) -> None:
+    """Prepare each request for ``dsr worker`` (the workers batch them)."""
+    from ..engine import prepare
+    from ..errors import UserError
+
+    ctx = engine_context(app)
+    data: list[dict[str, Any]] = []
+    codes: list[int] = []
+    for request_id in ids:
+        try:
+            rid = prepare(ctx, request_id, systems, queue=True)
+        except UserError as exc:
+            if len(ids) == 1:
+                raise
+            data.append({"request_id": request_id, "error": str(exc)})
+            codes.append(exits.USER_ERROR)
+            continue
+        data.append({"request_id": rid, "queued": True})
+        codes.append(exits.OK)
+    lines = [
+        f"request {d['request_id']}: "
+        + (f"not queued: {d['error']}" if "error" in d else "tasks queued")
+        for d in data
+    ]
+    if len(data) == 1:
+        app.emit(data[0], f"{lines[0]}; `dsr worker` processes run them")
+    else:
+        lines.append("`dsr worker` processes run them" if data else "no pending requests")
+        app.emit({"requests": data}, "\n".join(lines))
+    exits.finish(exits.worst(codes))
 
 
 def _notices_need_staff(app: Any, request_id: int) -> bool:

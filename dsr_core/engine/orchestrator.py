@@ -206,10 +206,13 @@ def run_step(
     owner: str,
     progress: Progress,
     loaded: Loaded | None = None,
+    *,
+    recorded: bool = False,
 ) -> int:
     """Run the task's current step; every ending is written to the task. ``loaded`` is the
-    request as the runner last read it (the step reads it itself without). Returns how many
-    identities a locate step added to the request."""
+    request as the runner last read it (the step reads it itself without); ``recorded``: an
+    act's start is on the trail already (a batch put it there). Returns how many identities
+    a locate step added to the request."""
     from ..logging import get_logger
 
     log = get_logger("dsr.engine").bind(
@@ -222,7 +225,8 @@ def run_step(
         if task.step == "locate":
             added = locate(ctx, task, system, owner, progress, loaded)
         else:
-            _record_start(ctx, task)
+            if not recorded:
+                _record_start(ctx, task)
             act(ctx, task, system, owner, progress, loaded)
         log.info("step finished")
     except Cancelled:
@@ -274,13 +278,15 @@ def _start(
     owner: str,
     wake: threading.Event | None = None,
     loaded: Loaded | None = None,
+    *,
+    recorded: bool = False,
 ) -> _Active:
     """Run the task's step in a daemon thread; ``wake`` is set when it ends."""
     active = _Active(task, Progress(), ctx.system_config(task.system).timeout)
 
     def target() -> None:
         try:
-            active.added = run_step(ctx, task, owner, active.progress, loaded)
+            active.added = run_step(ctx, task, owner, active.progress, loaded, recorded=recorded)
         finally:
             active.ended.set()
             if wake is not None:

@@ -211,9 +211,12 @@ def locate(
         claims.lock_request(conn, task.request_id)
         added = add_identities(session, task.request_id, new, task.system) if new else 0
         current = generation_of(conn, task.request_id)
+        # Its own finds do not make it look again: a system's locate returns all it can find
+        # (``System.locate``). Only identities another system added meanwhile do.
+        others_added = current - added > generation
         values: dict[str, Any] = {
             "keys": {
-                "generation": generation,
+                "generation": generation if others_added else current,
                 "identities": [k.to_json() for k in keys],
                 "added": added,
                 **unread,
@@ -222,7 +225,7 @@ def locate(
             "error": None,
         }
         ended: TaskState | None = None
-        if generation < current:  # newer identities than it looked with: look again
+        if others_added:  # another system's newer identities than it looked with: again
             values.update(state=TaskState.PENDING.value, step="locate")
         elif keys:
             values.update(state=TaskState.PENDING.value, step="act")

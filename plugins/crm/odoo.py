@@ -55,6 +55,9 @@ from .odoo_match import any_of, confirms, emails_in, identities_of, search_leave
 from .odoo_partners import NO_TRACKING, PartnerWriter, same, synced_fields
 from .odoo_retention import Period, odoo_date
 
+#: How many times a locate searches again with what the partners it found say.
+_LOCATE_ROUNDS = 5
+
 if TYPE_CHECKING:
     from .odoo_client import Transport
 
@@ -406,9 +409,26 @@ class OdooSystem(System):
         return found
 
     def locate(self, subject: Subject) -> Sequence[Identity]:
+        """The subject's partners and their e-mails and numbers, followed to a fixed point:
+        an address or number read from a partner found is searched in turn (another partner
+        with the same address), so one call returns all the core would find by asking again."""
         found = self._find(subject)
         region = self.options.phone_region
         phone_fields = self._phone_fields() if found else []
+        for _ in range(_LOCATE_ROUNDS):
+            read = [
+                Identity(IdentityKind(kind), value, source=self.name)
+                for row in found.values()
+                for kind, value in identities_of(row, phone_fields, region)
+            ]
+            grown = subject.with_identities(read)
+            if len(grown.identities) == len(subject.identities):
+                break
+            subject = grown
+            more = self._find(subject)
+            if more.keys() <= found.keys():
+                break
+            found.update(more)
         out: list[Identity] = []
         seen: set[tuple[str, str, str | None]] = set()
 

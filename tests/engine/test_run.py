@@ -364,6 +364,32 @@ def test_a_slow_system_finding_a_number_late_still_reaches_the_fast_ones(dsr):
     assert steps.count(["pbx", "access"]) == 1
 
 
+def test_a_system_is_not_asked_again_for_identities_it_found_itself(dsr):
+    """The CRM's find (a number) makes the PBX, which looked before it, locate again; the CRM
+    itself is not asked again for what it returned (its locate follows its own finds)."""
+    write_store(dsr.home / "crm.json", JAN)
+    write_store(dsr.home / "pbx.json", CALLS)
+    _setup(
+        dsr,
+        {
+            "crm": {
+                "type": "test-store",
+                "path": "crm.json",
+                "delay": 0.6,
+                "log": "steps.log",
+                "expand": [{"kind": "phone", "value": "+32477123456"}],
+            },
+            "pbx": {"type": "test-store", "path": "pbx.json", "log": "steps.log"},
+        },
+    )
+    rid = new_verified(dsr)
+    tasks = {t["system"]: t for t in dsr.json("request", "run", rid)["tasks"]}
+    assert tasks["pbx"]["summary"]["records"] == 1  # the call found through the CRM's number
+    steps = [" ".join(line.split()[:2]) for line in log_lines(dsr.home / "steps.log")]
+    assert steps.count("crm locate") == 1, steps
+    assert steps.count("pbx locate") == 2, steps  # before the CRM's number, and after it
+
+
 def test_claims_work_on_a_sqlite_without_update_returning(dsr, monkeypatch):
     """SQLite before 3.35 has no ``UPDATE ... RETURNING``: tasks are claimed one by one."""
     from sqlalchemy.dialects.sqlite.base import SQLiteDialect

@@ -72,7 +72,10 @@ def rows(text: str, table_id: str) -> list[list[str]]:
     assert table is not None, f"no table {table_id}"
     body = table.group(1).split("</thead>")[-1]
     return [
-        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
         for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
     ]
 
