@@ -5,6 +5,7 @@ paragraph, for the e-mail body) and, when ``dsr[pdf]`` (WeasyPrint) is installed
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 
 import jinja2
@@ -82,5 +83,13 @@ def pdf(letter: Letter) -> bytes | None:
         return None
     import weasyprint
 
-    data: bytes = weasyprint.HTML(string=html(letter)).write_pdf()
+    # WeasyPrint logs what it ignores of the CSS (the screen-only rules, for one) as warnings:
+    # news for a developer, noise in staff's console and in --json output
+    logger = logging.getLogger("weasyprint")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        data: bytes = weasyprint.HTML(string=html(letter)).write_pdf()
+    finally:
+        logger.setLevel(level)
     return data
