@@ -86,7 +86,9 @@ CORE_FIELDS: dict[str, Field] = {
     "last_name": _f("Familienaam", "Surname", "Nom de famille"),
     "lastname": _f("Familienaam", "Surname", "Nom de famille"),
     "company": _f("Bedrijf", "Company", "Entreprise"),
-    "title": _f("Titel", "Title", "Titre"),
+    "title": _f("Aanspreektitel", "Title", "Titre de civilité"),
+    "company_name": _f("Bedrijfsnaam", "Company name", "Nom de l'entreprise"),
+    "company_registry": _f("Ondernemingsnummer", "Company number", "Numéro d'entreprise"),
     "email": _f("E-mailadres", "E-mail address", "Adresse e-mail"),
     "phone": _f("Telefoonnummer", "Phone number", "Numéro de téléphone", "phone"),
     "mobile": _f("Gsm-nummer", "Mobile number", "Numéro de GSM", "phone"),
@@ -172,6 +174,9 @@ CORE_CATEGORIES: dict[str, dict[str, str]] = {
     "message": labels("Berichten", "Messages", "Messages"),
     "dossier": labels("Dossiers", "Case files", "Dossiers"),
     "dossier_note": labels("Notities in uw dossier", "Notes in your file", "Notes du dossier"),
+    "dossier_file": labels(
+        "Bestanden in uw dossier", "Documents in your case file", "Fichiers de votre dossier"
+    ),
     "document": labels("Documenten", "Documents", "Documents"),
     "asset": labels("Apparatuur", "Equipment", "Équipements"),
     "credential": labels("Toegangsgegevens", "Access credentials", "Identifiants d'accès"),
