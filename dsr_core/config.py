@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UserError, did_you_mean
+from .fields import in_language
 from .systems import CORE_KEYS
 
 CONFIG_NAME = "dsr.toml"
@@ -167,7 +168,7 @@ class SystemConfig:
         """The record of processing with each per-language text (:data:`SYSTEM_TEXTS`) in
         ``language``, else ``fallback``, else any language given."""
         return {
-            k: pick_language(v, language, fallback) if k in SYSTEM_TEXTS else v
+            k: in_language(v, language, fallback) if k in SYSTEM_TEXTS else v
             for k, v in self.processing.items()
         }
 
@@ -547,17 +548,6 @@ def _system_text(value: Any, where: str) -> Any:
         f"{where} must be a text, a list of texts, or a table of them per language "
         f'({", ".join(LANGUAGES)}), e.g. {{ nl = "Facturatie", fr = "Facturation" }}'
     )
-
-
-def pick_language(value: Any, language: str, fallback: str) -> Any:
-    """A per-language system text in ``language``, else ``fallback`` (the controller's), else
-    the first language given; a text or list given for every language as it is."""
-    if not isinstance(value, Mapping):
-        return value
-    for lang in (language, fallback, *LANGUAGES):
-        if value.get(lang):
-            return value[lang]
-    return None
 
 
 def _title(value: Any, where: str) -> str | dict[str, str] | None:

@@ -185,6 +185,19 @@ CORE_CATEGORIES: dict[str, dict[str, str]] = {
 }
 
 
+def in_language(value: Any, language: str, fallback: str = "en") -> Any:
+    """A text given per language (``{"nl": ..., "fr": ...}``) in ``language``, else
+    ``fallback`` (the controller's), else the first language given; anything else (a text for
+    every language, a list, ``None``) as it is. A system's ``title``, its record of processing
+    texts and a kept record's legal basis may each be given so."""
+    if not isinstance(value, Mapping):
+        return value
+    for lang in (language, fallback, *LANGUAGES, *value):
+        if value.get(lang):
+            return value[lang]
+    return None
+
+
 def _attribute(system: Any, name: str) -> Mapping[str, Any]:
     value = getattr(system, name, None) if system is not None else None
     return value if isinstance(value, Mapping) else {}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..config import ControllerConfig
-from ..fields import system_title
+from ..fields import in_language, system_title
 from ..model import Action, RequestKind
 from .facts import Facts, SystemFacts
 from .texts import TEXTS
@@ -229,7 +229,8 @@ def _erasure(t: Texts, lang: str, request: RequestFacts, extras: Extras) -> list
         kept_items = []
         for system in facts.systems:
             for k in system.kept:
-                basis = (k.basis or "").strip() or t["kept.basis.unknown"]
+                given = in_language(k.basis, lang)
+                basis = str(given or "").strip() or t["kept.basis.unknown"]
                 values = {
                     "what": counted(lang, k.category, k.count, system.system),
                     "basis": basis.rstrip("."),

@@ -24,7 +24,7 @@ class Kept:
 
     category: str
     count: int
-    basis: str | None
+    basis: str | Mapping[str, str] | None  # a text, or one per language (a plugin's default)
     until: date | None
 
 
@@ -94,16 +94,24 @@ def _changes(outcome: Outcome) -> Iterable[Change]:
             yield Change(str(name), None, value, outcome.category)
 
 
+def _key(basis: str | Mapping[str, str] | None) -> Any:
+    """A basis as a key to group by (a per-language basis is a mapping)."""
+    return tuple(sorted(basis.items())) if isinstance(basis, Mapping) else basis
+
+
 def fold(
     name: str, outcomes: Iterable[Outcome], *, system: Any = None, title: Any = None
 ) -> SystemFacts:
     """One system's outcomes, streamed, as counts, kept groups and corrections."""
     facts = SystemFacts(name, system, title)
-    kept: Counter[tuple[str, str | None, date | None]] = Counter()
+    kept: Counter[tuple[str, Any, date | None]] = Counter()
+    bases: dict[Any, str | Mapping[str, str] | None] = {}
     for outcome in outcomes:
         action = Action(outcome.action)
         if action is Action.KEPT:
-            kept[(outcome.category, outcome.basis, outcome.until)] += 1
+            key = _key(outcome.basis)
+            bases.setdefault(key, outcome.basis)
+            kept[(outcome.category, key, outcome.until)] += 1
             continue
         facts.done.setdefault(action.value, Counter())[outcome.category] += 1
         if action is Action.RECTIFIED:
@@ -111,7 +119,7 @@ def fold(
                 if change not in facts.changes:
                     facts.changes.append(change)
     facts.kept = [
-        Kept(category, count, basis, until)
+        Kept(category, count, bases[basis], until)
         for (category, basis, until), count in sorted(
             kept.items(), key=lambda item: (item[0][2] or date.max, item[0][0])
         )

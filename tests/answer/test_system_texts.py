@@ -61,3 +61,21 @@ def test_a_wrong_text_is_a_one_line_error(tmp_path, value):
     message = str(caught.value)
     assert "systems.crm.purposes" in message and "\n" not in message
     assert "nl, en, fr" in message
+
+
+@pytest.mark.parametrize("language", ["nl", "en", "fr"])
+def test_the_report_gives_a_plugin_s_default_basis_in_its_language(tmp_path, language):
+    """The kept records table of an erasure report: Odoo's default basis per language."""
+    import html
+
+    from dsr_core.model import Action, Outcome, RequestKind
+    from dsr_plugins.crm.odoo_config import DEFAULT_BASIS
+    from tests.export.helpers import make_request, open_bundle, section, write
+
+    kept = [Outcome("account.move/7", "invoice", Action.KEPT, DEFAULT_BASIS, None)]
+    request = make_request(RequestKind.ERASURE, language=language)
+    path = write(tmp_path, request, [section(outcomes=kept)]).path
+    report = html.unescape(open_bundle(path).text("report.html"))
+    assert DEFAULT_BASIS[language] in report
+    others = [DEFAULT_BASIS[lang] for lang in ("nl", "en", "fr") if lang != language]
+    assert not any(text in report for text in others)

@@ -153,3 +153,32 @@ def test_the_pdf_in_the_mail_is_named_in_the_letter_s_language(lang):
         letter, sender="privacy@voxtra.be", recipient="jan@ex.be", attachments=[], pdf=b"%PDF-"
     )
     assert [p.get_filename() for p in msg.iter_attachments()] == [PDF_NAME[lang]]
+
+
+BASIS_SAID = {
+    "nl": "Wettelijke grond: Art. 17, lid 3, punt b, AVG: wettelijke plicht om facturen",
+    "en": "Legal basis: Art. 17(3)(b) GDPR: legal duty to keep invoices",
+    "fr": "Base légale : Art. 17, paragraphe 3, point b, du RGPD : obligation légale de conserver",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_plugin_s_default_basis_reads_in_the_letter_s_language(lang):
+    """Odoo's and the PBX's default bases are given in nl, en and fr; staff's own text (the
+    other tests' "Btw-wetboek art. 60") is quoted as written."""
+    from dsr_plugins.crm.odoo_config import DEFAULT_BASIS
+    from dsr_plugins.pbx.config import DEFAULT_BASIS as PBX_BASIS
+
+    kept = [Outcome("i1", "invoice", Action.KEPT, DEFAULT_BASIS, date(2036, 12, 31))]
+    calls = [Outcome("c1", "call", Action.KEPT, PBX_BASIS, date(2027, 11, 30))]
+    facts = Facts(
+        [
+            fold("crm", kept, system=OdooSystem),
+            fold("pbx", calls, system=AsteriskSqlSystem),
+        ]
+    )
+    text = _letter("erasure", lang, facts)
+    assert BASIS_SAID[lang] in text
+    assert ("122, § 2" in text) == (lang != "en")
+    if lang != "en":
+        assert "legal duty" not in text and "traffic data" not in text
