@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UserError, did_you_mean
+from .fields import in_language
 from .systems import CORE_KEYS
 
 CONFIG_NAME = "dsr.toml"
@@ -33,6 +34,8 @@ LANGUAGES = ("nl", "en", "fr")
 TERMINATION_ACTIONS = ("erase",)
 #: Languages a system's ``title`` may be given in (the subject's texts).
 TITLE_LANGUAGES = LANGUAGES
+#: A system's texts the subject reads that may be given per language (like ``title``).
+SYSTEM_TEXTS = ("purposes", "legal_basis", "retention", "source")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -160,6 +163,14 @@ class SystemConfig:
                 f"`dsr tasks done`."
             )
         )
+
+    def processing_in(self, language: str, fallback: str) -> dict[str, Any]:
+        """The record of processing with each per-language text (:data:`SYSTEM_TEXTS`) in
+        ``language``, else ``fallback``, else any language given."""
+        return {
+            k: in_language(v, language, fallback) if k in SYSTEM_TEXTS else v
+            for k, v in self.processing.items()
+        }
 
     def resolved_options(self) -> dict[str, Any]:
         """The type's own keys with ``${VAR}`` replaced from the environment."""
@@ -489,7 +500,7 @@ def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
             f"system), not {on_termination!r}"
         )
     processing = {
-        k: table[k]
+        k: _system_text(table[k], f"{where}.{k}") if k in SYSTEM_TEXTS else table[k]
         for k in ("purposes", "legal_basis", "retention", "source", "categories", "recipients")
         if k in table
     }
@@ -505,6 +516,37 @@ def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
         processing=processing,
         options=options,
         on_termination=on_termination,
+    )
+
+
+def _texts(value: Any) -> bool:
+    """A non-empty text, or a non-empty list of them."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(v, str) and v.strip() for v in value)
+    )
+
+
+def _system_text(value: Any, where: str) -> Any:
+    """``purposes = "..."`` (every language), a list of texts, or
+    ``purposes = { nl = "...", fr = "..." }`` (each a text or a list of texts)."""
+    if isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    ):
+        return value
+    if (
+        isinstance(value, dict)
+        and value
+        and set(value) <= set(LANGUAGES)
+        and all(_texts(v) for v in value.values())
+    ):
+        return dict(value)
+    raise ConfigFileError(
+        f"{where} must be a text, a list of texts, or a table of them per language "
+        f'({", ".join(LANGUAGES)}), e.g. {{ nl = "Facturatie", fr = "Facturation" }}'
     )
 
 

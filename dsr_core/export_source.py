@@ -90,6 +90,7 @@ def bundle_inputs(
         generated_at=datetime.now(controller.tz),
         language=row.language,
     )
+    language = row.language or controller.language
     sections = []
     for task in tasks:
         conf = ctx.config.systems.get(task.system)
@@ -104,7 +105,9 @@ def bundle_inputs(
                 status=task.state,
                 error=task.error,
                 unread_count=unread_count(task.summary),
-                processing=ProcessingInfo.from_config(conf.processing if conf else {}),
+                processing=ProcessingInfo.from_config(
+                    conf.processing_in(language, controller.language) if conf else {}
+                ),
                 identities=contributed,
                 system=shown_system(ctx, task.system),
                 title=conf.title if conf else None,

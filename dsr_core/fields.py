@@ -86,7 +86,9 @@ CORE_FIELDS: dict[str, Field] = {
     "last_name": _f("Familienaam", "Surname", "Nom de famille"),
     "lastname": _f("Familienaam", "Surname", "Nom de famille"),
     "company": _f("Bedrijf", "Company", "Entreprise"),
-    "title": _f("Titel", "Title", "Titre"),
+    "title": _f("Aanspreektitel", "Title", "Titre de civilité"),
+    "company_name": _f("Bedrijfsnaam", "Company name", "Nom de l'entreprise"),
+    "company_registry": _f("Ondernemingsnummer", "Company number", "Numéro d'entreprise"),
     "email": _f("E-mailadres", "E-mail address", "Adresse e-mail"),
     "phone": _f("Telefoonnummer", "Phone number", "Numéro de téléphone", "phone"),
     "mobile": _f("Gsm-nummer", "Mobile number", "Numéro de GSM", "phone"),
@@ -172,12 +174,28 @@ CORE_CATEGORIES: dict[str, dict[str, str]] = {
     "message": labels("Berichten", "Messages", "Messages"),
     "dossier": labels("Dossiers", "Case files", "Dossiers"),
     "dossier_note": labels("Notities in uw dossier", "Notes in your file", "Notes du dossier"),
+    "dossier_file": labels(
+        "Bestanden in uw dossier", "Documents in your case file", "Fichiers de votre dossier"
+    ),
     "document": labels("Documenten", "Documents", "Documents"),
     "asset": labels("Apparatuur", "Equipment", "Équipements"),
     "credential": labels("Toegangsgegevens", "Access credentials", "Identifiants d'accès"),
     "marketing": labels("Marketingvoorkeuren", "Marketing preferences", "Préférences marketing"),
     "ticket": labels("Supportvragen", "Support tickets", "Demandes d'assistance"),
 }
+
+
+def in_language(value: Any, language: str, fallback: str = "en") -> Any:
+    """A text given per language (``{"nl": ..., "fr": ...}``) in ``language``, else
+    ``fallback`` (the controller's), else the first language given; anything else (a text for
+    every language, a list, ``None``) as it is. A system's ``title``, its record of processing
+    texts and a kept record's legal basis may each be given so."""
+    if not isinstance(value, Mapping):
+        return value
+    for lang in (language, fallback, *LANGUAGES, *value):
+        if value.get(lang):
+            return value[lang]
+    return None
 
 
 def _attribute(system: Any, name: str) -> Mapping[str, Any]:

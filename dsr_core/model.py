@@ -461,8 +461,10 @@ class Action(enum.StrEnum):
 class Outcome(NamedTuple):
     """The per-record result of erase / rectify / restrict / object.
 
-    For ``KEPT``: ``basis`` is the legal ground (e.g. "Art. 17(3)(b) GDPR; WIB 92 art. 315")
-    and ``until`` the day after which the record may go; the engine schedules its erasure.
+    For ``KEPT``: ``basis`` is the legal ground (e.g. "Art. 17(3)(b) GDPR; WIB 92 art. 315"),
+    one text for every language or a text per language (``{"nl": ..., "en": ..., "fr": ...}``,
+    a plugin's default: the subject's letter and report pick theirs) and ``until`` the day
+    after which the record may go; the engine schedules its erasure.
     ``detail`` is free text for the report (a foreign-key refusal, the fields anonymised...).
 
     An immutable named tuple, like :class:`Record`; ``fields`` defaults to an empty read-only
@@ -472,7 +474,7 @@ class Outcome(NamedTuple):
     record_id: str
     category: str
     action: Action
-    basis: str | None = None
+    basis: str | Mapping[str, str] | None = None
     until: date | None = None
     detail: str = ""
     fields: Mapping[str, Any] = _NO_FIELDS

@@ -10,15 +10,17 @@ notice (Art. 12(3)).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from ..config import ControllerConfig
+from ..fields import in_language, system_title
 from ..model import Action, RequestKind
-from .facts import Facts
+from .facts import Facts, SystemFacts
 from .texts import TEXTS
-from .words import category_words, check_language, date_words, field_words
+from .words import check_language, counted, date_words, field_words
 
 #: every letter this module writes
 LETTERS = (
@@ -60,6 +62,8 @@ class Letter:
     blocks: tuple[Block, ...]
     closing: str
     signature: str
+    #: the name of the letter's PDF when it goes with an e-mail, in its language
+    attachment: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,22 @@ class Extras:
     encrypted: bool = False
     reason: str = ""
     lift_on: date | None = None
+
+
+def place(address: str) -> str:
+    """The controller's town from its address (``Kerkstraat 1, 9000 Gent`` → ``Gent``): the
+    last part after a postcode; empty when the address names none."""
+    parts = [p.strip() for p in address.split(",") if p.strip()]
+    for part in reversed(parts):
+        found = re.fullmatch(r"(?:[A-Z]{1,2}[- ]?)?\d{4,5}\s+(.+)", part)
+        if found:
+            return found.group(1).strip()
+    return ""
+
+
+def title(system: SystemFacts, language: str) -> str:
+    """The name the subject reads for a system (:func:`dsr_core.fields.system_title`)."""
+    return system_title(system.system, system.name, language, system.title)
 
 
 def _join(words: Sequence[str], and_: str) -> str:
@@ -121,8 +141,8 @@ def compose(
         else Block(t["lift"].format(received=received))
     ]
     blocks += _BODIES[name](t, lang, request, extras)
-    if name in ("erasure", "rectification", "restriction"):  # Art. 19 notices went out
-        blocks.append(Block(t["recipients"]))
+    if name in ("erasure", "rectification", "restriction") and extras.facts.recipients:
+        blocks.append(Block(t["recipients"]))  # Art. 19: the recipients are told
     if controller.email:
         blocks.append(Block(t["questions"].format(email=controller.email)))
     blocks.append(Block(t["complaint.refusal" if name == "refusal" else "complaint"]))
@@ -135,7 +155,7 @@ def compose(
         sender_email=controller.email,
         addressee=subject_name,
         addressee_lines=request.address,
-        dated=date_words(lang, today),
+        dated=_dated(t, lang, controller, today),
         reference=t["reference"].format(received=received, id=request.id),
         salutation=(
             t["salutation"].format(name=subject_name) if subject_name else t["salutation_anonymous"]
@@ -143,7 +163,14 @@ def compose(
         blocks=tuple(blocks),
         closing=t["closing"],
         signature=controller.name,
+        attachment=t["file"].format(name=t[f"file.{name}"]),
     )
+
+
+def _dated(t: dict[str, str], lang: str, controller: ControllerConfig, today: date) -> str:
+    town = place(controller.address)
+    day = date_words(lang, today)
+    return t["dated"].format(place=town, date=day) if town else day
 
 
 # -- the body of each letter ------------------------------------------------------------------
@@ -168,8 +195,10 @@ def _portability(t: Texts, lang: str, request: RequestFacts, extras: Extras) -> 
     return _bundle("portability", t, extras)
 
 
-def _counts(t: Texts, lang: str, counts: dict[str, int]) -> str:
-    return ", ".join(f"{category_words(lang, cat)} ({n})" for cat, n in sorted(counts.items()) if n)
+def _counted(lang: str, system: SystemFacts, counts: dict[str, int], and_: str) -> str:
+    return _join(
+        [counted(lang, cat, n, system.system) for cat, n in sorted(counts.items()) if n], and_
+    )
 
 
 def _erasure(t: Texts, lang: str, request: RequestFacts, extras: Extras) -> list[Block]:
@@ -182,32 +211,35 @@ def _erasure(t: Texts, lang: str, request: RequestFacts, extras: Extras) -> list
         for action in (Action.ERASED, Action.ANONYMISED):
             counts = system.done.get(action.value)
             if counts and sum(counts.values()):
-                parts.append(
-                    t["action." + action.value] + t["sep"] + _counts(t, lang, dict(counts))
-                )
+                what = _counted(lang, system, dict(counts), t["and"])
+                parts.append(t[f"did.{action.value}"].format(what=what))
         if system.kept:
             kept: dict[str, int] = {}
             for k in system.kept:
                 kept[k.category] = kept.get(k.category, 0) + k.count
-            parts.append(t["action.kept"] + t["sep"] + _counts(t, lang, kept))
+            parts.append(t["did.kept"].format(what=_counted(lang, system, kept, t["and"])))
         if parts:
-            items.append(system.name + t["sep"] + t["list"].join(parts))
+            items.append(
+                t["system.item"].format(system=title(system, lang), done=t["list"].join(parts))
+            )
     blocks = [Block(t["erasure"]), Block(items=tuple(items))]
     if facts.count(Action.ANONYMISED):
         blocks.append(Block(t["anonymised"]))
     if facts.kept:
         kept_items = []
-        for k in facts.kept:
-            basis = (k.basis or "").strip() or t["kept.basis.unknown"]
-            values = {
-                "category": category_words(lang, k.category),
-                "count": k.count,
-                "basis": basis.rstrip("."),
-            }
-            if k.until is not None:
-                kept_items.append(t["kept.item"].format(until=date_words(lang, k.until), **values))
-            else:
-                kept_items.append(t["kept.item.open"].format(**values))
+        for system in facts.systems:
+            for k in system.kept:
+                given = in_language(k.basis, lang)
+                basis = str(given or "").strip() or t["kept.basis.unknown"]
+                values = {
+                    "what": counted(lang, k.category, k.count, system.system),
+                    "basis": basis.rstrip("."),
+                }
+                if k.until is not None:
+                    until = date_words(lang, k.until)
+                    kept_items.append(t["kept.item"].format(until=until, **values))
+                else:
+                    kept_items.append(t["kept.item.open"].format(**values))
         blocks += [
             Block(heading=t["kept.heading"]),
             Block(t["kept.intro"]),
@@ -227,9 +259,10 @@ def _rectification(t: Texts, lang: str, request: RequestFacts, extras: Extras) -
     changes = extras.facts.changes
     if not changes:
         return [Block(t["rectification.none"])]
+    owner = {id(c): s.system for s in extras.facts.systems for c in s.changes}
     items = []
     for c in changes:
-        words = field_words(lang, c.field)
+        words = field_words(lang, c.field, owner.get(id(c)), c.category)
         if c.old is None:
             items.append(t["change.new"].format(field=words, new=_value(t, c.new)))
         else:
@@ -239,13 +272,13 @@ def _rectification(t: Texts, lang: str, request: RequestFacts, extras: Extras) -
     return [Block(t["rectification"]), Block(items=tuple(items))]
 
 
-def _systems_with(facts: Facts, action: Action) -> list[str]:
-    return [s.name for s in facts.systems if s.count(action)]
+def _systems_with(facts: Facts, action: Action, lang: str) -> list[str]:
+    return [title(s, lang) for s in facts.systems if s.count(action)]
 
 
 def _restriction(t: Texts, lang: str, request: RequestFacts, extras: Extras) -> list[Block]:
     blocks = [Block(t["restriction"])]
-    where = _systems_with(extras.facts, Action.RESTRICTED)
+    where = _systems_with(extras.facts, Action.RESTRICTED, lang)
     if where:
         blocks.append(Block(t["restriction.where"].format(systems=_join(where, t["and"]))))
     blocks.append(Block(t["restriction.notice"]))
@@ -270,8 +303,10 @@ def _refusal(t: Texts, lang: str, request: RequestFacts, extras: Extras) -> list
 
 
 def _extension(t: Texts, lang: str, request: RequestFacts, extras: Extras) -> list[Block]:
-    due = date_words(lang, request.due_on) if request.due_on else ""
-    blocks = [Block(t["extension"].format(due=due))]
+    if request.due_on is not None:
+        blocks = [Block(t["extension"].format(due=date_words(lang, request.due_on)))]
+    else:  # no day set: the Regulation's own limit, three months from the request
+        blocks = [Block(t["extension.open"])]
     if extras.reason.strip():
         blocks += [Block(t["extension.reason"]), Block(extras.reason.strip(), quote=True)]
     return blocks

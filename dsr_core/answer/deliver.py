@@ -1,7 +1,8 @@
 """The answer as an e-mail to the subject, sent through the ``[notices]`` transport.
 
 The message is the letter's text with its HTML as the alternative part, the letter's PDF
-(when made) and the bundle attached. ``transport = "smtp"`` hands it to the SMTP server with
+(when made, named in the letter's language: ``brief-wissing.pdf``) and the bundle
+attached. ``transport = "smtp"`` hands it to the SMTP server with
 the suppliers plugin's :class:`SmtpTransport` (its TLS, login and error handling);
 ``"file"`` (the default) writes it owner-only to the outbox as ``request-ID-LETTER.eml`` for
 staff to send by hand, as supplier notices are.
@@ -56,7 +57,10 @@ def build(
     msg["Content-Language"] = letter.language
     if pdf is not None:
         msg.add_attachment(
-            pdf, maintype="application", subtype="pdf", filename=f"{letter.name}.pdf"
+            pdf,
+            maintype="application",
+            subtype="pdf",
+            filename=letter.attachment or f"{letter.name}.pdf",  # in the letter's language
         )
     for path in attachments:
         msg.add_attachment(

@@ -73,10 +73,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "kept.intro": "Een deel van uw gegevens mogen wij nog niet wissen, omdat een wettelijke "
         "verplichting ons oplegt ze te bewaren (artikel 17, lid 3, punt b, AVG). Hieronder leest "
         "u welke gegevens dat zijn, tot wanneer wij ze bewaren en op welke grond:",
-        "kept.item": "{category} ({count}): wij bewaren ze tot en met {until}. Wettelijke grond: "
-        "{basis}.",
-        "kept.item.open": "{category} ({count}): wij bewaren ze zolang de wet dat vereist. "
-        "Wettelijke grond: {basis}.",
         "kept.basis.unknown": "een wettelijke bewaarplicht",
         "kept.after": "Daarna wissen wij ze, zonder dat u het ons opnieuw moet vragen, tenzij de "
         "wet ons dan nog verplicht ze te bewaren. Tot dan gebruiken wij ze alleen om aan die "
@@ -122,9 +118,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "(artikel 12, lid 4, en artikelen 77 en 79 AVG).",
         "questions": "Met vragen kunt u altijd bij ons terecht via {email}.",
         "and": "en",
-        "sep": ": ",
         "list": "; ",
-        "action.kept": "bewaard (zie verder)",
+        "did.erased": "wij hebben {what} gewist",
+        "did.anonymised": "wij hebben {what} geanonimiseerd",
+        "did.kept": "wij bewaren nog {what} (zie verder)",
+        "system.item": "{system}: {done}.",
+        "kept.item": "{what}: bewaard tot en met {until}. Wettelijke grond: {basis}.",
+        "kept.item.open": "{what}: bewaard zolang de wet dat vereist. Wettelijke grond: {basis}.",
+        "extension.open": "Wij hebben meer tijd nodig om uw verzoek te behandelen. Daarom "
+        "verlengen wij de termijn met ten hoogste twee maanden, zoals artikel 12, lid 3, AVG "
+        "toelaat. U ontvangt ons antwoord uiterlijk drie maanden nadat wij uw verzoek ontvingen.",
+        "dated": "{place}, {date}",
+        "file": "brief-{name}.pdf",
+        "file.access": "inzage",
+        "file.portability": "overdraagbaarheid",
+        "file.erasure": "wissing",
+        "file.rectification": "verbetering",
+        "file.restriction": "beperking",
+        "file.restriction-lift": "opheffing-beperking",
+        "file.objection": "bezwaar",
+        "file.refusal": "weigering",
+        "file.extension": "verlenging",
     },
     "en": {
         "reference": "Your request of {received} (our reference {id})",
@@ -173,10 +187,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "kept.intro": "We may not erase some of your data yet, because a legal obligation "
         "requires us to keep it (Article 17(3)(b) GDPR). Below you can see which data this is, "
         "until when we keep it and on what basis:",
-        "kept.item": "{category} ({count}): we keep them up to and including {until}. Legal "
-        "basis: {basis}.",
-        "kept.item.open": "{category} ({count}): we keep them for as long as the law requires. "
-        "Legal basis: {basis}.",
         "kept.basis.unknown": "a legal obligation to keep them",
         "kept.after": "After that we will erase them without you having to ask again, unless the "
         "law still requires us to keep them then. Until then we use them only to meet that "
@@ -220,9 +230,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "before the courts (Article 12(4) and Articles 77 and 79 GDPR).",
         "questions": "If you have any questions, please write to us at {email}.",
         "and": "and",
-        "sep": ": ",
         "list": "; ",
-        "action.kept": "kept (see below)",
+        "did.erased": "we erased {what}",
+        "did.anonymised": "we anonymised {what}",
+        "did.kept": "we are keeping {what} (see below)",
+        "system.item": "{system}: {done}.",
+        "kept.item": "{what}: kept up to and including {until}. Legal basis: {basis}.",
+        "kept.item.open": "{what}: kept for as long as the law requires. Legal basis: {basis}.",
+        "extension.open": "We need more time to deal with your request, so we are extending the "
+        "time limit by at most two further months, as Article 12(3) GDPR allows. You will "
+        "receive our answer no later than three months after we received your request.",
+        "dated": "{place}, {date}",
+        "file": "letter-{name}.pdf",
+        "file.access": "access",
+        "file.portability": "portability",
+        "file.erasure": "erasure",
+        "file.rectification": "rectification",
+        "file.restriction": "restriction",
+        "file.restriction-lift": "restriction-lifted",
+        "file.objection": "objection",
+        "file.refusal": "refusal",
+        "file.extension": "extension",
     },
     "fr": {
         "reference": f"Concerne{NBSP}: votre demande du {{received}} (notre référence {{id}})",
@@ -276,10 +304,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "obligation légale nous impose de la conserver (article 17, paragraphe 3, point b, du "
         "RGPD). Vous trouverez ci-dessous les données concernées, jusqu'à quand nous les "
         f"conservons et sur quelle base{NBSP}:",
-        "kept.item": "{category} ({count}){NBSP}: nous les conservons jusqu'au {until} inclus. "
-        "Base légale{NBSP}: {basis}.",
-        "kept.item.open": "{category} ({count}){NBSP}: nous les conservons aussi longtemps que "
-        "la loi l'exige. Base légale{NBSP}: {basis}.",
         "kept.basis.unknown": "une obligation légale de conservation",
         "kept.after": "Ensuite, nous les effacerons sans que vous ayez à nous le redemander, sauf "
         "si la loi nous oblige encore à les conserver. D'ici là, nous ne les utilisons que pour "
@@ -328,9 +352,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "juridictionnel (article 12, paragraphe 4, et articles 77 et 79 du RGPD).",
         "questions": "Pour toute question, vous pouvez nous écrire à l'adresse {email}.",
         "and": "et",
-        "sep": "{NBSP}: ",
         "list": "{NBSP}; ",
-        "action.kept": "conservé (voir ci-dessous)",
+        "did.erased": "nous avons effacé {what}",
+        "did.anonymised": "nous avons anonymisé {what}",
+        "did.kept": "nous conservons encore {what} (voir ci-dessous)",
+        "system.item": "{system}{NBSP}: {done}.",
+        "kept.item": "{what}{NBSP}: conservation jusqu'au {until} inclus. Base légale{NBSP}: "
+        "{basis}.",
+        "kept.item.open": "{what}{NBSP}: conservation aussi longtemps que la loi l'exige. Base "
+        "légale{NBSP}: {basis}.",
+        "extension.open": "Nous avons besoin de plus de temps pour traiter votre demande. Nous "
+        "prolongeons donc le délai de deux mois au maximum, comme le permet l'article 12, "
+        "paragraphe 3, du RGPD. Vous recevrez notre réponse au plus tard trois mois après la "
+        "réception de votre demande.",
+        "dated": "{place}, le {date}",
+        "file": "lettre-{name}.pdf",
+        "file.access": "acces",
+        "file.portability": "portabilite",
+        "file.erasure": "effacement",
+        "file.rectification": "rectification",
+        "file.restriction": "limitation",
+        "file.restriction-lift": "levee-limitation",
+        "file.objection": "opposition",
+        "file.refusal": "refus",
+        "file.extension": "prolongation",
     },
 }
 

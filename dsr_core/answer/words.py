@@ -1,16 +1,25 @@
-"""The words a letter is made of that do not depend on the letter: dates, categories, fields.
+"""The words a letter is made of that do not depend on the letter: dates, counted nouns, the
+names of categories and fields as a sentence writes them.
 
 Dates are written in words as each language writes them in a letter: ``2 december 2026``,
-``2 December 2026``, ``2 décembre 2026`` (``1er décembre`` in French). Categories and field
-names come from the systems (``dossier_note``, ``email``); the subject reads them as plain
-nouns in the letter's language, and an unknown one with its underscores as spaces.
+``2 December 2026``, ``2 décembre 2026`` (``1er décembre`` in French).
+
+Category and field names come from :mod:`dsr_core.fields` (the system's declaration → the core
+table → the raw name), the same labels ``report.html`` shows; a letter writes them inside a
+sentence, so a capital that only starts a label is lowered (``Facturen`` → ``facturen``, but
+``VAT number`` stays). A count says ``1 factuur``, ``3 facturen``: the singular of the
+common plural nouns is below (what :mod:`dsr_core.fields` lacks); a label without a known
+singular is written ``label (1)``.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-LANGUAGES = ("nl", "en", "fr")
+from .. import fields
+
+LANGUAGES = fields.LANGUAGES
 
 _MONTHS = {
     "nl": "januari februari maart april mei juni juli augustus september oktober november december",
@@ -18,6 +27,91 @@ _MONTHS = {
     "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
 }
 MONTHS = {lang: tuple(names.split()) for lang, names in _MONTHS.items()}
+
+#: plural noun (lower case, as :func:`category_words` writes it) -> its singular, per language
+SINGULAR: dict[str, dict[str, str]] = {
+    "nl": {
+        "contactgegevens": "contactfiche",
+        "adressen": "adres",
+        "contracten": "contract",
+        "facturen": "factuur",
+        "betalingen": "betaling",
+        "bestellingen": "bestelling",
+        "producten": "product",
+        "producten en diensten": "product of dienst",
+        "gesprekken": "gesprek",
+        "gespreksgebeurtenissen": "gespreksgebeurtenis",
+        "gegevens over gesprekken": "gegeven over een gesprek",
+        "gespreksopnames": "gespreksopname",
+        "voicemailberichten": "voicemailbericht",
+        "berichten": "bericht",
+        "dossiers": "dossier",
+        "notities": "notitie",
+        "notities in uw dossier": "notitie in uw dossier",
+        "bestanden": "bestand",
+        "bestanden in uw dossier": "bestand in uw dossier",
+        "documenten": "document",
+        "toegangsgegevens": "toegangsgegeven",
+        "supportvragen": "supportvraag",
+        "supportaanvragen": "supportaanvraag",
+        "toestemmingen": "toestemming",
+        "marketingvoorkeuren": "marketingvoorkeur",
+    },
+    "en": {
+        "contact details": "contact record",
+        "addresses": "address",
+        "contracts": "contract",
+        "invoices": "invoice",
+        "payments": "payment",
+        "orders": "order",
+        "products": "product",
+        "products and services": "product or service",
+        "calls": "call",
+        "call events": "call event",
+        "call recordings": "call recording",
+        "voicemail messages": "voicemail message",
+        "messages": "message",
+        "case files": "case file",
+        "notes": "note",
+        "notes in your file": "note in your file",
+        "files": "file",
+        "documents in your case file": "document in your case file",
+        "documents": "document",
+        "access credentials": "access credential",
+        "login credentials": "login credential",
+        "support tickets": "support ticket",
+        "consents": "consent",
+        "marketing preferences": "marketing preference",
+    },
+    "fr": {
+        "coordonnées": "fiche de contact",
+        "adresses": "adresse",
+        "contrats": "contrat",
+        "factures": "facture",
+        "paiements": "paiement",
+        "commandes": "commande",
+        "produits": "produit",
+        "produits et services": "produit ou service",
+        "appels": "appel",
+        "événements d'appel": "événement d'appel",
+        "événements d'appels": "événement d'appel",
+        "enregistrements d'appels": "enregistrement d'appel",
+        "messages vocaux": "message vocal",
+        "messages": "message",
+        "dossiers": "dossier",
+        "notes": "note",
+        "notes du dossier": "note du dossier",
+        "fichiers": "fichier",
+        "fichiers de votre dossier": "fichier de votre dossier",
+        "documents": "document",
+        "identifiants d'accès": "identifiant d'accès",
+        "identifiants": "identifiant",
+        "demandes d'assistance": "demande d'assistance",
+        "demandes de support": "demande de support",
+        "consentements": "consentement",
+        "préférences marketing": "préférence marketing",
+    },
+}
 
 
 def check_language(language: str) -> str:
@@ -33,100 +127,38 @@ def date_words(language: str, value: date) -> str:
     return f"{day} {MONTHS[check_language(language)][value.month - 1]} {value.year}"
 
 
-#: category -> the plain noun (plural: the letter counts them) per language.
-CATEGORIES: dict[str, dict[str, str]] = {
-    "contact": {"nl": "contactgegevens", "en": "contact details", "fr": "coordonnées"},
-    "contract": {"nl": "contracten", "en": "contracts", "fr": "contrats"},
-    "invoice": {"nl": "facturen", "en": "invoices", "fr": "factures"},
-    "payment": {"nl": "betalingen", "en": "payments", "fr": "paiements"},
-    "order": {"nl": "bestellingen", "en": "orders", "fr": "commandes"},
-    "product": {"nl": "producten", "en": "products", "fr": "produits"},
-    "call": {"nl": "telefoongesprekken", "en": "phone calls", "fr": "appels téléphoniques"},
-    "call_event": {
-        "nl": "gegevens over telefoongesprekken",
-        "en": "call log entries",
-        "fr": "données relatives aux appels",
-    },
-    "recording": {
-        "nl": "gespreksopnames",
-        "en": "call recordings",
-        "fr": "enregistrements d'appels",
-    },
-    "voicemail": {"nl": "voicemailberichten", "en": "voicemail messages", "fr": "messages vocaux"},
-    "message": {"nl": "berichten", "en": "messages", "fr": "messages"},
-    "dossier": {"nl": "dossiers", "en": "case files", "fr": "dossiers"},
-    "dossier_note": {
-        "nl": "notities in uw dossier",
-        "en": "notes in your file",
-        "fr": "notes dans votre dossier",
-    },
-    "dossier_file": {
-        "nl": "bestanden in uw dossier",
-        "en": "documents in your case file",
-        "fr": "fichiers de votre dossier",
-    },
-    "document": {"nl": "documenten", "en": "documents", "fr": "documents"},
-    "asset": {
-        "nl": "toestellen en installaties",
-        "en": "devices and installations",
-        "fr": "appareils et installations",
-    },
-    "credential": {
-        "nl": "toegangsgegevens (wachtwoorden)",
-        "en": "access credentials (passwords)",
-        "fr": "identifiants d'accès (mots de passe)",
-    },
-    "marketing": {
-        "nl": "marketingvoorkeuren",
-        "en": "marketing preferences",
-        "fr": "préférences de marketing",
-    },
-    "ticket": {"nl": "supportvragen", "en": "support tickets", "fr": "demandes d'assistance"},
-    "address": {"nl": "adressen", "en": "addresses", "fr": "adresses"},
-}
-
-#: field name -> the plain name per language (rectification letters).
-FIELDS: dict[str, dict[str, str]] = {
-    "name": {"nl": "naam", "en": "name", "fr": "nom"},
-    "first_name": {"nl": "voornaam", "en": "first name", "fr": "prénom"},
-    "firstname": {"nl": "voornaam", "en": "first name", "fr": "prénom"},
-    "last_name": {"nl": "familienaam", "en": "surname", "fr": "nom de famille"},
-    "lastname": {"nl": "familienaam", "en": "surname", "fr": "nom de famille"},
-    "email": {"nl": "e-mailadres", "en": "e-mail address", "fr": "adresse e-mail"},
-    "phone": {"nl": "telefoonnummer", "en": "phone number", "fr": "numéro de téléphone"},
-    "mobile": {"nl": "gsm-nummer", "en": "mobile number", "fr": "numéro de GSM"},
-    "street": {"nl": "straat", "en": "street", "fr": "rue"},
-    "street2": {"nl": "tweede adresregel", "en": "address line 2", "fr": "complément d'adresse"},
-    "zip": {"nl": "postcode", "en": "postcode", "fr": "code postal"},
-    "postcode": {"nl": "postcode", "en": "postcode", "fr": "code postal"},
-    "postal_code": {"nl": "postcode", "en": "postcode", "fr": "code postal"},
-    "city": {"nl": "gemeente", "en": "town or city", "fr": "localité"},
-    "country": {"nl": "land", "en": "country", "fr": "pays"},
-    "address": {"nl": "adres", "en": "address", "fr": "adresse"},
-    "birthdate": {"nl": "geboortedatum", "en": "date of birth", "fr": "date de naissance"},
-    "vat": {"nl": "btw-nummer", "en": "VAT number", "fr": "numéro de TVA"},
-    "company_registry": {
-        "nl": "ondernemingsnummer",
-        "en": "company number",
-        "fr": "numéro d'entreprise",
-    },
-    "iban": {"nl": "rekeningnummer", "en": "bank account number", "fr": "numéro de compte"},
-    "language": {"nl": "taal", "en": "language", "fr": "langue"},
-    "lang": {"nl": "taal", "en": "language", "fr": "langue"},
-    "function": {"nl": "functie", "en": "job title", "fr": "fonction"},
-    "website": {"nl": "website", "en": "website", "fr": "site web"},
-    "title": {"nl": "aanspreektitel", "en": "title", "fr": "titre de civilité"},
-    "company_name": {"nl": "bedrijfsnaam", "en": "company name", "fr": "nom de l'entreprise"},
-}
+def in_sentence(label: str) -> str:
+    """A label as a sentence writes it: its first capital lowered, unless the second letter is
+    one too (an abbreviation: ``VAT number``, ``IBAN``)."""
+    if len(label) > 1 and label[0].isupper() and not label[1].isupper():
+        return label[0].lower() + label[1:]
+    return label
 
 
 def _plain(name: str) -> str:
     return " ".join(name.replace("_", " ").replace(".", " ").split())
 
 
-def category_words(language: str, category: str) -> str:
-    return CATEGORIES.get(category, {}).get(language) or _plain(category)
+def category_words(language: str, category: str, system: Any = None) -> str:
+    """The category as a plural noun in a sentence (``facturen``), from the system's labels,
+    the core table, else its raw name with spaces."""
+    label = fields.category_label(system, category, language)
+    return in_sentence(label) if label != category else _plain(category)
 
 
-def field_words(language: str, name: str) -> str:
-    return FIELDS.get(name.lower(), {}).get(language) or _plain(name)
+def counted(language: str, category: str, count: int, system: Any = None) -> str:
+    """``1 factuur``, ``3 facturen``; ``label (1)`` when the singular is not known."""
+    plural = category_words(language, category, system)
+    if count != 1:
+        return f"{count} {plural}"
+    one = SINGULAR[check_language(language)].get(plural.lower())
+    return f"1 {one}" if one else f"{plural} (1)"
+
+
+def field_words(language: str, name: str, system: Any = None, category: str = "") -> str:
+    """The field's name in a sentence (``e-mailadres``), from the system's labels, the core
+    table, else its raw name with spaces."""
+    label = fields.field_label(system, category, name, language)
+    if label == name:
+        label = fields.field_label(system, category, name.lower(), language)
+    return in_sentence(label) if label not in (name, name.lower()) else _plain(name)

@@ -28,7 +28,7 @@ from typing import Any
 
 import jinja2
 
-from ..fields import category_label, field_info, field_label, system_title
+from ..fields import category_label, field_info, field_label, in_language, system_title
 from ..model import Action, Outcome, RequestKind, TaskState
 from .legal import legal_context
 from .names import UniqueNames, safe_id
@@ -146,6 +146,11 @@ class SystemView:
 
     def category_label(self, category: str) -> str:
         return category_label(self.system, category, self.language)
+
+    def basis(self, outcome: Outcome) -> str:
+        """A kept record's legal basis in the report's language (a plugin's default is given
+        in each; staff's text as written)."""
+        return str(in_language(outcome.basis, self.language) or "")
 
     def found(self) -> list[tuple[str, int]]:
         """(category label, count) of what the system holds about the subject: its records'

@@ -47,10 +47,17 @@ CONFIG_KEYS: Mapping[str, str] = {
 
 REQUIRED_KEYS = frozenset({"url", "api_key"})
 
-DEFAULT_BASIS = (
-    "Art. 17(3)(b) GDPR: legal duty to keep invoices (Belgian VAT Code art. 60) and "
-    "accounting records (Code of Economic Law art. III.86)"
-)
+#: The basis reported for kept invoices and orders, in each language the subject reads (a
+#: ``retention_basis`` from the config is reported as staff wrote it).
+DEFAULT_BASIS: Mapping[str, str] = {
+    "nl": "Art. 17, lid 3, punt b, AVG: wettelijke plicht om facturen (art. 60 Btw-wetboek) "
+    "en de boekhouding (art. III.86 Wetboek van economisch recht) te bewaren",
+    "en": "Art. 17(3)(b) GDPR: legal duty to keep invoices (Belgian VAT Code art. 60) and "
+    "accounting records (Code of Economic Law art. III.86)",
+    "fr": "Art. 17, paragraphe 3, point b, du RGPD\u00a0: obligation légale de conserver les "
+    "factures (art. 60 du Code de la TVA) et la comptabilité (art. III.86 du Code de droit "
+    "économique)",
+}
 
 #: res.partner fields a rectification may change unless ``rectifiable_fields`` says otherwise.
 DEFAULT_RECTIFIABLE = (
@@ -67,10 +74,16 @@ DEFAULT_RECTIFIABLE = (
     "website",
     "lang",
 )
-DEFAULT_BLACKLIST_BASIS = (
-    "Art. 21(3) and 17(3)(b) GDPR: the address stays on the suppression list (mail.blacklist) "
-    "so that no mailing reaches it again; only the address is kept"
-)
+DEFAULT_BLACKLIST_BASIS: Mapping[str, str] = {
+    "nl": "Art. 21, lid 3, en art. 17, lid 3, punt b, AVG: het adres blijft op de lijst van "
+    "adressen die geen mailings meer krijgen, zodat er geen mailing meer naartoe gaat; alleen "
+    "het adres wordt bewaard",
+    "en": "Art. 21(3) and 17(3)(b) GDPR: the address stays on the suppression list so that no "
+    "mailing reaches it again; only the address is kept",
+    "fr": "Art. 21, paragraphe 3, et art. 17, paragraphe 3, point b, du RGPD\u00a0: l'adresse "
+    "reste sur la liste des adresses exclues des envois, afin qu'aucun envoi ne l'atteigne "
+    "plus\u00a0; seule l'adresse est conservée",
+}
 CHILDREN = ("all", "addresses", "none")
 PROTOCOLS = ("auto", "json2", "xmlrpc")
 
@@ -93,7 +106,7 @@ class OdooOptions:
     version_major: int | None
     invoice_retention: Period
     order_retention: Period
-    retention_basis: str
+    retention_basis: str | Mapping[str, str]  # staff's text, or the default per language
     children: str
     sale_orders: bool | None  # None: "auto", if the model exists
     invoices: bool
@@ -102,7 +115,7 @@ class OdooOptions:
     active_contract: str | None  # "subscriptions" or a boolean res.partner field
     blacklist_phones: bool
     blacklist_retention: Period
-    blacklist_basis: str
+    blacklist_basis: str | Mapping[str, str]
     request_customer_ids: bool
     phone_region: str
     retry: RetryPolicy

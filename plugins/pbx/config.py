@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,10 +40,18 @@ COMMON_KEYS: dict[str, str] = {
     ),
 }
 
-DEFAULT_BASIS = (
-    "Art. 17(3)(b) GDPR: traffic data kept for billing and its dispute period "
-    "(Art. 122 §2 Belgian Electronic Communications Act)"
-)
+#: The basis reported for kept calls, in each language the subject reads (a
+#: ``retention_basis`` from the config is reported as staff wrote it).
+DEFAULT_BASIS: Mapping[str, str] = {
+    "nl": "Art. 17, lid 3, punt b, AVG: verkeersgegevens bewaard voor de facturatie en de "
+    "termijn om die te betwisten (art. 122, § 2, wet van 13 juni 2005 betreffende de "
+    "elektronische communicatie)",
+    "en": "Art. 17(3)(b) GDPR: traffic data kept for billing and its dispute period "
+    "(Art. 122 §2 Belgian Electronic Communications Act)",
+    "fr": "Art. 17, paragraphe 3, point b, du RGPD\u00a0: données de trafic conservées pour la "
+    "facturation et le délai de contestation (art. 122, § 2, de la loi du 13 juin 2005 "
+    "relative aux communications électroniques)",
+}
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(day|days|week|weeks|month|months|year|years)\s*$", re.I)
 _ISO_DURATION = re.compile(r"^\s*P(\d+)([DWMY])\s*$", re.I)
@@ -56,7 +64,7 @@ class Retention:
 
     amount: int = 0
     unit: str = "days"  # days | months
-    basis: str = DEFAULT_BASIS
+    basis: str | Mapping[str, str] = field(default_factory=lambda: DEFAULT_BASIS)
     anonymise: bool = False
 
     @property
@@ -150,7 +158,7 @@ class ConfigReader:
             {"delete": "delete", "anonymise": "anonymise", "anonymize": "anonymise"},
             "delete",
         )
-        basis = self.string("retention_basis", DEFAULT_BASIS) or DEFAULT_BASIS
+        basis = self.string("retention_basis") or DEFAULT_BASIS
         raw = self.config.get("keep_calls_for")
         if raw is None:
             return Retention(basis=basis, anonymise=after == "anonymise")

@@ -41,6 +41,7 @@ def setup(dsr: Any, notices: dict[str, Any], language: str = "nl") -> None:
         "[systems.crm]",
         'type = "test-store"',
         'path = "crm.json"',
+        'title = { nl = "Klantenbeheer", fr = "Gestion de la clientèle" }',
         "[notices]",
         *(f"{k} = {json.dumps(v)}" for k, v in notices.items()),
     ]
@@ -128,8 +129,14 @@ def test_erasure_answer_on_paper_reads_the_outcomes_kept_invoice_with_its_date(d
     text = open(out["letter"]["text"], encoding="utf-8").read()
     html = open(out["letter"]["html"], encoding="utf-8").read()
     line = next(ln for ln in text.splitlines() if "31 décembre 2033" in ln)
-    assert "factures (1)" in line and "tests: legal hold" in line
-    assert "coordonnées (1)" in text and "2033-12-31" not in text and "2033-12-31" not in html
+    assert "1 facture\u00a0: conservation jusqu'au" in line and "tests: legal hold" in line
+    assert (
+        "Gestion de la clientèle\u00a0: nous avons effacé 1 fiche de contact\u00a0; nous "
+        "conservons encore 1 facture (voir ci-dessous)." in text
+    )  # the system's display name in French, counted nouns in the singular
+    assert "crm" not in text.replace("crm.json", "")
+    assert "Gent, le " in text  # the controller's town before the date
+    assert "2033-12-31" not in text and "2033-12-31" not in html
     assert not (dsr.home / "outbox").exists()  # nothing was sent
     assert answered_events(dsr, rid)[0]["data"]["by"] == "letter"
 

@@ -15,6 +15,8 @@ from dsr_core.answer.compose import LETTERS, Extras, RequestFacts, compose
 from dsr_core.answer.facts import Facts, fold
 from dsr_core.config import ControllerConfig
 from dsr_core.model import Action, Outcome, RequestKind
+from dsr_plugins.crm.odoo import OdooSystem
+from dsr_plugins.pbx.asterisk_sql import AsteriskSqlSystem
 
 LANGS = ("nl", "en", "fr")
 TODAY = date(2026, 12, 2)
@@ -25,6 +27,11 @@ TODAY_WORDS = {"nl": "2 december 2026", "en": "2 December 2026", "fr": "2 décem
 RECEIVED_WORDS = {"nl": "1 november 2026", "en": "1 November 2026", "fr": "1er novembre 2026"}
 UNTIL_WORDS = {"nl": "31 december 2033", "en": "31 December 2033", "fr": "31 décembre 2033"}
 INVOICES = {"nl": "facturen", "en": "invoices", "fr": "factures"}
+SYSTEM_WORDS = {
+    "nl": ("Klantenbestand", "Telefonie"),
+    "en": ("Customer records", "Telephony"),
+    "fr": ("Fichier clients", "Téléphonie"),
+}
 BASIS = "WIB 92 art. 315 (boekhouding)"
 RECORD_IDS = ("res.partner/41", "crm-row-7731", "1700000000.42")
 
@@ -36,6 +43,9 @@ OUTCOMES = {
     ],
     "pbx": [Outcome("1700000000.42", "call", Action.ANONYMISED, detail="/var/log/x.csv")],
 }
+RECIPIENTS = 2  # the subject's data went to two recipients, told under Art. 19
+#: the built-in types the systems are of: their display names (``titles``) and labels
+TYPES = {"crm": OdooSystem, "pbx": AsteriskSqlSystem}
 RECTIFIED = [
     Outcome(
         "crm-row-7731",
@@ -60,13 +70,14 @@ def _request(kind: str) -> RequestFacts:
 
 def _extras(name: str) -> Extras:
     if name == "erasure":
-        facts = Facts([fold(s, o) for s, o in OUTCOMES.items()])
+        facts = Facts([fold(s, o, system=TYPES[s]) for s, o in OUTCOMES.items()], RECIPIENTS)
     elif name == "rectification":
-        facts = Facts([fold("crm", RECTIFIED)])
+        facts = Facts([fold("crm", RECTIFIED)], RECIPIENTS)
     elif name == "restriction":
-        facts = Facts([fold("crm", [Outcome("crm-row-7731", "contact", Action.RESTRICTED)])])
+        restricted = [Outcome("crm-row-7731", "contact", Action.RESTRICTED)]
+        facts = Facts([fold("crm", restricted)], RECIPIENTS)
     else:
-        facts = Facts()
+        facts = Facts(recipients=RECIPIENTS)
     return Extras(
         facts=facts,
         bundle_name="request-12-access.zip" if name in ("access", "portability") else None,
@@ -108,8 +119,10 @@ def test_every_letter_renders_with_letterhead_dates_in_words_and_no_raw_ids(name
 def test_erasure_letter_says_what_was_erased_and_what_is_kept_until_when_and_why(lang):
     text, html = _letter("erasure", lang)
     kept_line = next(line for line in text.splitlines() if UNTIL_WORDS[lang] in line)
-    assert INVOICES[lang] in kept_line and "(2)" in kept_line and BASIS in kept_line
-    assert "crm" in text and "pbx" in text
+    assert f"2 {INVOICES[lang]}" in kept_line and BASIS in kept_line
+    # the systems by the names the customer knows them by, not staff's "crm" and "pbx"
+    assert SYSTEM_WORDS[lang][0] in text and SYSTEM_WORDS[lang][1] in text
+    assert not re.search(r"\b(crm|pbx)\b", text)
     assert {"nl": "gewist", "en": "erased", "fr": "effacé"}[lang] in text
     assert {"nl": "geanonimiseerd", "en": "anonymised", "fr": "anonymisé"}[lang] in text
     assert UNTIL_WORDS[lang] in html and BASIS in html

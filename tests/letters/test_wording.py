@@ -13,8 +13,9 @@ import pytest
 from dsr_core.answer import render
 from dsr_core.answer.compose import LETTERS, Extras, RequestFacts, compose
 from dsr_core.answer.facts import Facts, fold
-from dsr_core.answer.words import CATEGORIES, FIELDS, category_words, field_words
+from dsr_core.answer.words import category_words, field_words
 from dsr_core.config import ControllerConfig
+from dsr_core.fields import CORE_CATEGORIES, CORE_FIELDS
 from dsr_core.model import Action, Outcome, RequestKind
 
 LANGS = ("nl", "en", "fr")
@@ -102,28 +103,29 @@ RECIPIENTS = {
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", ["erasure", "rectification", "restriction"])
 def test_changing_letters_offer_the_recipients_on_request(name, lang):
-    """Art. 19: the recipients are told of the change, the subject about them on request; the
-    sentence holds true for a controller that disclosed nothing."""
-    assert RECIPIENTS[lang] in _flat(_text(name, lang, extras=Extras()))
+    """Art. 19: the recipients are told of the change, the subject about them on request;
+    a letter says it only when the request's data went to someone."""
+    told = _flat(_text(name, lang, extras=Extras(facts=Facts(recipients=2))))
+    assert RECIPIENTS[lang] in told
+    assert "19" not in _flat(_text(name, lang, extras=Extras())).replace("2026", "")
 
 
 KEPT_SAID = {
     "nl": (
         "omdat een wettelijke verplichting ons oplegt ze te bewaren (artikel 17, lid 3, punt b, "
         "AVG)",
-        f"facturen (1): wij bewaren ze tot en met 31 december 2036. Wettelijke grond: {BASIS}.",
+        f"1 factuur: bewaard tot en met 31 december 2036. Wettelijke grond: {BASIS}.",
         "Wij hebben uw persoonsgegevens gewist",
     ),
     "en": (
         "because a legal obligation requires us to keep it (Article 17(3)(b) GDPR)",
-        f"invoices (1): we keep them up to and including 31 December 2036. Legal basis: {BASIS}.",
+        f"1 invoice: kept up to and including 31 December 2036. Legal basis: {BASIS}.",
         "We have erased your personal data",
     ),
     "fr": (
         "parce qu'une obligation légale nous impose de la conserver (article 17, paragraphe 3, "
         "point b, du RGPD)",
-        "factures (1) : nous les conservons jusqu'au 31 décembre 2036 inclus. Base légale : "
-        f"{BASIS}.",
+        f"1 facture : conservation jusqu'au 31 décembre 2036 inclus. Base légale : {BASIS}.",
         "Nous avons effacé vos données",
     ),
 }
@@ -268,8 +270,8 @@ def test_what_the_plugins_report_reads_as_words_not_as_identifiers(lang):
     from dsr_plugins.crm.odoo_config import DEFAULT_RECTIFIABLE
 
     for category in PLUGIN_CATEGORIES:
-        assert category in CATEGORIES, category
+        assert category in CORE_CATEGORIES, category
         assert "_" not in category_words(lang, category)
     for name in DEFAULT_RECTIFIABLE:
-        assert name in FIELDS, name
-        assert field_words(lang, name) == FIELDS[name][lang]
+        assert name in CORE_FIELDS, name
+        assert field_words(lang, name).lower() == CORE_FIELDS[name].labels[lang].lower()
