@@ -24,11 +24,14 @@ from datetime import date
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
 from ..engine.calls import Progress, describe_error, with_retries
 from ..engine.context import EngineContext
 from ..engine.steps import load_subject
 from ..model import Identity, Outcome, RequestKind, Subject, TaskState
-from ..store.models import AuditEvent, TaskRow
+from ..store.models import AuditEvent, RequestRow, TaskRow
 from ..systems import ManualStep, System
 
 
@@ -83,6 +86,25 @@ def state_of(events: Iterable[AuditEvent], tz: ZoneInfo) -> LiftState:
         elif event.action == LIFTED:
             state = LiftState(announced=state.announced, started=True, lifted=True)
     return state
+
+
+def announced_lifts(session: Session, tz: ZoneInfo) -> dict[int, LiftState]:
+    """The lift's state of every restriction that has one on the trail (an announcement,
+    possibly cancelled or carried out)."""
+    events = session.execute(
+        sa.select(AuditEvent)
+        .join(RequestRow, RequestRow.id == AuditEvent.request_id)
+        .where(
+            RequestRow.kind == RequestKind.RESTRICTION.value,
+            AuditEvent.action.in_([NOTIFIED, CANCELLED, FAILED, LIFTED]),
+        )
+        .order_by(AuditEvent.seq)
+    ).scalars()
+    by_request: dict[int, list[AuditEvent]] = {}
+    for event in events:
+        assert event.request_id is not None
+        by_request.setdefault(event.request_id, []).append(event)
+    return {rid: state_of(found, tz) for rid, found in by_request.items()}
 
 
 def _lift_one(system: System, subject: Subject, keys: list[Identity]) -> list[Outcome]:

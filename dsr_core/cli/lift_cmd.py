@@ -266,33 +266,23 @@ def _cancel(app: App, found: _Restriction, reason: str | None) -> None:
 
 
 def _lift_due(app: App) -> None:
-    """Every restriction whose announced lift has come, lifted; each on its own."""
-    import sqlalchemy as sa
-
-    from ..model import RequestKind
-    from ..store.models import RequestRow
+    """Every restriction whose announced lift has come, lifted; each on its own (one that
+    cannot be lifted is named, the others go on)."""
+    from ..answer import lift as lifting
     from . import exits
 
+    today = app.today()
     with app.session(readonly=True) as session:
-        ids = session.execute(
-            sa.select(RequestRow.id)
-            .where(RequestRow.kind == RequestKind.RESTRICTION.value)
-            .order_by(RequestRow.id)
-        ).scalars()
-        ids = list(ids)
+        states = lifting.announced_lifts(session, app.config.controller.tz)
     done: list[dict[str, Any]] = []
     errors: list[str] = []
-    for rid in ids:
-        try:
-            found = _restriction(app, str(rid))
-        except UserError:
-            continue  # not carried out, unfinished, or lifted: not this command's to lift
-        announced = found.state.announced
-        if announced is None or announced.on > app.today():
+    for rid, state in sorted(states.items()):
+        if state.lifted or state.announced is None or state.announced.on > today:
             continue
         try:
+            found = _restriction(app, str(rid))
             done.append(_carry_out(app, found, _lift_notices_setup(app, rid)))
-        except UserError as exc:  # a broken [notices] table: named, the others go on
+        except UserError as exc:  # e.g. a task re-run, a broken [notices] table
             errors.append(f"request {rid}: {exc}")
     data = {"today": app.today().isoformat(), "requests": done, "errors": errors}
 
