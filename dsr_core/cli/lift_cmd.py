@@ -227,12 +227,14 @@ def _announce(
             },
         )
     told = lifting.Announcement(seq, day, by, app.today())
+    outbox = sent.path if sent is not None else None  # staff send it by hand: not yet told
     letter_data = {
         "letter": files.to_json(),
         "by": by,
         "transport": sent.transport if sent else None,
+        "outbox": str(outbox) if outbox else None,
     }
-    if day <= app.today():  # by e-mail or in person, no notice period: the subject has it
+    if day <= app.today() and outbox is None:  # by e-mail or in person: the subject has it
         found.state = lifting.LiftState(announced=told)
         data = _carry_out(app, found, notify)
         data.update(letter_data)
@@ -310,6 +312,7 @@ def _data(rid: int, state: str, on: date) -> dict[str, Any]:
         "by_hand": {},
         "failed": {},
         "notices": [],
+        "outbox": None,
     }
 
 
@@ -416,6 +419,13 @@ def _lift_text(data: dict[str, Any]) -> str:
     lines = []
     if data["letter"]:
         lines.append(f"Art. 18(3) letter: {data['letter']['pdf'] or data['letter']['html']}")
+    if data["state"] == "announced" and data["outbox"]:
+        lines += [
+            f"request {rid}: the lift is announced for {_day(on)}; the e-mail is in the "
+            f"outbox, to be sent by hand: {data['outbox']}",
+            f"once it is sent, on or after that day: dsr request lift {rid}",
+        ]
+        return "\n".join(lines)
     if data["state"] == "announced":
         lines += [
             f"request {rid}: the lift is announced for {_day(on)}; the systems stay restricted "

@@ -285,3 +285,25 @@ def test_the_subject_objects_and_the_announced_lift_is_withdrawn(home, smtp_serv
     config.write_text(text.replace("[controller]\n", '[controller]\nlift_notice = "soon"\n'))
     broken = dsr.fails("request", "lift", "--due")
     assert "controller.lift_notice" in broken.stderr and "\n" not in broken.stderr.strip()
+
+
+def test_an_email_left_in_the_outbox_is_not_yet_told(home, smtp_server):
+    """``transport = "file"`` only writes the e-mail for staff to send: the subject has not
+    been told, so nothing is lifted until staff run the lift once it is sent."""
+    dsr = home
+    config = dsr.home / "dsr.toml"
+    text = config.read_text()
+    smtp = text[text.index('transport = "smtp"') :]
+    config.write_text(text.replace(smtp, 'transport = "file"\n'))
+    rid = _answered_restriction(dsr, "--language", "en")
+
+    announced = dsr.json("request", "lift", rid, "--reason", "Checked.")
+
+    assert announced["state"] == "announced" and announced["lift_on"] == str(date.today())
+    outbox = Path(announced["outbox"])
+    assert outbox.is_file() and "Article 18(3)" in outbox.read_text(encoding="utf-8")
+    assert _restricted(dsr) and smtp_server.messages == []
+    said = dsr("request", "lift", rid, "--reason", "Checked.", ok=False).stderr
+    assert "its day has come" in said
+    lifted = dsr.json("request", "lift", rid)  # staff sent it
+    assert lifted["state"] == "lifted" and not _restricted(dsr)
