@@ -59,6 +59,9 @@ class ControllerConfig:
     #: language (``nl``, ``en``, ``fr``; one text for every language under ``"*"``). Empty:
     #: the report says none takes place.
     automated_decisions: Mapping[str, str] = field(default_factory=dict)
+    #: Art. 18(3): the least time between the letter announcing a restriction's lift and the
+    #: lift itself (``dsr request lift``, docs/answer.md); 0: at once by e-mail or in person.
+    lift_notice: Period = field(default_factory=lambda: Period(0, "days"))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -103,6 +106,10 @@ class Period:
             return day - timedelta(weeks=self.amount)
         months = self.amount * (12 if self.unit == "years" else 1)
         return add_months(day, -months)
+
+    def after(self, day: date) -> date:
+        """The day ``self`` after ``day``."""
+        return Period(-self.amount, self.unit).before(day)
 
     def __str__(self) -> str:
         unit = self.unit if self.amount != 1 else self.unit[:-1]
@@ -358,6 +365,8 @@ def _controller(table: Mapping[str, Any], path: Path | None) -> ControllerConfig
             values[key] = tuple(_str_list(value, "controller.technical_staff", path))
         elif key == "automated_decisions":
             values[key] = _per_language(value, "controller.automated_decisions", path)
+        elif key == "lift_notice":
+            values[key] = parse_period(value, f"{_where(path)}: controller.lift_notice")
         elif not isinstance(value, str):
             raise ConfigFileError(f"{_where(path)}: controller.{key} must be a string")
     controller = ControllerConfig(**values)

@@ -14,6 +14,11 @@ with its identities, and staff's free text on the audit trail. Three rules, from
   a customer id (the same value, qualified by the same system or unqualified), whether given
   with the request or found by a system while it ran. The erasure's own results (what was
   erased and kept) stay until its own ``keep_results_for``: they are its answer.
+* **At once when a termination completes** (the contract's end, docs/termination.md), the same,
+  but only for the systems it erased (its done tasks): the results and keys of those systems'
+  tasks in the subject's earlier closed requests, and those requests' bundles written before
+  the termination completed (a bundle holds every system's data). The other systems' results
+  follow the period rule.
 * **The request itself** (its row, identities, clock pauses, tasks, notices and their ``.eml``
   files in the outbox, letters) and the
   free text of its audit events go ``keep_requests_for`` (default 3 years) after it was
@@ -42,7 +47,7 @@ from sqlalchemy.orm import Session, aliased
 from . import audit
 from .config import Config
 from .errors import UserError
-from .model import IdentityKind, RequestKind, RequestState
+from .model import IdentityKind, RequestKind, RequestState, TaskState
 from .store import Store
 from .store.models import (
     AuditTextRow,
@@ -173,54 +178,107 @@ def _outbox(config: Config, request_id: int) -> list[Path]:
     return [p for p in folder.iterdir() if mine.match(p.name) and p.is_file()]
 
 
-def _superseding_erasures(
-    session: Session, candidates: Iterable[RequestRow], only_erasure: int | None
-) -> dict[int, int]:
-    """Closed request id -> the id of a completed erasure of the same subject that completed
-    after the request was made."""
+@dataclass(frozen=True)
+class _Superseded:
+    """Why a closed request's copies go at once: a later erasure or termination of the same
+    subject (``by``), and which systems' results (None: all of them)."""
+
+    by: int
+    why: str
+    systems: frozenset[str] | None
+    since: datetime  # when the erasure or termination completed
+
+
+def _superseding(
+    session: Session, candidates: Iterable[RequestRow], only: int | None
+) -> dict[int, _Superseded]:
+    """Closed request id -> the completed erasure (every system) or termination (the systems
+    it erased) of the same subject that completed after the request was made. An erasure
+    wins over a termination; several terminations add up their systems."""
     stmt = sa.select(RequestRow).where(
-        RequestRow.kind == RequestKind.ERASURE.value,
+        RequestRow.kind.in_([RequestKind.ERASURE.value, RequestKind.TERMINATION.value]),
         RequestRow.state == RequestState.COMPLETED.value,
     )
-    if only_erasure is not None:
-        stmt = stmt.where(RequestRow.id == only_erasure)
-    erasures = {e.id: e for e in session.execute(stmt).scalars()}
-    if not erasures:
+    if only is not None:
+        stmt = stmt.where(RequestRow.id == only)
+    supersedings = {e.id: e for e in session.execute(stmt.order_by(RequestRow.id)).scalars()}
+    if not supersedings:
         return {}
     by_id = {c.id: c for c in candidates}
-    related = same_subject(session, list(erasures))
-    result: dict[int, int] = {}
-    for eid, others in related.items():
-        erasure = erasures[eid]
-        assert erasure.closed_at is not None
-        for rid in others:
-            row = by_id.get(rid)
-            if row is not None and row.created_at <= erasure.closed_at and rid not in result:
-                result[rid] = eid
+    related = same_subject(session, list(supersedings))
+    result: dict[int, _Superseded] = {}
+    for sid, others in sorted(related.items()):
+        row = supersedings[sid]
+        assert row.closed_at is not None
+        if row.kind == RequestKind.ERASURE.value:
+            systems: frozenset[str] | None = None
+            why = f"erasure {sid}"
+        else:
+            systems = frozenset(t.system for t in row.tasks if t.state == TaskState.DONE.value)
+            why = f"termination {sid}"
+            if not systems:
+                continue
+        for rid in sorted(others):
+            other = by_id.get(rid)
+            if other is None or other.created_at > row.closed_at:
+                continue
+            before = result.get(rid)
+            if before is None or (before.systems is not None and systems is None):
+                result[rid] = _Superseded(sid, why, systems, row.closed_at)
+            elif before.systems is not None and systems is not None:
+                result[rid] = _Superseded(
+                    before.by,
+                    before.why,
+                    before.systems | systems,
+                    max(before.since, row.closed_at),
+                )
     return result
 
 
-def _has_results(session: Session, request_id: int) -> int:
-    """How many result rows and located keys the request still holds."""
-    tasks = sa.select(TaskRow.id).where(TaskRow.request_id == request_id)
+def _tasks_of(request_id: int, systems: frozenset[str] | None) -> sa.Select[Any]:
+    stmt = sa.select(TaskRow.id).where(TaskRow.request_id == request_id)
+    return stmt if systems is None else stmt.where(TaskRow.system.in_(sorted(systems)))
+
+
+def _has_results(session: Session, request_id: int, systems: frozenset[str] | None = None) -> int:
+    """How many result rows and located keys the request still holds (of ``systems``' tasks
+    only, when given)."""
+    tasks = _tasks_of(request_id, systems)
     rows = session.execute(
         sa.select(sa.func.count()).where(TaskResultRow.task_id.in_(tasks))
     ).scalar_one()
     keys = session.execute(
-        sa.select(sa.func.count()).where(TaskRow.request_id == request_id, _HAS_KEYS)
+        sa.select(sa.func.count()).where(TaskRow.id.in_(tasks), _HAS_KEYS)
     ).scalar_one()
     return int(rows) + int(keys)
 
 
-def _drop_results(session: Session, request_id: int) -> int:
-    tasks = sa.select(TaskRow.id).where(TaskRow.request_id == request_id)
+def _drop_results(session: Session, request_id: int, systems: frozenset[str] | None = None) -> int:
+    tasks = _tasks_of(request_id, systems)
     removed = session.execute(
         sa.delete(TaskResultRow).where(TaskResultRow.task_id.in_(tasks))
     ).rowcount
     session.execute(
-        sa.update(TaskRow).where(TaskRow.request_id == request_id, _HAS_KEYS).values(keys=sa.null())
+        sa.update(TaskRow).where(TaskRow.id.in_(tasks), _HAS_KEYS).values(keys=sa.null())
     )
     return int(removed or 0)
+
+
+def _written_before(paths: Iterable[Path], moment: datetime) -> list[Path]:
+    """The bundles written before ``moment`` (those that hold what was erased then)."""
+    found = []
+    for path in paths:
+        try:
+            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        except OSError:
+            continue
+        if mtime <= moment:
+            found.append(path)
+    return found
+
+
+def _has_task_in(session: Session, request_id: int, systems: frozenset[str]) -> bool:
+    return session.execute(_tasks_of(request_id, systems).limit(1)).first() is not None
 
 
 def _unlink(paths: Iterable[Path]) -> list[str]:
@@ -277,15 +335,16 @@ def purge(
     today: date,
     actor: str,
     dry_run: bool = False,
-    only_erasure: int | None = None,
+    only_superseding: int | None = None,
 ) -> PurgeReport:
-    """Apply the three rules (see the module); with ``only_erasure``, only the rule of that
-    completed erasure (what ``dsr request close`` runs at once)."""
+    """Apply the three rules (see the module); with ``only_superseding``, only the rule of that
+    completed erasure or termination (what completing it runs at once)."""
     report = PurgeReport(dry_run=dry_run)
     retention = config.retention
     results_cutoff = retention.keep_results_for.before(today)
     requests_cutoff = retention.keep_requests_for.before(today)
     bundles = _bundles(config.home / "exports")
+    only = only_superseding
     with store.session(readonly=True) as session:
         closed = list(
             session.execute(
@@ -294,60 +353,72 @@ def purge(
                 .order_by(RequestRow.id)
             ).scalars()
         )
-        superseded = _superseding_erasures(session, closed, only_erasure)
-        plans: list[tuple[int, str, bool]] = []  # (request id, why, purge the request too)
+        superseded = _superseding(session, closed, only)
+        plans: list[_Plan] = []
         for row in closed:
             day = _closed_day(row, config)
             assert day is not None
-            whole = only_erasure is None and day <= requests_cutoff
+            whole = only is None and day <= requests_cutoff
             if whole:
                 held = _held_back(session, row.id)
                 if held is not None:
                     report.held[row.id] = held
                     whole = False
-            if row.id in superseded:
-                why = f"erasure {superseded[row.id]}"
-            elif (
-                only_erasure is None
-                and (_answered_day(session, row, config) or day) <= results_cutoff
-            ):
+            mine = bundles.get(row.id, [])
+            by = superseded.get(row.id)
+            period = only is None and (_answered_day(session, row, config) or day) <= results_cutoff
+            if by is not None and by.systems is not None and not (whole or period):
+                # a termination: only its systems' results, and the bundles holding them
+                if not _has_task_in(session, row.id, by.systems):
+                    continue
+                files = _written_before(mine, by.since)
+                if _has_results(session, row.id, by.systems) or files:
+                    plans.append(_Plan(row.id, by.why, False, by.systems, files))
+                continue
+            if by is not None and by.systems is None:
+                why = by.why
+            elif period:
                 why = "period"
             else:
                 continue
-            if row.results_purged_at is not None and not whole and not bundles.get(row.id):
+            if row.results_purged_at is not None and not whole and not mine:
                 continue  # done before: a closed request gets no new results
-            if whole or _has_results(session, row.id) or bundles.get(row.id):
-                plans.append((row.id, why, whole))
-    for rid, why, whole in plans:
-        files = list(bundles.get(rid, ()))
+            if whole or _has_results(session, row.id) or mine:
+                plans.append(_Plan(row.id, why, whole, None, list(mine)))
+    for plan in plans:
+        rid, why, whole = plan.request_id, plan.why, plan.whole
+        files = list(plan.bundles)
         if whole:
             files += _letters(config.home, rid) + _outbox(config, rid)
         if dry_run:
             report.results[rid] = why
-            report.bundles += [p.name for p in bundles.get(rid, ())]
+            report.bundles += [p.name for p in plan.bundles]
             if whole:
                 report.requests.append(rid)
             continue
         with store.session() as session:
-            rows = _drop_results(session, rid)
+            rows = _drop_results(session, rid, plan.systems)
             if whole:
                 _drop_request(session, rid)
-            else:
+            elif plan.systems is None:
                 session.execute(
                     sa.update(RequestRow)
                     .where(RequestRow.id == rid)
                     .values(results_purged_at=datetime.now(UTC))
                 )
+            data: dict[str, Any] = {
+                "why": why,
+                "result_rows": rows,
+                "bundles": len(plan.bundles),
+            }
+            if plan.systems is not None:
+                data["systems"] = sorted(plan.systems)
             audit.append(
                 session,
                 "purge.request" if whole else "purge.results",
                 actor=actor,
                 request_id=rid,
-                data={
-                    "why": why,
-                    "result_rows": rows,
-                    "bundles": len(bundles.get(rid, ())),
-                },
+                data=data,
             )
         # Files after the commit: a crash in between leaves a file the next run removes.
         removed = _unlink(files)
@@ -359,12 +430,25 @@ def purge(
     return report
 
 
+@dataclass(frozen=True)
+class _Plan:
+    request_id: int
+    why: str
+    whole: bool  # the request itself goes too
+    systems: frozenset[str] | None  # only these systems' results (a termination)
+    bundles: list[Path]
+
+
 def after_completion(store: Store, config: Config, request_id: int, *, actor: str) -> None:
-    """What closing a request purges at once: for a completed erasure, the results and
-    bundles of the subject's earlier requests. Nothing for other kinds."""
+    """What completing a request purges at once: for an erasure, the results and bundles of
+    the subject's earlier requests; for a termination, those of the systems it erased.
+    Nothing for other kinds."""
     with store.session(readonly=True) as session:
         row = session.get(RequestRow, request_id)
-        if row is None or row.kind != RequestKind.ERASURE.value:
+        if row is None or row.kind not in (
+            RequestKind.ERASURE.value,
+            RequestKind.TERMINATION.value,
+        ):
             return
         if row.state != RequestState.COMPLETED.value:
             return
@@ -375,5 +459,5 @@ def after_completion(store: Store, config: Config, request_id: int, *, actor: st
         config,
         today=controller_today(config.controller),
         actor=actor,
-        only_erasure=request_id,
+        only_superseding=request_id,
     )

@@ -509,7 +509,8 @@ __all__ = ["RequestKind", "request"]
 
 
 def _register_answer_commands() -> None:
-    from .answer_cmd import answer, lift
+    from .answer_cmd import answer
+    from .lift_cmd import lift
 
     request.add_command(answer)
     request.add_command(lift)

@@ -582,6 +582,9 @@ def settle(
         ctx.plugins.task_finished(request_info, task_info)
     if completed:
         ctx.plugins.request_completed(request_info)
+        from .. import purge  # dsr's own copies of what the termination erased go now
+
+        purge.after_completion(ctx.store, ctx.config, request_id, actor=ctx.actor)
     return report
 
 

@@ -176,3 +176,134 @@ def test_a_restriction_answered_then_lifted_tells_the_subject_and_its_recipient(
     assert shown["kind"] == "restriction-lift" and shown["state"] == "sent"
     trail = [e["action"] for e in dsr.json("audit", "show", rid)]
     assert trail.index("restriction.lift_notified") < trail.index("restriction.lifted")
+
+
+def _restricted(dsr: Any) -> bool:
+    return bool(json.loads((dsr.home / "flags.json").read_text())[0].get("restricted"))
+
+
+def _answered_restriction(dsr: Any, *extra: str) -> str:
+    rid = _new(dsr, "restriction", *extra)
+    _run(dsr, rid)
+    dsr("request", "answer", rid, "--by", "in-person")
+    assert _restricted(dsr)
+    return rid
+
+
+def test_a_lift_by_post_is_announced_and_carried_out_on_its_day(home, smtp_server):
+    """Art. 18(3): the subject is informed BEFORE the lift. A letter by post arrives days
+    later, so the letter names the day and the systems stay restricted until it comes."""
+    from dsr_core.answer.words import date_words
+
+    dsr = home
+    carrier = dsr.json("suppliers", "add", "BelTel", "--role", "carrier", "--email",
+                       "dpo@beltel.example")["id"]  # fmt: skip
+    dsr("suppliers", "disclose", "BelTel", "--email", EMAIL, "--category", "contact")
+    rid = _new(dsr, "restriction", "--language", "fr")
+    _run(dsr, rid)
+    dsr("notices", "ack", f"N-{rid}-{carrier}", "--note", "their reply")
+    dsr("request", "answer", rid, "--by", "in-person")
+    before = len(smtp_server.messages)
+    reason = ("--reason", "Exactitude vérifiée.")
+    today = date.today()
+    day = today + timedelta(days=10)
+
+    no_day = dsr.fails("request", "lift", rid, *reason, "--by", "letter")
+    assert "--on" in no_day.stderr and "by post" in no_day.stderr
+    same_day = dsr.fails("request", "lift", rid, *reason, "--by", "letter", "--on", str(today))
+    assert "after today" in same_day.stderr
+    announced = dsr.json("request", "lift", rid, *reason, "--by", "letter", "--on", str(day))
+
+    assert announced["state"] == "announced" and announced["lift_on"] == day.isoformat()
+    assert announced["lifted"] == {} and _restricted(dsr), "nothing lifted before the day"
+    letter = Path(announced["letter"]["text"]).read_text(encoding="utf-8")
+    assert f"À partir du {date_words('fr', day)}" in letter and "Exactitude vérifiée." in letter
+    assert len(smtp_server.messages) == before, "a letter by post: no e-mail"
+    early = dsr.fails("request", "lift", rid)
+    assert f"announced for {date_words('en', day)}" in early.stderr and _restricted(dsr)
+    twice = dsr.fails("request", "lift", rid, *reason, "--by", "letter", "--on", str(day))
+    assert "was announced on" in twice.stderr
+
+    dsr.env["DSR_TODAY"] = (day - timedelta(days=1)).isoformat()
+    assert dsr.json("request", "lift", "--due")["requests"] == [] and _restricted(dsr)
+    assert dsr("request", "lift", "--due").stdout.strip() == "no announced lift is due"
+    dsr.env["DSR_TODAY"] = day.isoformat()
+    [lifted] = dsr.json("request", "lift", "--due")["requests"]  # what cron runs
+
+    assert lifted["request_id"] == int(rid) and lifted["state"] == "lifted"
+    assert lifted["lifted"]["flags"] == {"unrestricted": 1} and not _restricted(dsr)
+    [notice] = _mails(smtp_server)[before:]  # the Art. 19 notice, after the lift
+    assert notice["To"].addresses[0].addr_spec == "dpo@beltel.example"
+    assert f"N-{rid}-{carrier}-lift" in notice["Subject"]
+    events = dsr.json("audit", "show", rid)
+    trail = [e["action"] for e in events]
+    assert trail.index("restriction.lift_notified") < trail.index("restriction.lifted")
+    told = next(e for e in events if e["action"] == "restriction.lift_notified")
+    assert told["data"]["on"] == day.isoformat() and told["data"]["by"] == "letter"
+    assert "already lifted" in dsr.fails("request", "lift", rid).stderr
+    assert dsr.json("request", "lift", "--due")["requests"] == []
+    assert dsr.json("audit", "verify")["ok"] is True
+
+
+def test_the_subject_objects_and_the_announced_lift_is_withdrawn(home, smtp_server):
+    """With [controller] lift_notice, even an e-mail gives the subject time to object; the
+    announcement is withdrawn and the restriction stays."""
+    from dsr_core.answer.words import date_words
+
+    dsr = home
+    config = dsr.home / "dsr.toml"
+    text = config.read_text()
+    config.write_text(text.replace("[controller]\n", '[controller]\nlift_notice = "2 weeks"\n'))
+    rid = _answered_restriction(dsr, "--language", "en")
+    today = date.today()
+    soon = str(today + timedelta(days=3))
+    too_soon = dsr.fails("request", "lift", rid, "--reason", "Checked.", "--on", soon)
+    assert "lift_notice gives the subject 2 weeks" in too_soon.stderr
+    assert str(today + timedelta(days=14)) in too_soon.stderr
+    before = len(smtp_server.messages)
+
+    announced = dsr.json("request", "lift", rid, "--reason", "Checked.")  # by e-mail
+
+    day = today + timedelta(days=14)
+    assert announced["state"] == "announced" and announced["lift_on"] == day.isoformat()
+    [mail] = _mails(smtp_server)[before:]
+    assert mail["To"].addresses[0].addr_spec == EMAIL
+    body = mail.get_body(("plain",)).get_content()
+    assert f"From {date_words('en', day)} we will process your data again" in body
+    assert _restricted(dsr)
+
+    cancelled = dsr.json("request", "lift", rid, "--cancel", "--reason", "She objects.")
+    assert cancelled["state"] == "cancelled"
+    dsr.env["DSR_TODAY"] = day.isoformat()
+    assert dsr.json("request", "lift", "--due")["requests"] == [] and _restricted(dsr)
+    assert "was not announced" in dsr.fails("request", "lift", rid).stderr
+    assert "nothing to cancel" in dsr.fails("request", "lift", rid, "--cancel").stderr
+    trail = [e["action"] for e in dsr.json("audit", "show", rid)]
+    assert trail[-2:] == ["restriction.lift_notified", "restriction.lift_cancelled"]
+    assert "restriction.lifted" not in trail and dsr.json("audit", "verify")["ok"] is True
+
+    config.write_text(text.replace("[controller]\n", '[controller]\nlift_notice = "soon"\n'))
+    broken = dsr.fails("request", "lift", "--due")
+    assert "controller.lift_notice" in broken.stderr and "\n" not in broken.stderr.strip()
+
+
+def test_an_email_left_in_the_outbox_is_not_yet_told(home, smtp_server):
+    """``transport = "file"`` only writes the e-mail for staff to send: the subject has not
+    been told, so nothing is lifted until staff run the lift once it is sent."""
+    dsr = home
+    config = dsr.home / "dsr.toml"
+    text = config.read_text()
+    smtp = text[text.index('transport = "smtp"') :]
+    config.write_text(text.replace(smtp, 'transport = "file"\n'))
+    rid = _answered_restriction(dsr, "--language", "en")
+
+    announced = dsr.json("request", "lift", rid, "--reason", "Checked.")
+
+    assert announced["state"] == "announced" and announced["lift_on"] == str(date.today())
+    outbox = Path(announced["outbox"])
+    assert outbox.is_file() and "Article 18(3)" in outbox.read_text(encoding="utf-8")
+    assert _restricted(dsr) and smtp_server.messages == []
+    said = dsr("request", "lift", rid, "--reason", "Checked.", ok=False).stderr
+    assert "its day has come" in said
+    lifted = dsr.json("request", "lift", rid)  # staff sent it
+    assert lifted["state"] == "lifted" and not _restricted(dsr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -229,3 +230,52 @@ def test_results_go_keep_results_for_after_the_answer_was_delivered(controller):
     dsr.env["DSR_TODAY"] = (TODAY + timedelta(days=20)).isoformat()
     assert dsr.json("purge")["results_purged"] == [int(rid)]
     assert PASSWORD not in _everything(dsr)
+
+
+def test_a_completed_termination_purges_only_the_erased_systems_copies(dsr):
+    """The contract's end erases the dossier (passwords) "immediately and irrevocably": dsr's
+    own copies of the dossier from the subject's earlier requests go with it; the CRM's stay
+    for keep_results_for, as the CRM itself keeps the customer."""
+    write_store(dsr.home / "crm.json", [r for r in ROWS if r["category"] == "contact"])
+    write_store(dsr.home / "dossier.json", [r for r in ROWS if r["id"] == 2])
+    dsr.write_config(
+        config(
+            {
+                "crm": {"type": "test-store", "path": "crm.json"},
+                "dossier": {
+                    "type": "test-store",
+                    "path": "dossier.json",
+                    "on_termination": "erase",
+                },
+            },
+            controller='language = "en"',
+        )
+    )
+    dsr("init")
+    access = _done(dsr, "access")
+    dsr("export", access)
+    dsr("request", "answer", access, "--by", "in-person")
+    open_one = _done(dsr, "access")  # still waiting for its answer: staff work on it
+    assert PASSWORD in _everything(dsr) and len(_bundles(dsr)) == 2
+
+    ended = dsr.json("request", "new", "termination", "--name", "Jan Peeters", "--email", JAN_EMAIL)
+    dsr("request", "verify", str(ended["id"]), "--method", "written notice")
+    assert dsr.json("request", "show", str(ended["id"]))["state"] == "completed"
+
+    assert PASSWORD in _everything(dsr), "the open request keeps its copy until it closes"
+    dsr("request", "answer", open_one, "--by", "in-person")
+    assert dsr.json("purge")["results_purged"] == [int(open_one)], "the next purge takes it"
+    everything = _everything(dsr)
+    assert PASSWORD not in everything and "Fritz!Box" not in everything
+    assert "Kerkstraat" in everything, "the CRM's copies follow their normal retention"
+    assert not [b for b in _bundles(dsr) if b.startswith(f"request-{access}-")]
+    trail = [e for e in dsr.json("audit", "show", access) if e["action"] == "purge.results"]
+    assert trail[0]["data"]["why"] == f"termination {ended['id']}"
+    assert trail[0]["data"]["systems"] == ["dossier"]
+    assert dsr.json("audit", "verify")["ok"] is True
+    # A bundle written after the termination holds no dossier data: it stays.
+    again = dsr.json("export", access)["path"]
+    assert dsr.json("purge")["results_purged"] == [] and Path(again).exists()
+    dsr.env["DSR_TODAY"] = (TODAY + timedelta(days=30)).isoformat()
+    assert int(access) in dsr.json("purge")["results_purged"]
+    assert "Kerkstraat" not in _everything(dsr)

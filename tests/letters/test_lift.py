@@ -86,7 +86,9 @@ def test_a_failing_system_is_named_and_a_rerun_does_not_write_again(dsr, smtp_se
         (dsr.home / "dsr.toml").read_text().replace('fail_lift = "web is read-only today"', "")
     )
     (dsr.home / "dsr.toml").write_text(setup_fixed)
-    dsr("request", "lift", rid, "--reason", "Accuracy confirmed.")
+    again = dsr.fails("request", "lift", rid, "--reason", "Accuracy confirmed.")
+    assert "no --reason: the subject was told once" in again.stderr
+    dsr("request", "lift", rid)
     assert restricted(dsr, "web")[9] is False
     assert len(smtp_server.messages) == 1  # the subject was told once
 
