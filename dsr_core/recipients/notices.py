@@ -137,38 +137,8 @@ def create_for_request(
             changes=changes if kind == RequestKind.RECTIFICATION else None,
             status_callback_url=callback_url(nid) if callback_url else None,
         )
-        notice = NoticeRow(
-            notice_id=nid,
-            request_id=row.id,
-            supplier_id=supplier.id,
-            kind=kind.value,
-            state=state.value,
-            identities=[list(pair) for pair in value.identities],
-            changes=dict(value.changes) or None,
-            confirm_by=value.confirm_by,
-            message_id=value.message_id,
-            webhook_id=value.webhook_id,
-            status_callback_url=value.status_callback_url,
-            sends=0,
-            attempts=0,
-            created_by=actor,
-            created_at=value.created_at,
-        )
-        session.add(notice)
-        made.append(notice)
-        audit.append(
-            session,
-            "notice.created",
-            actor=actor,
-            request_id=row.id,
-            data={
-                "notice_id": nid,
-                "supplier": supplier.name,
-                "kind": kind.value,
-                "state": state.value,
-                "identities": len(value.identities),
-                "confirm_by": value.confirm_by.isoformat(),
-            },
+        made.append(
+            _record(session, row.id, supplier.id, supplier.name, kind.value, state, value, actor)
         )
     session.flush()
     return made
@@ -230,41 +200,59 @@ def create_lift_notices(
             controller=controller,
             status_callback_url=callback_url(nid) if callback_url else None,
         )
-        notice = NoticeRow(
-            notice_id=nid,
-            request_id=row.id,
-            supplier_id=sent.supplier_id,
-            kind=LIFT_KIND,
-            state=NoticeState.PENDING.value,
-            identities=[list(pair) for pair in value.identities],
-            changes=None,
-            confirm_by=value.confirm_by,
-            message_id=value.message_id,
-            webhook_id=value.webhook_id,
-            status_callback_url=value.status_callback_url,
-            sends=0,
-            attempts=0,
-            created_by=actor,
-            created_at=value.created_at,
-        )
-        session.add(notice)
-        made.append(notice)
-        audit.append(
-            session,
-            "notice.created",
-            actor=actor,
-            request_id=row.id,
-            data={
-                "notice_id": nid,
-                "supplier": supplier_of(session, sent).name,
-                "kind": LIFT_KIND,
-                "state": NoticeState.PENDING.value,
-                "identities": len(value.identities),
-                "confirm_by": value.confirm_by.isoformat(),
-            },
+        name = supplier_of(session, sent).name
+        pending = NoticeState.PENDING
+        made.append(
+            _record(session, row.id, sent.supplier_id, name, LIFT_KIND, pending, value, actor)
         )
     session.flush()
     return made, waived
+
+
+def _record(
+    session: Session,
+    request_id: int,
+    supplier_id: int,
+    supplier_name: str,
+    kind: str,
+    state: NoticeState,
+    value: Any,
+    actor: str,
+) -> NoticeRow:
+    """Store a notice made by ``Notice.create`` and its ``notice.created`` audit event."""
+    notice = NoticeRow(
+        notice_id=value.notice_id,
+        request_id=request_id,
+        supplier_id=supplier_id,
+        kind=kind,
+        state=state.value,
+        identities=[list(pair) for pair in value.identities],
+        changes=dict(value.changes) or None,
+        confirm_by=value.confirm_by,
+        message_id=value.message_id,
+        webhook_id=value.webhook_id,
+        status_callback_url=value.status_callback_url,
+        sends=0,
+        attempts=0,
+        created_by=actor,
+        created_at=value.created_at,
+    )
+    session.add(notice)
+    audit.append(
+        session,
+        "notice.created",
+        actor=actor,
+        request_id=request_id,
+        data={
+            "notice_id": value.notice_id,
+            "supplier": supplier_name,
+            "kind": kind,
+            "state": state.value,
+            "identities": len(value.identities),
+            "confirm_by": value.confirm_by.isoformat(),
+        },
+    )
+    return notice
 
 
 def _approve(
