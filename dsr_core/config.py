@@ -23,7 +23,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UserError, did_you_mean
-from .systems import CORE_KEYS
 
 CONFIG_NAME = "dsr.toml"
 DATABASE_NAME = "dsr.sqlite3"
@@ -323,6 +322,8 @@ def _controller(table: Mapping[str, Any], path: Path | None) -> ControllerConfig
 
 
 def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
+    from .systems import CORE_KEYS  # the system contract loads only when systems are named
+
     where = f"{_where(path)}: systems.{name}"
     if not isinstance(table, dict):
         raise ConfigFileError(f"{where} must be a table")

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from .. import requests as reqs
 from ..errors import UserError
 from .app import get_app, json_option, table
+from .request_cmd import open_requests
 from .views import request_json
 
 
@@ -94,9 +94,8 @@ def due(ics_path: str | None) -> None:
     app = get_app()
     today = app.today()
     controller = app.config.controller
-    with app.session() as session:
-        found = reqs.list_requests(session, which="open", controller=controller, today=today)
-        items = [request_json(row, controller, today, status) for row, status in found]
+    found = open_requests(app, which="open", today=today)
+    items = [request_json(row, controller, today, status) for row, status in found]
     items.sort(key=_sort_key)
     written = None
     if ics_path:

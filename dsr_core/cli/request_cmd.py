@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import json
-import tomllib
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .. import purge
-from .. import requests as reqs
 from ..errors import UserError
+from ..intake import CHANNELS, PAUSE_REASONS, NewRequest, parse_date, parse_kind
 from ..model import RequestKind, RequestState
 from . import exits
 from .app import App, free_text, get_app, json_option, table
 from .views import clock_text, request_json, request_text
 
+# The lifecycle (SQLAlchemy) is imported inside the commands that change a request: `list`,
+# `show` and `due` read through the light path (dsr_core.store.lite) when it can serve.
+
 
 def _date(value: str | None, what: str) -> date | None:
-    return reqs.parse_date(value, what) if value else None
+    return parse_date(value, what) if value else None
 
 
 def _load_changes(path: str | None) -> dict[str, Any] | None:
     if not path:
         return None
+    import tomllib
+
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
@@ -63,7 +66,7 @@ def request() -> None:
     help="A customer id (repeatable); SYSTEM:ID ties it to one system.",
 )
 @click.option("--received", help="Day of receipt, YYYY-MM-DD (default: today).")
-@click.option("--channel", type=click.Choice(list(reqs.CHANNELS)), default="email")
+@click.option("--channel", type=click.Choice(list(CHANNELS)), default="email")
 @click.option("--note", callback=free_text, help="Free text for staff.")
 @click.option(
     "--changes",
@@ -92,8 +95,8 @@ def new(
     """Record a request of KIND: access, portability, erasure, rectification, restriction,
     objection."""
     app = get_app()
-    reqs.parse_kind(kind)
-    new_request = reqs.NewRequest(
+    parse_kind(kind)
+    new_request = NewRequest(
         kind=kind,
         name=name,
         emails=emails,
@@ -104,6 +107,14 @@ def new(
         note=note,
         changes=_load_changes(changes_file),
     )
+    light = _new_light(app, new_request, force=force)
+    if light is not None:
+        app.emit(
+            light, lambda: f"request {light['id']} recorded: {light['kind']}, {clock_text(light)}"
+        )
+        return
+    from .. import requests as reqs
+
     controller = app.config.controller
     with app.session() as session:
         row = reqs.create(
@@ -129,6 +140,88 @@ def new(
     app.emit(data, lambda: f"request {row.id} recorded: {row.kind}, {clock_text(data)}")
 
 
+def _new_light(app: App, new: NewRequest, *, force: bool) -> dict[str, Any] | None:
+    """Record the request on the light path (the same rows, audit event and log line as
+    :func:`dsr_core.requests.create` and the full command), or None when the full path must:
+    no light path, ``-v`` (the terminal logger), a third-party plugin that may act on a new
+    request, or a kind passed on to recipients (the suppliers plugin derives them first)."""
+    kind = parse_kind(new.kind)
+    if app.verbose or kind.notifies_recipients or not app.builtin_plugins_only():
+        return None
+    from ..intake import check, duplicates_message
+    from ..store.lite import Json, Row
+
+    controller = app.config.controller
+    today = app.today()
+    intake = check(new, controller=controller, today=today)
+    lite = app.lite()
+    if lite is None:
+        return None
+    log_key = lite.meta("log_key")
+    if log_key is None:  # made by the full path's first store opening
+        lite.conn.close()
+        return None
+    actor = app.actor
+    with app.holidays():
+        open_states = [s.value for s in RequestState if s.is_open]
+        with lite.writing():
+            pairs = [(i.kind.value, i.value) for i in intake.identities if i.kind.value != "name"]
+            duplicates = lite.duplicates(kind.value, pairs, open_states)
+            if duplicates and not force:
+                raise UserError(duplicates_message(kind, duplicates))
+            due = intake.due(controller)
+            values: dict[str, Any] = {
+                "kind": kind.value,
+                "state": RequestState.RECEIVED.value,
+                "subject_name": intake.name,
+                "received_on": intake.received,
+                "channel": intake.channel,
+                "note": intake.note,
+                "changes": Json(intake.changes),
+                "due_on": due,
+                "extended": False,
+                "needs_attention": False,
+                "created_by": actor,
+            }
+            values["created_at"] = datetime.now(UTC)  # two calls, as the models' defaults
+            values["updated_at"] = datetime.now(UTC)
+            rid = lite.insert("requests", values)
+            for i in intake.identities:
+                lite.insert(
+                    "identities",
+                    {
+                        "request_id": rid,
+                        "kind": i.kind.value,
+                        "value": i.value,
+                        "valid_from": i.valid_from,
+                        "valid_to": i.valid_to,
+                        "system": i.system,
+                        "source": i.source,
+                    },
+                )
+            lite.append_audit(
+                "request.created",
+                actor=actor,
+                request_id=rid,
+                data=intake.created_data(due, duplicates, force),
+            )
+        row = Row({**values, "id": rid, "changes": Json(intake.changes), "pauses": []})
+        data = request_json(row, controller, today)
+    from ..logging import log_info
+
+    log_info(
+        app.config.log_file,
+        bytes.fromhex(log_key),
+        "dsr.request",
+        "request recorded",
+        request_id=rid,
+        kind=kind.value,
+        identities=[i.value for i in intake.identities],
+        name=intake.name,
+    )
+    return data
+
+
 @request.command("list")
 @click.option("--open", "which", flag_value="open", default=True, help="Open requests (default).")
 @click.option("--overdue", "which", flag_value="overdue", help="Open and past their due day.")
@@ -145,11 +238,8 @@ def list_(which: str, due_within: int | None) -> None:
     app = get_app()
     today = app.today()
     controller = app.config.controller
-    with app.session() as session:
-        found = reqs.list_requests(
-            session, which=which, controller=controller, today=today, due_within=due_within
-        )
-        data = [request_json(row, controller, today, status) for row, status in found]
+    found = open_requests(app, which=which, today=today, due_within=due_within)
+    data = [request_json(row, controller, today, status) for row, status in found]
     app.emit(
         data,
         lambda: (
@@ -174,12 +264,69 @@ def list_(which: str, due_within: int | None) -> None:
     )
 
 
+def open_requests(
+    app: App, *, which: str, today: date, due_within: int | None = None
+) -> list[tuple[Any, Any]]:
+    """Requests with their clock status (``which``: open, overdue or all), by id; read on the
+    light path when it can serve."""
+    controller = app.config.controller
+    states = [s.value for s in RequestState if s.is_open] if which != "all" else None
+    lite = app.lite()
+    if lite is not None:
+        from ..deadlines import with_status
+
+        with lite, app.holidays():
+            return with_status(
+                lite.requests(states),
+                which=which,
+                controller=controller,
+                today=today,
+                due_within=due_within,
+            )
+    from .. import requests as reqs
+
+    with app.session() as session:
+        return reqs.list_requests(
+            session, which=which, controller=controller, today=today, due_within=due_within
+        )
+
+
+def _show_light(app: App, request_id: str) -> dict[str, Any] | None:
+    """``show``'s document from the light path, or None when the full path must answer: no
+    light path, a third-party plugin that may hold the request back, a kind passed on to
+    recipients (Art. 19 notices), or no such request (the full path says so)."""
+    text = request_id.strip().lstrip("#")
+    if not text.isdigit() or not app.builtin_plugins_only():
+        return None
+    lite = app.lite()
+    if lite is None:
+        return None
+    from ..deadlines import clock_status
+
+    controller = app.config.controller
+    today = app.today()
+    with lite, app.holidays():
+        row = lite.request(int(text))
+        if row is None or RequestKind(row.kind).notifies_recipients or lite.notices_of(row.id):
+            return None
+        status = clock_status(row, controller, today)
+        data = request_json(row, controller, today, status, detail=True)
+    data["notices"] = []
+    return data
+
+
 @request.command("show")
 @click.argument("request_id")
 @json_option
 def show(request_id: str) -> None:
     """State, clock, identities, every task and its errors."""
     app = get_app()
+    light = _show_light(app, request_id)
+    if light is not None:
+        app.emit(light, lambda: request_text(light))
+        return
+    from .. import requests as reqs
+
     controller = app.config.controller
     with app.session() as session:
         row = reqs.get(session, request_id)
@@ -199,6 +346,8 @@ def _notices(session: Any, request_id: int, today: date) -> list[dict[str, Any]]
 
 
 def _change(request_id: str, action: str, **kwargs: Any) -> tuple[App, dict[str, Any]]:
+    from .. import requests as reqs
+
     app = get_app()
     controller = app.config.controller
     with app.session() as session:
@@ -233,7 +382,7 @@ def verify(request_id: str, method: str) -> None:
 @click.option(
     "--reason",
     callback=free_text,
-    type=click.Choice(list(reqs.PAUSE_REASONS)),
+    type=click.Choice(list(PAUSE_REASONS)),
     required=True,
     help="What is awaited from the subject.",
 )
@@ -280,6 +429,7 @@ def resume(request_id: str, on: str | None) -> None:
 def extend(request_id: str, reason: str, on: str | None) -> None:
     """Extend by up to two months (Art. 12(3)) and write the letter to the subject."""
     from .. import letters
+    from .. import requests as reqs
 
     app = get_app()
     controller = app.config.controller
@@ -320,6 +470,7 @@ def extend(request_id: str, reason: str, on: str | None) -> None:
 def reject(request_id: str, reason: str) -> None:
     """Refuse the request and write the refusal letter."""
     from .. import letters
+    from .. import requests as reqs
 
     app = get_app()
     controller = app.config.controller
@@ -350,6 +501,9 @@ def withdraw(request_id: str, reason: str) -> None:
 @json_option
 def close(request_id: str) -> None:
     """Complete a request whose tasks are done and notices confirmed."""
+    from .. import purge
+    from .. import requests as reqs
+
     app = get_app()
     controller = app.config.controller
     with app.session() as session:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import requests as reqs
-from ..clock import ClockStatus
-from ..config import ControllerConfig
-from ..store.models import RequestRow
 from ..unread import unread_count
+
+if TYPE_CHECKING:
+    from ..clock import ClockStatus
+    from ..config import ControllerConfig
+    from ..store.models import RequestRow
 
 
 def _iso(value: Any) -> Any:
@@ -26,7 +27,10 @@ def request_json(
     detail: bool = False,
     blockers: Sequence[str] = (),
 ) -> dict[str, Any]:
-    status = status or reqs.clock_status(row, controller, today)
+    if status is None:
+        from ..deadlines import clock_status
+
+        status = clock_status(row, controller, today)
     data: dict[str, Any] = {
         "id": row.id,
         "kind": row.kind,

@@ -1,0 +1,163 @@
+"""The light commands (``request list``, ``request show``, ``due``, ``request new``) answer
+exactly as the full path does, without loading SQLAlchemy, structlog or the holiday library
+once their tables are saved (issue 13: each command's fixed cost under 0.25 s)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+LIGHT = {"DSR_NO_LIGHT": ""}
+FULL = {"DSR_NO_LIGHT": "1"}
+
+
+@pytest.fixture
+def home(dsr, database_url, monkeypatch):
+    """A home on SQLite with requests in many states (the light path serves SQLite only)."""
+    if database_url is not None:
+        pytest.skip("the light path serves the embedded SQLite database")
+    monkeypatch.setenv("DSR_TODAY", "2026-11-20")
+    dsr("init")
+    new = ("request", "new")
+    dsr(
+        *new,
+        "access",
+        "--name",
+        "An",
+        "--email",
+        "an@example.be",
+        "--phone",
+        "0477 12 34 56",
+        "--customer-id",
+        "crm:C-1",
+        "--received",
+        "2026-10-01",
+        "--note",
+        "came by letter",
+    )
+    dsr(*new, "objection", "--name", "Bo", "--email", "bo@example.be", "--received", "2026-11-02")
+    dsr(
+        *new,
+        "portability",
+        "--name",
+        "Cas",
+        "--email",
+        "cas@example.be",
+        "--received",
+        "2026-11-10",
+    )
+    dsr("request", "pause", "3", "--reason", "identity", "--on", "2026-11-12", "--note", "eID?")
+    dsr(*new, "access", "--name", "Dirk", "--email", "dirk@example.be", "--received", "2026-11-05")
+    dsr("request", "extend", "4", "--reason", "many systems", "--on", "2026-11-06")
+    dsr(*new, "erasure", "--name", "Els", "--email", "els@example.be", "--received", "2026-11-18")
+    dsr(*new, "access", "--name", "Fien", "--email", "fien@example.be")
+    dsr("request", "verify", "6", "--method", "eID")
+    dsr("request", "reject", "6", "--reason", "manifestly unfounded")
+    dsr(
+        *new,
+        "portability",
+        "--name",
+        "Gert",
+        "--email",
+        "gert@example.be",
+        "--received",
+        "2026-11-11",
+    )
+    dsr("request", "pause", "7", "--reason", "clarification", "--on", "2026-11-12")
+    dsr("request", "resume", "7", "--on", "2026-11-16")
+    return dsr
+
+
+def _both(dsr, monkeypatch, *args):
+    out = {}
+    for name, env in (("light", LIGHT), ("full", FULL)):
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        out[name] = (dsr(*args, ok=False), dsr(*args, "--json", ok=False))
+    light, full = out["light"], out["full"]
+    assert (light[0].exit_code, light[0].stdout, light[0].stderr) == (
+        full[0].exit_code,
+        full[0].stdout,
+        full[0].stderr,
+    ), args
+    assert light[1].stdout == full[1].stdout, args
+    return full[0].stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("request", "list"),
+        ("request", "list", "--all"),
+        ("request", "list", "--overdue"),
+        ("request", "list", "--due-within", "10"),
+        ("due",),
+        *[("request", "show", str(i)) for i in range(1, 8)],
+        ("request", "show", "#2"),
+        ("request", "show", "99"),
+        ("request", "show", "x"),
+    ],
+)
+def test_light_and_full_paths_print_the_same(home, monkeypatch, args):
+    shown = _both(home, monkeypatch, *args)
+    if args == ("request", "list", "--all"):
+        assert shown.count("\n") == 9  # header, rule, seven requests
+
+
+def _imports(home, *args: str) -> set[str]:
+    """The heavy modules a command loaded, in a fresh process."""
+    code = (
+        "import atexit, sys\n"
+        "heavy = ('sqlalchemy', 'structlog', 'holidays', 'pluggy', 'jinja2', 'psycopg')\n"
+        "atexit.register(lambda: print(' '.join(m for m in heavy if m in sys.modules),"
+        " file=sys.stderr))\n"
+        "from dsr_core.cli import main\n"
+        f"main({list(args)!r})\n"
+    )
+    env = dict(os.environ, **home.env, DSR_NO_LIGHT="")
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return set(done.stderr.split())
+
+
+def test_everyday_commands_load_no_heavy_library(home):
+    # the first deadline computed saves the holiday tables; from then on no command loads them
+    home("due")
+    for args in (
+        ["request", "list"],
+        ["request", "show", "1"],
+        ["due"],
+        ["request", "new", "access", "--name", "Hans", "--customer-id", "C-9"],
+    ):
+        assert _imports(home, *args) <= {"pluggy"}, args
+    # pluggy is what `import dsr_core` costs (hookimpl); the plugins are never loaded
+    assert _imports(home, "request", "show", "5") >= {"sqlalchemy"}  # an erasure: Art. 19
+
+
+def test_a_database_of_an_unknown_schema_takes_the_full_path(home):
+    import sqlite3
+
+    db = sqlite3.connect(home.home / "dsr.sqlite3")
+    with db:
+        db.execute("UPDATE dsr_meta SET value = '99' WHERE key = 'schema_version'")
+    db.close()
+    refused = home.fails("request", "list")
+    assert "newer than this dsr understands" in refused.stderr
+
+
+def test_holiday_tables_of_another_library_version_are_not_used(home, monkeypatch):
+    cache = home.home / "cache" / "holidays.json"
+    assert cache.exists()
+    # a saved table that (wrongly) makes every day of December 2026 a holiday
+    tables = {"BE||2026": [f"2026-12-{d:02d}" for d in range(1, 32)]}
+    cache.write_text(json.dumps({"library": "holidays-0.0.dist-info", "tables": tables}))
+    # received 2 Nov 2026: due Wednesday 2 Dec 2026, an ordinary working day
+    assert home.json("request", "show", "2")["clock"]["due"] == "2026-12-02"
+    assert home.json("due")["requests"][0]["clock"]["due"] != "2026-12-31"
+    assert "holidays-0.0" not in cache.read_text()  # replaced by the installed library's
