@@ -30,6 +30,7 @@ from .intake import (
     parse_date,
     parse_kind,
 )
+from .listing import Listing
 from .model import (
     TRANSITIONS,
     Identity,
@@ -469,3 +470,24 @@ def list_requests(
         stmt = stmt.where(RequestRow.state.in_([s.value for s in RequestState if s.is_open]))
     rows = session.execute(stmt.order_by(RequestRow.id)).scalars().all()
     return with_status(rows, which=which, controller=controller, today=today, due_within=due_within)
+
+
+def page_requests(
+    session: Session, listing: Listing, *, controller: ControllerConfig
+) -> tuple[list[tuple[RequestRow, clock.ClockStatus]], int]:
+    """The page of requests ``listing`` shows (filtered, ordered and limited in the database)
+    with their clock status, and how many it has in all."""
+    sql, params = listing.select("id")
+    ids = [int(i) for i in session.execute(sa.text(sql), params).scalars()]
+    total = len(ids)
+    if listing.limit is not None and total >= listing.limit:
+        sql, params = listing.count()
+        total = int(session.execute(sa.text(sql), params).scalar_one())
+    rows: dict[int, RequestRow] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        stmt = sa.select(RequestRow).where(RequestRow.id.in_(chunk))
+        for row in session.execute(stmt.options(selectinload(RequestRow.pauses))).scalars():
+            rows[row.id] = row
+    page = [rows[i] for i in ids if i in rows]
+    return [(row, clock_status(row, controller, listing.today)) for row in page], total

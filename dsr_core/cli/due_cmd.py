@@ -10,7 +10,7 @@ import click
 
 from ..errors import UserError
 from .app import get_app, json_option, table
-from .request_cmd import open_requests
+from .request_cmd import limit_option, more_text, page_limit, page_of
 from .views import request_json
 
 
@@ -88,23 +88,32 @@ def _fold(line: str) -> str:
     metavar="PATH",
     help="Also write the deadlines as an iCalendar file (in a folder that exists).",
 )
+@limit_option
 @json_option
-def due(ics_path: str | None) -> None:
+def due(ics_path: str | None, limit: int | None) -> None:
     """Open requests by days left, overdue first; paused ones last."""
+    from ..listing import Listing
+
     app = get_app()
     today = app.today()
     controller = app.config.controller
-    found = open_requests(app, which="open", today=today)
+    found, total = page_of(app, Listing("open", today, limit=page_limit(app, limit)))
     items = [request_json(row, controller, today, status) for row, status in found]
     items.sort(key=_sort_key)
     written = None
     if ics_path:
+        if len(items) < total:  # the calendar holds every open request
+            everything, _ = page_of(app, Listing("open", today))
+            every = [request_json(row, controller, today, status) for row, status in everything]
+            every.sort(key=_sort_key)
+        else:
+            every = items
         from .init_cmd import check_folder, write_private
 
         written = Path(ics_path)
         check_folder(written)
         try:
-            write_private(written, ics(items, controller.name, datetime.now(UTC)))
+            write_private(written, ics(every, controller.name, datetime.now(UTC)))
         except OSError as exc:
             raise UserError(f"cannot write {written}: {exc.strerror or exc}") from None
 
@@ -123,12 +132,17 @@ def due(ics_path: str | None) -> None:
             if item["state"] == "awaiting_confirmations":
                 state = "waiting on suppliers"
             rows.append([item["id"], item["kind"], state, item["clock"]["due"] or "-", when])
-        out = table(["id", "kind", "state", "due", "left"], rows)
+        out = table(["id", "kind", "state", "due", "left"], rows) + more_text(len(items), total)
         if written:
             out += f"\ncalendar: {written}"
         return out
 
     app.emit(
-        {"today": today.isoformat(), "requests": items, "ics": str(written) if written else None},
+        {
+            "today": today.isoformat(),
+            "requests": items,
+            "total": total,
+            "ics": str(written) if written else None,
+        },
         text,
     )

@@ -11,6 +11,7 @@ import click
 
 from ..errors import UserError
 from ..intake import CHANNELS, PAUSE_REASONS, NewRequest, parse_date, parse_kind
+from ..listing import DEFAULT_LIMIT, Listing
 from ..model import RequestKind, RequestState
 from . import exits
 from .app import App, free_text, get_app, json_option, table
@@ -222,6 +223,30 @@ def _new_light(app: App, new: NewRequest, *, force: bool) -> dict[str, Any] | No
     return data
 
 
+def limit_option(func: Any) -> Any:
+    return click.option(
+        "--limit",
+        type=click.IntRange(min=0),
+        metavar="N",
+        help=f"Show at most N (default {DEFAULT_LIMIT} on the terminal, all with --json; 0: all).",
+    )(func)
+
+
+def page_limit(app: App, limit: int | None) -> int | None:
+    """The rows a list shows: ``--limit`` (0: all), else a page on the terminal and all in
+    JSON (scripts get everything)."""
+    if limit is None:
+        return None if app.json else DEFAULT_LIMIT
+    return limit or None
+
+
+def more_text(shown: int, total: int, order: str = "most urgent first") -> str:
+    """The line under a list cut short: how many more, and how to see them."""
+    if total <= shown:
+        return ""
+    return f"\n{shown} of {total} shown, {order}; {total - shown} more: --limit 0 shows them all"
+
+
 @request.command("list")
 @click.option("--open", "which", flag_value="open", default=True, help="Open requests (default).")
 @click.option("--overdue", "which", flag_value="overdue", help="Open and past their due day.")
@@ -232,13 +257,16 @@ def _new_light(app: App, new: NewRequest, *, force: bool) -> dict[str, Any] | No
     metavar="DAYS",
     help="Only those due within DAYS days.",
 )
+@limit_option
 @json_option
-def list_(which: str, due_within: int | None) -> None:
-    """List requests with their state and deadline."""
+def list_(which: str, due_within: int | None, limit: int | None) -> None:
+    """List requests with their state and deadline: open ones most urgent first (paused ones
+    last), every request (--all) by id."""
     app = get_app()
     today = app.today()
     controller = app.config.controller
-    found = open_requests(app, which=which, today=today, due_within=due_within)
+    listing = Listing(which, today, due_within, page_limit(app, limit))
+    found, total = page_of(app, listing)
     data = [request_json(row, controller, today, status) for row, status in found]
     app.emit(
         data,
@@ -258,37 +286,28 @@ def list_(which: str, due_within: int | None) -> None:
                     for d in data
                 ],
             )
+            + more_text(len(data), total, "by id" if which == "all" else "most urgent first")
             if data
             else "no requests"
         ),
     )
 
 
-def open_requests(
-    app: App, *, which: str, today: date, due_within: int | None = None
-) -> list[tuple[Any, Any]]:
-    """Requests with their clock status (``which``: open, overdue or all), by id; read on the
-    light path when it can serve."""
+def page_of(app: App, listing: Listing) -> tuple[list[tuple[Any, Any]], int]:
+    """The requests ``listing`` shows with their clock status, and how many it has in all;
+    read on the light path when it can serve."""
     controller = app.config.controller
-    states = [s.value for s in RequestState if s.is_open] if which != "all" else None
     lite = app.lite()
     if lite is not None:
-        from ..deadlines import with_status
+        from ..deadlines import clock_status
 
         with lite, app.holidays():
-            return with_status(
-                lite.requests(states),
-                which=which,
-                controller=controller,
-                today=today,
-                due_within=due_within,
-            )
+            rows, total = lite.requests(listing)
+            return [(r, clock_status(r, controller, listing.today)) for r in rows], total
     from .. import requests as reqs
 
-    with app.session() as session:
-        return reqs.list_requests(
-            session, which=which, controller=controller, today=today, due_within=due_within
-        )
+    with app.session(readonly=True) as session:
+        return reqs.page_requests(session, listing, controller=controller)
 
 
 def _show_light(app: App, request_id: str) -> dict[str, Any] | None:

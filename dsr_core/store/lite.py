@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import chain
+
+if TYPE_CHECKING:
+    from ..listing import Listing
 
 #: Schema versions (``dsr_meta.schema_version``) whose tables this module reads. A new
 #: migration adds its number here once the light reads are checked against it
@@ -101,13 +104,14 @@ class LiteStore:
             self.conn.close()
 
     # -- plain reads ------------------------------------------------------------------------
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cur = self.conn.execute(sql, tuple(params))
+    def _rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Row]:
+        cur = self.conn.execute(sql, params if isinstance(params, Mapping) else tuple(params))
         names = [d[0] for d in cur.description]
         return [Row(dict(zip(names, values, strict=True))) for values in cur.fetchall()]
 
-    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = self.conn.execute(sql, tuple(params)).fetchone()
+    def scalar(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
+        args = params if isinstance(params, Mapping) else tuple(params)
+        row = self.conn.execute(sql, args).fetchone()
         return None if row is None else row[0]
 
     def version(self) -> int | None:
@@ -118,21 +122,20 @@ class LiteStore:
             return None
 
     # -- requests ---------------------------------------------------------------------------
-    def _children(self, table: str, requests: list[Row], where: str, params: Sequence[Any]) -> None:
+    def _children(self, table: str, requests: list[Row]) -> None:
         """Attach ``table``'s rows (identities, pauses, tasks) to their requests, by id."""
         by_id = {r.id: r for r in requests}
         for r in requests:
             setattr(r, table, [])
-        if not by_id:
-            return
-        for child in self._rows(
-            f"SELECT * FROM {table} WHERE request_id IN "  # noqa: S608 - fixed names
-            f"(SELECT id FROM requests {where}) ORDER BY id",
-            params,
-        ):
-            parent = by_id.get(child.request_id)
-            if parent is not None:
-                getattr(parent, table).append(child)
+        ids = list(by_id)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for child in self._rows(
+                f"SELECT * FROM {table} WHERE request_id IN ({marks}) ORDER BY id",  # noqa: S608
+                chunk,
+            ):
+                getattr(by_id[child.request_id], table).append(child)
 
     def request(self, request_id: int) -> Row | None:
         """The request with its identities, pauses and tasks (ordered by id), or None."""
@@ -140,21 +143,22 @@ class LiteStore:
         if not found:
             return None
         for table in ("identities", "pauses", "tasks"):
-            self._children(table, found, "WHERE id = ?", (request_id,))
+            self._children(table, found)
         return found[0]
 
     def notices_of(self, request_id: int) -> int:
         return int(self.scalar("SELECT count(*) FROM notices WHERE request_id = ?", (request_id,)))
 
-    def requests(self, states: Iterable[str] | None) -> list[Row]:
-        """Requests (those in ``states``, or all) with their pauses, by id."""
-        where, params = "", []
-        if states is not None:
-            params = list(states)
-            where = f"WHERE state IN ({', '.join('?' for _ in params)})"
-        found = self._rows(f"SELECT * FROM requests {where} ORDER BY id", params)  # noqa: S608
-        self._children("pauses", found, where, params)
-        return found
+    def requests(self, listing: Listing) -> tuple[list[Row], int]:
+        """The page of requests ``listing`` shows, with their pauses, and how many it has."""
+        sql, params = listing.select()
+        found = self._rows(sql, {k: _stored(v) for k, v in params.items()})
+        total = len(found)
+        if listing.limit is not None and total >= listing.limit:
+            sql, params = listing.count()
+            total = int(self.scalar(sql, {k: _stored(v) for k, v in params.items()}))
+        self._children("pauses", found)
+        return found, total
 
     def meta(self, key: str) -> str | None:
         value = self.scalar("SELECT value FROM dsr_meta WHERE key = ?", (key,))

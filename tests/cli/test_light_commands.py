@@ -96,6 +96,9 @@ def _both(dsr, monkeypatch, *args):
         ("request", "list", "--overdue"),
         ("request", "list", "--due-within", "10"),
         ("due",),
+        ("request", "list", "--limit", "2"),
+        ("request", "list", "--all", "--limit", "3"),
+        ("due", "--limit", "1"),
         *[("request", "show", str(i)) for i in range(1, 8)],
         ("request", "show", "#2"),
         ("request", "show", "99"),
@@ -106,6 +109,19 @@ def test_light_and_full_paths_print_the_same(home, monkeypatch, args):
     shown = _both(home, monkeypatch, *args)
     if args == ("request", "list", "--all"):
         assert shown.count("\n") == 9  # header, rule, seven requests
+
+
+def test_the_default_list_shows_the_most_urgent_first_and_says_what_is_left(home):
+    text = home("request", "list", "--limit", "2").stdout.splitlines()
+    # on 20 Nov 2026: An (due 2 Nov) overdue, Bo 2 Dec, Gert 15 Dec (paused 4 days), Els
+    # 18 Dec, Dirk 5 Feb (extended), Cas paused; Fien rejected
+    assert [line.split()[0] for line in text[2:4]] == ["1", "2"]
+    assert text[4] == "2 of 6 shown, most urgent first; 4 more: --limit 0 shows them all"
+    everything = home.json("request", "list")
+    assert [r["id"] for r in everything] == [1, 2, 7, 5, 4, 3]
+    assert len(home("request", "list", "--limit", "0").stdout.splitlines()) == 2 + 6
+    board = home.json("due", "--limit", "1")
+    assert [r["id"] for r in board["requests"]] == [1] and board["total"] == 6
 
 
 def _imports(home, *args: str) -> set[str]:
