@@ -60,6 +60,8 @@ class App:
         self.json = False
         self.commands_added = False
         self.last_data: Any = None
+        #: While a command runs others' steps in-process (``request new --run``): their data.
+        self.gathered: list[Any] | None = None
         #: Set by a command whose work ended with something for staff (see .exits).
         self.exit_code = 0
 
@@ -153,6 +155,10 @@ class App:
         """One JSON document with --json, else readable text. ``last_data`` keeps the data
         for callers that run a command in-process (``dsr demo``)."""
         self.last_data = data
+        if self.gathered is not None:  # one command's steps, printed as one document
+            self.gathered.append(data)
+            if self.json:
+                return
         if self.json:
             click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         else:
@@ -208,6 +214,7 @@ _TEXT_WORDS = {
     "reason": "the reason",
     "reference": "the reference",
     "aliases": "an alias",
+    "verified": "the verification method",
 }
 
 

@@ -80,6 +80,22 @@ def request() -> None:
     is_flag=True,
     help="Record it even if an open request of the same kind exists for the subject.",
 )
+@click.option(
+    "--verified",
+    callback=free_text,
+    metavar="METHOD",
+    help="Then record how identity was verified (as `request verify --method`).",
+)
+@click.option(
+    "--run", "run_", is_flag=True, help="Then run it (needs --verified); exits as `request run`."
+)
+@click.option(
+    "--export",
+    "export_path",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Then write its bundle to PATH (needs --run; not after a failed run).",
+)
 @json_option
 def new(
     kind: str,
@@ -92,9 +108,16 @@ def new(
     note: str | None,
     changes_file: str | None,
     force: bool,
+    verified: str | None,
+    run_: bool,
+    export_path: str | None,
 ) -> None:
     """Record a request of KIND: access, portability, erasure, rectification, restriction,
-    objection."""
+    objection. With --verified, --run and --export, take it through in one go."""
+    if run_ and not verified:
+        raise UserError("--run needs --verified METHOD: a request runs once identity is verified")
+    if export_path and not run_:
+        raise UserError("--export needs --run: the bundle holds what the run found")
     app = get_app()
     parse_kind(kind)
     new_request = NewRequest(
@@ -108,12 +131,17 @@ def new(
         note=note,
         changes=_load_changes(changes_file),
     )
-    light = _new_light(app, new_request, force=force)
-    if light is not None:
-        app.emit(
-            light, lambda: f"request {light['id']} recorded: {light['kind']}, {clock_text(light)}"
-        )
+    if verified is not None:
+        from .through import carry_through
+
+        carry_through(app, new_request, force=force, method=verified, run=run_, bundle=export_path)
         return
+    data = _new_light(app, new_request, force=force) or record(app, new_request, force=force)
+    app.emit(data, lambda: f"request {data['id']} recorded: {data['kind']}, {clock_text(data)}")
+
+
+def record(app: App, new_request: NewRequest, *, force: bool) -> dict[str, Any]:
+    """Record the request on the full path (the lifecycle, the logger, the plugins' hooks)."""
     from .. import requests as reqs
 
     controller = app.config.controller
@@ -138,7 +166,7 @@ def new(
         name=info.subject.name,
     )
     app.plugins.request_created(info)
-    app.emit(data, lambda: f"request {row.id} recorded: {row.kind}, {clock_text(data)}")
+    return data
 
 
 def _new_light(app: App, new: NewRequest, *, force: bool) -> dict[str, Any] | None:
