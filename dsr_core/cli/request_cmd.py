@@ -186,9 +186,11 @@ def _new_light(app: App, new: NewRequest, *, force: bool) -> dict[str, Any] | No
     lite = app.lite()
     if lite is None:
         return None
+    from ..store.lite import WRITE_VERSIONS
+
     log_key = lite.meta("log_key")
-    if log_key is None:  # made by the full path's first store opening
-        lite.conn.close()
+    if log_key is None or lite.version not in WRITE_VERSIONS:  # the key: the full path's
+        lite.conn.close()  # first store opening makes it
         return None
     actor = app.actor
     with app.holidays():

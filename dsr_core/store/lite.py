@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import chain
+from ..errors import StoreUnavailable
 
 if TYPE_CHECKING:
     from ..listing import Listing
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 #: migration adds its number here once the light reads are checked against it
 #: (tests/store/test_lite.py compares both paths' output).
 KNOWN_VERSIONS = frozenset({5})
+#: Schema versions whose ``requests`` and ``identities`` columns ``request new`` writes in full
+#: on the light path (a version that adds a column the full path fills joins once the light
+#: path fills it too; tests/store/test_lite.py compares the stored rows).
+WRITE_VERSIONS = frozenset({5})
 
 
 class Row:
@@ -73,8 +78,15 @@ def _sqlite_path(url: str) -> Path | None:
 class LiteStore:
     """One read-only snapshot of the database (``with LiteStore(...) as lite:``)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, url: str = "") -> None:
         self.conn = conn
+        self.url = url
+        self.version: int | None = None
+
+    def _unavailable(self, exc: sqlite3.Error) -> StoreUnavailable:
+        """The full path's words for a database error (``dsr_core.store.db``)."""
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return StoreUnavailable(f"database error on {self.url}: {text}")
 
     @contextmanager
     def writing(self) -> Iterator[LiteStore]:
@@ -90,6 +102,8 @@ class LiteStore:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise self._unavailable(exc) from None
         finally:
             self.conn.close()
 
@@ -97,11 +111,17 @@ class LiteStore:
         self.conn.execute("BEGIN")  # one snapshot for every read (WAL: never waits)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
         try:
             self.conn.execute("COMMIT")
+        except sqlite3.Error:
+            pass  # nothing was written
         finally:
             self.conn.close()
+        if isinstance(exc, sqlite3.OperationalError):
+            raise self._unavailable(exc) from None
 
     # -- plain reads ------------------------------------------------------------------------
     def _rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Row]:
@@ -114,7 +134,7 @@ class LiteStore:
         row = self.conn.execute(sql, args).fetchone()
         return None if row is None else row[0]
 
-    def version(self) -> int | None:
+    def schema_version(self) -> int | None:
         value = self.scalar("SELECT value FROM dsr_meta WHERE key = 'schema_version'")
         try:
             return int(value)
@@ -275,13 +295,13 @@ def open_lite(url: str) -> LiteStore | None:
         )
     except sqlite3.Error:
         return None
-    lite = LiteStore(conn)
+    lite = LiteStore(conn, url)
     try:
-        version = lite.version()
+        lite.version = lite.schema_version()
     except sqlite3.Error:
         conn.close()
         return None
-    if version not in KNOWN_VERSIONS:
+    if lite.version not in KNOWN_VERSIONS:
         conn.close()
         return None
     return lite
