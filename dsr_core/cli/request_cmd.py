@@ -186,11 +186,9 @@ def _new_light(app: App, new: NewRequest, *, force: bool) -> dict[str, Any] | No
     lite = app.lite()
     if lite is None:
         return None
-    from ..store.lite import WRITE_VERSIONS
-
-    log_key = lite.meta("log_key")
-    if log_key is None or lite.version not in WRITE_VERSIONS:  # the key: the full path's
-        lite.conn.close()  # first store opening makes it
+    log_key = lite.meta("log_key") if lite.writable else None
+    if log_key is None:  # the key: the full path's first store opening makes it
+        lite.conn.close()
         return None
     actor = app.actor
     with app.holidays():
