@@ -8,9 +8,23 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
+from tests.export.store_edits import set_request, set_task
+
+CONFIG = """
+[controller]
+name = "Voxtra"
+
+[systems.desk]
+type = "manual"
+instructions = "Look in the drawer"
+
+[systems.files]
+type = "manual"
+"""
 LIGHT = {"DSR_NO_LIGHT": ""}
 FULL = {"DSR_NO_LIGHT": "1"}
 
@@ -20,6 +34,7 @@ def home(dsr, monkeypatch):
     """A home with requests in many states (SQLite, and PostgreSQL where the reads go through
     psycopg)."""
     monkeypatch.setenv("DSR_TODAY", "2026-11-20")
+    dsr.write_config(CONFIG)
     dsr("init")
     new = ("request", "new")
     dsr(
@@ -68,6 +83,14 @@ def home(dsr, monkeypatch):
     )
     dsr("request", "pause", "7", "--reason", "clarification", "--on", "2026-11-12")
     dsr("request", "resume", "7", "--on", "2026-11-16")
+    # request 1 run: one task as the engine leaves a finished one with unread items, one failed
+    dsr("request", "verify", "1", "--method", "eID")
+    dsr("request", "run", "1", ok=False)
+    finished = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=UTC)
+    summary = {"counts": {"kept": 2, "found": 5}, "unread": ["a.pdf: page 2"], "unread_count": 3}
+    set_task(dsr, 1, "desk", state="done", summary=summary, finished_at=finished)
+    set_task(dsr, 1, "files", state="failed", error="share offline", attempts=2)
+    set_request(dsr, 1, needs_attention=True)
     return dsr
 
 
