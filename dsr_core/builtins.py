@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 from . import hookimpl
+from .fields import Field, labels
 from .model import Identity, RequestKind, Subject
 from .systems import ManualStep, RegisterSystem, System
 
@@ -18,6 +20,13 @@ class ManualSystem(System):
     description = "a system handled by staff, following the configured instructions"
     kinds = frozenset()
     config_keys = {}
+    #: It yields no records (staff answer by hand); give each system a ``title`` in its config
+    #: ("Papieren archief"): the type's own name for it is a last resort.
+    titles: ClassVar[Mapping[str, str]] = labels(
+        "Handmatig beheerde gegevens", "Records handled by hand", "Données gérées manuellement"
+    )
+    categories: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    fields: ClassVar[Mapping[str, Field]] = {}
 
     def locate(self, subject: Subject) -> Sequence[Identity]:
         raise ManualStep("search this system by hand")

@@ -26,7 +26,12 @@ from .errors import UserError, did_you_mean
 
 CONFIG_NAME = "dsr.toml"
 DATABASE_NAME = "dsr.sqlite3"
-LANGUAGES = ("nl", "en")
+#: what letters, reports and the subject's texts are written in
+LANGUAGES = ("nl", "en", "fr")
+#: What ``on_termination`` may ask of a system when the customer's contract ends.
+TERMINATION_ACTIONS = ("erase",)
+#: Languages a system's ``title`` may be given in (the subject's texts).
+TITLE_LANGUAGES = LANGUAGES
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -46,10 +51,32 @@ class ControllerConfig:
     timezone: str = "Europe/Brussels"
     language: str = "nl"
     technical_staff: tuple[str, ...] = ()
+    #: Art. 15(1)(h): the statement on automated decision-making, including profiling, per
+    #: language (``nl``, ``en``, ``fr``; one text for every language under ``"*"``). Empty:
+    #: the report says none takes place.
+    automated_decisions: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class StandingRecipient:
+    """One ``[[recipients]]`` table: a recipient of every customer's data (the accountant, the
+    hosting provider, a processor), listed in every access report (Art. 15(1)(c) and (2)).
+
+    ``safeguard`` is required for a ``country`` outside the EEA: ``adequacy``, ``scc``,
+    ``bcr`` or a text of one's own. ``aliases`` are other names records use for it.
+    """
+
+    name: str
+    role: str
+    country: str
+    purpose: str = ""
+    safeguard: str | None = None
+    categories: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
 
 
 _PERIOD = re.compile(r"\s*(\d+)\s*(d|days?|w|weeks?|m|months?|y|years?)\s*", re.IGNORECASE)
@@ -114,9 +141,14 @@ class SystemConfig:
     enabled: bool = True
     timeout: float = 120.0
     retries: int = 3
+    #: The display name the subject reads (``title``): one string for every language, or a
+    #: table per language; ``None``: the type's ``titles``, then the name.
+    title: str | Mapping[str, str] | None = None
     instructions: Mapping[str, str] = field(default_factory=dict)
     processing: Mapping[str, Any] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: What a termination (the contract's end) does here; None: the system is left alone.
+    on_termination: str | None = None
 
     def instructions_for(self, kind: str) -> str:
         return (
@@ -146,6 +178,7 @@ class Config:
     notices: Mapping[str, Any] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    recipients: tuple[StandingRecipient, ...] = ()
 
     @property
     def base_dir(self) -> Path:
@@ -215,7 +248,16 @@ def parse_toml(path: Path) -> dict[str, Any]:
 
 
 def build_config(data: Mapping[str, Any], *, path: Path | None, home: Path) -> Config:
-    known = {"controller", "systems", "store", "plugins", "logging", "notices", "retention"}
+    known = {
+        "controller",
+        "systems",
+        "store",
+        "plugins",
+        "logging",
+        "notices",
+        "retention",
+        "recipients",
+    }
     for key in data:
         if key not in known:
             hint = did_you_mean(key, known)
@@ -249,6 +291,7 @@ def build_config(data: Mapping[str, Any], *, path: Path | None, home: Path) -> C
         notices=_table(data, "notices", path),
         raw=data,
         retention=_retention(_table(data, "retention", path), path),
+        recipients=_recipients(data.get("recipients", []), path),
     )
 
 
@@ -301,6 +344,8 @@ def _controller(table: Mapping[str, Any], path: Path | None) -> ControllerConfig
     for key, value in values.items():
         if key == "technical_staff":
             values[key] = tuple(_str_list(value, "controller.technical_staff", path))
+        elif key == "automated_decisions":
+            values[key] = _per_language(value, "controller.automated_decisions", path)
         elif not isinstance(value, str):
             raise ConfigFileError(f"{_where(path)}: controller.{key} must be a string")
     controller = ControllerConfig(**values)
@@ -319,6 +364,94 @@ def _controller(table: Mapping[str, Any], path: Path | None) -> ControllerConfig
             f"{_where(path)}: controller.country must be a two-letter country code (ISO 3166)"
         )
     return controller
+
+
+#: Languages a text the subject reads may be given in.
+TEXT_LANGUAGES = ("nl", "en", "fr")
+
+
+def _per_language(value: Any, key: str, path: Path | None) -> dict[str, str]:
+    """A text for every language (``"*"``), or a table of texts per language."""
+    if isinstance(value, str):
+        return {"*": value.strip()} if value.strip() else {}
+    if not isinstance(value, dict):
+        raise ConfigFileError(
+            f"{_where(path)}: {key} must be a text, or a table of texts per language "
+            f"({', '.join(TEXT_LANGUAGES)})"
+        )
+    texts: dict[str, str] = {}
+    for language, text in value.items():
+        if language not in TEXT_LANGUAGES:
+            raise ConfigFileError(
+                f"{_where(path)}: {key}.{language}: the languages are {', '.join(TEXT_LANGUAGES)}"
+            )
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigFileError(f"{_where(path)}: {key}.{language} must be a non-empty text")
+        texts[language] = text.strip()
+    return texts
+
+
+def _recipients(value: Any, path: Path | None) -> tuple[StandingRecipient, ...]:
+    """``[[recipients]]``: each table checked, every problem one line naming its place."""
+    from .recipients.terms import ROLES, SAFEGUARDS, clean_safeguard, country_code, in_eea
+
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        raise ConfigFileError(
+            f"{_where(path)}: recipients must be tables: write each one as [[recipients]]"
+        )
+    allowed = set(StandingRecipient.__dataclass_fields__)
+    found: list[StandingRecipient] = []
+    seen: set[str] = set()
+    for number, table in enumerate(value, start=1):
+        name = table.get("name")
+        where = f"{_where(path)}: recipients #{number}"
+        if isinstance(name, str) and name.strip():
+            where = f"{_where(path)}: recipients {' '.join(name.split())!r}"
+        for key in table:
+            if key not in allowed:
+                hint = did_you_mean(key, allowed)
+                raise ConfigFileError(f"{where}: unknown key {key!r}{hint}")
+        for key in ("name", "role", "country", "purpose", "safeguard"):
+            if key in table and not isinstance(table[key], str):
+                raise ConfigFileError(f"{where}: {key} must be a text")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigFileError(f"{where}: 'name' is required")
+        name = " ".join(name.split())
+        label = f"recipients {name!r}"
+        if name.casefold() in seen:
+            raise ConfigFileError(f"{where}: listed twice")
+        seen.add(name.casefold())
+        role = str(table.get("role", "")).strip().lower().replace(" ", "_")
+        if role not in ROLES:
+            raise ConfigFileError(f"{where}: role must be one of {', '.join(ROLES)}")
+        try:
+            country = country_code(table.get("country"))
+        except ValueError as exc:
+            raise ConfigFileError(f"{where}: {exc}") from None
+        if country is None:
+            raise ConfigFileError(
+                f"{where}: 'country' is required (two letters, where it processes the data)"
+            )
+        safeguard = clean_safeguard(table.get("safeguard"))
+        if safeguard is None and not in_eea(country):
+            raise ConfigFileError(
+                f"{where}: {country} is outside the EEA: give its safeguard "
+                f"(safeguard = {' | '.join(repr(s) for s in SAFEGUARDS)} or your own words)"
+            )
+        found.append(
+            StandingRecipient(
+                name=name,
+                role=role,
+                country=country,
+                purpose=str(table.get("purpose", "")).strip(),
+                safeguard=safeguard,
+                categories=tuple(
+                    _str_list(table.get("categories", []), f"{label}.categories", path)
+                ),
+                aliases=tuple(_str_list(table.get("aliases", []), f"{label}.aliases", path)),
+            )
+        )
+    return tuple(found)
 
 
 def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
@@ -341,6 +474,7 @@ def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
     retries = table.get("retries", 3)
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
         raise ConfigFileError(f"{where}.retries must be a whole number from 0 to 10")
+    title = _title(table.get("title"), where)
     instructions = table.get("instructions", {})
     if isinstance(instructions, str):
         instructions = {"default": instructions}
@@ -348,6 +482,13 @@ def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
         isinstance(v, str) for v in instructions.values()
     ):
         raise ConfigFileError(f"{where}.instructions must be text or a table of texts per kind")
+    on_termination = table.get("on_termination")
+    if on_termination is not None and on_termination not in TERMINATION_ACTIONS:
+        allowed = " or ".join(f'"{a}"' for a in TERMINATION_ACTIONS)
+        raise ConfigFileError(
+            f"{where}.on_termination must be {allowed} (what the contract's end does to this "
+            f"system), not {on_termination!r}"
+        )
     processing = {
         k: table[k]
         for k in ("purposes", "legal_basis", "retention", "source", "categories", "recipients")
@@ -360,9 +501,30 @@ def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
         enabled=enabled,
         timeout=float(timeout),
         retries=retries,
+        title=title,
         instructions=instructions,
         processing=processing,
         options=options,
+        on_termination=on_termination,
+    )
+
+
+def _title(value: Any, where: str) -> str | dict[str, str] | None:
+    """``title = "Telefonie"`` or ``title = { nl = "Telefonie", en = "Telephony" }``."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if (
+        isinstance(value, dict)
+        and value
+        and set(value) <= set(TITLE_LANGUAGES)
+        and all(isinstance(v, str) and v.strip() for v in value.values())
+    ):
+        return {k: v.strip() for k, v in value.items()}
+    raise ConfigFileError(
+        f"{where}.title must be a text, or a table of texts per language "
+        f'({", ".join(TITLE_LANGUAGES)}), e.g. {{ nl = "Telefonie", fr = "Téléphonie" }}'
     )
 
 

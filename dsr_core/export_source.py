@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import requests as reqs
 from .engine import results
@@ -45,6 +45,23 @@ def _outcomes(ctx: EngineContext, task_id: int) -> Callable[[], Iterable[Outcome
     return lambda: results.merged_outcomes(ctx.store, task_id)
 
 
+def shown_system(ctx: EngineContext, name: str) -> Any:
+    """The system the report takes display names and labels from (:mod:`dsr_core.fields`):
+    the configured instance (a plugin may set labels from its config), else its type (a
+    config the type refuses, an unset ``${VAR}``), else ``None`` for a system no longer
+    configured or of a type no longer installed (the report shows raw names)."""
+    if name not in ctx.config.systems:
+        return None
+    try:
+        return ctx.build(name)
+    except Exception:  # noqa: BLE001 - labels are a nicety; the bundle must not fail for them
+        pass
+    try:
+        return ctx.system_type(name)
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def bundle_inputs(
     ctx: EngineContext, request_id: int
 ) -> tuple[BundleRequest, list[SystemSection], list[Recipient]]:
@@ -68,8 +85,10 @@ def bundle_inputs(
             email=controller.email,
             address=tuple(line.strip() for line in controller.address.split(",") if line.strip()),
             language=controller.language,
+            automated_decisions=controller.automated_decisions,
         ),
         generated_at=datetime.now(controller.tz),
+        language=row.language,
     )
     sections = []
     for task in tasks:
@@ -87,6 +106,8 @@ def bundle_inputs(
                 unread_count=unread_count(task.summary),
                 processing=ProcessingInfo.from_config(conf.processing if conf else {}),
                 identities=contributed,
+                system=shown_system(ctx, task.system),
+                title=conf.title if conf else None,
                 records=_records(ctx, task.id, attempt) if not kind.changes_data else (lambda: ()),
                 outcomes=_outcomes(ctx, task.id) if kind.changes_data else (lambda: ()),
             )
@@ -107,7 +128,12 @@ def default_bundle_path(config: Config, request_id: int, kind: str) -> Path:
     folder = config.home / "exports"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = datetime.now(config.controller.tz).strftime("%Y%m%d-%H%M%S")
-    return folder / f"request-{request_id}-{kind}-{stamp}.zip"
+    path = folder / f"request-{request_id}-{kind}-{stamp}.zip"
+    number = 1
+    while path.exists():  # two bundles in one second (an export, then the answer)
+        number += 1
+        path = folder / f"request-{request_id}-{kind}-{stamp}-{number}.zip"
+    return path
 
 
 def record_written(

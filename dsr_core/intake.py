@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import clock
+from .config import LANGUAGES
 from .errors import UserError
 from .identities import InvalidIdentity, normalise_email, normalise_phone
 from .model import Identity, IdentityKind, RequestKind
@@ -36,6 +37,8 @@ class NewRequest:
     channel: str = "email"
     note: str | None = None
     changes: Mapping[str, Any] | None = None
+    #: the subject's language for letters and the bundle; None: the controller's
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,15 +52,23 @@ class Intake:
     channel: str
     identities: list[Identity]
     changes: dict[str, Any] | None
+    language: str | None = None
 
     def due(self, controller: ControllerConfig) -> date | None:
-        """The due day (Art. 12(3)); raises ``clock.UnknownRegion`` for an unknown country."""
+        """The due day (Art. 12(3)), None for a contract's end (no deadline); raises
+        ``clock.UnknownRegion`` for an unknown country."""
+        if not self.kind.is_gdpr:
+            return None
         return clock.due_date(
             self.received, country=controller.country, subdiv=controller.subdivision
         )
 
     def created_data(
-        self, due: date | None, duplicates: Sequence[int], force: bool
+        self,
+        due: date | None,
+        duplicates: Sequence[int],
+        force: bool,
+        controller: ControllerConfig,
     ) -> dict[str, Any]:
         """The ``request.created`` audit event's data (counts and dates, no identifiers)."""
         counts: dict[str, int] = {}
@@ -67,6 +78,7 @@ class Intake:
             "kind": self.kind.value,
             "received_on": self.received.isoformat(),
             "channel": self.channel,
+            "language": self.language or controller.language,
             "identities": counts,
             "due_on": due.isoformat() if due else None,
             "duplicate_of": list(duplicates),
@@ -137,6 +149,8 @@ def check(new: NewRequest, *, controller: ControllerConfig, today: date | None =
         raise UserError("the subject's name is required (--name)")
     if new.channel not in CHANNELS:
         raise UserError(f"unknown channel {new.channel!r}: use one of {', '.join(CHANNELS)}")
+    if new.language is not None and new.language not in LANGUAGES:
+        raise UserError(f"unknown language {new.language!r}: use one of {', '.join(LANGUAGES)}")
     today = today or controller_today(controller)
     received = new.received or today
     if received > today:
@@ -159,6 +173,7 @@ def check(new: NewRequest, *, controller: ControllerConfig, today: date | None =
         channel=new.channel,
         identities=identities,
         changes=dict(new.changes) if new.changes else None,
+        language=new.language,
     )
 
 

@@ -51,8 +51,15 @@ def letter_for(
     language: str | None = None,
     extras: Extras | None = None,
 ) -> Letter:
+    """The letter ``name`` for ``row`` in ``language``, else the request's language (``dsr
+    request new --language``), else the controller's."""
     return compose(
-        name, request_facts(row), controller, today=today, language=language, extras=extras
+        name,
+        request_facts(row),
+        controller,
+        today=today,
+        language=language or row.language,
+        extras=extras,
     )
 
 

@@ -7,7 +7,8 @@ what one page does. The text uses named parameters (``:name``), which both the s
 
 "Most urgent first" is the stored due day (``requests.due_on``, recomputed on every clock
 event), paused requests (no due day while the clock stands still) after the running ones,
-then the id. Overdue and "due within" compare the same stored day with today.
+then the id. Overdue and "due within" compare the same stored day with today; a request
+answered (``answers``) is never overdue.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .model import RequestState
+from .model import RequestKind, RequestState
 
 #: Rows a list shows on a terminal unless ``--limit`` says otherwise.
 DEFAULT_LIMIT = 50
@@ -29,6 +30,8 @@ class Listing:
     due_within: int | None = None
     #: At most this many (None: every one).
     limit: int | None = None
+    #: Only requests with a deadline (GDPR requests; not a contract's end): ``dsr due``.
+    clock_only: bool = False
 
     def _where(self) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = {}
@@ -38,8 +41,13 @@ class Listing:
             params.update({f"s{i}": s for i, s in enumerate(states)})
             terms.append(f"state IN ({', '.join(f':s{i}' for i in range(len(states)))})")
         if self.which == "overdue":
-            terms.append("due_on < :today")
+            # an answer that went out ends the clock: met, or late, but no longer overdue
+            terms.append("due_on < :today AND id NOT IN (SELECT request_id FROM answers)")
             params["today"] = self.today
+        if self.clock_only:
+            kinds = [k.value for k in RequestKind if k.is_gdpr]
+            params.update({f"k{i}": k for i, k in enumerate(kinds)})
+            terms.append(f"kind IN ({', '.join(f':k{i}' for i in range(len(kinds)))})")
         if self.due_within is not None:
             terms.append("due_on <= :due_by")
             params["due_by"] = self.today + timedelta(days=self.due_within)

@@ -15,7 +15,10 @@ from typing import Any, NamedTuple
 
 
 class RequestKind(enum.StrEnum):
-    """The data-subject rights dsr handles, named after what the subject asks for."""
+    """The data-subject rights dsr handles, named after what the subject asks for, and the
+    one event that is not a GDPR request: the end of the customer's contract (``termination``),
+    after which the controller erases what it promised to erase (``on_termination`` per
+    system)."""
 
     ACCESS = "access"  # Art. 15
     PORTABILITY = "portability"  # Art. 20
@@ -23,10 +26,18 @@ class RequestKind(enum.StrEnum):
     RECTIFICATION = "rectification"  # Art. 16
     RESTRICTION = "restriction"  # Art. 18
     OBJECTION = "objection"  # Art. 21(2)-(3): direct marketing
+    TERMINATION = "termination"  # not a GDPR right: the contract ended (docs/termination.md)
 
     @property
     def article(self) -> str:
-        return _ARTICLES[self]
+        """The GDPR article of the right; empty for a termination, which is not one."""
+        return _ARTICLES.get(self, "")
+
+    @property
+    def is_gdpr(self) -> bool:
+        """A data-subject request under the GDPR: an Art. 12(3) deadline, a letter to the
+        subject, counted as a request. A termination is none of these."""
+        return self in _ARTICLES
 
     @property
     def notifies_recipients(self) -> bool:
@@ -36,6 +47,11 @@ class RequestKind(enum.StrEnum):
     @property
     def changes_data(self) -> bool:
         return self not in (RequestKind.ACCESS, RequestKind.PORTABILITY)
+
+    @property
+    def erases(self) -> bool:
+        """The act erases: an erasure, or a termination in the systems set to erase then."""
+        return self in (RequestKind.ERASURE, RequestKind.TERMINATION)
 
 
 _ARTICLES = {
@@ -53,6 +69,9 @@ class RequestState(enum.StrEnum):
     IDENTITY_VERIFIED = "identity_verified"
     IN_PROGRESS = "in_progress"
     AWAITING_CONFIRMATIONS = "awaiting_confirmations"
+    #: every task finished and no recipient waits: the subject is owed the answer, the
+    #: "information on action taken" of Art. 12(3) (``dsr request answer`` completes it)
+    AWAITING_ANSWER = "awaiting_answer"
     COMPLETED = "completed"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
@@ -71,10 +90,29 @@ TRANSITIONS: Mapping[RequestState, frozenset[RequestState]] = {
         {RequestState.IN_PROGRESS, RequestState.REJECTED, RequestState.WITHDRAWN}
     ),
     RequestState.IN_PROGRESS: frozenset(
-        {RequestState.AWAITING_CONFIRMATIONS, RequestState.COMPLETED, RequestState.WITHDRAWN}
+        {
+            RequestState.AWAITING_CONFIRMATIONS,
+            RequestState.AWAITING_ANSWER,
+            RequestState.COMPLETED,
+            RequestState.WITHDRAWN,
+        }
     ),
     RequestState.AWAITING_CONFIRMATIONS: frozenset(
-        {RequestState.IN_PROGRESS, RequestState.COMPLETED, RequestState.WITHDRAWN}
+        {
+            RequestState.IN_PROGRESS,
+            RequestState.AWAITING_ANSWER,
+            RequestState.COMPLETED,
+            RequestState.WITHDRAWN,
+        }
+    ),
+    # a run again (new or retried tasks), a recipient found later, the answer, a withdrawal
+    RequestState.AWAITING_ANSWER: frozenset(
+        {
+            RequestState.IN_PROGRESS,
+            RequestState.AWAITING_CONFIRMATIONS,
+            RequestState.COMPLETED,
+            RequestState.WITHDRAWN,
+        }
     ),
     RequestState.COMPLETED: frozenset(),
     RequestState.REJECTED: frozenset(),

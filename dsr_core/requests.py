@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import audit, clock
 from .config import ControllerConfig
-from .deadlines import clock_status, pauses_of, with_status
+from .deadlines import clock_status, has_clock, pauses_of, with_status
 from .errors import IllegalTransition, NotFound, UserError
 from .intake import (
     CHANNELS,
@@ -51,6 +51,7 @@ __all__ = [
     "build_identities",
     "clock_status",
     "controller_today",
+    "has_clock",
     "parse_date",
     "parse_kind",
     "pauses_of",
@@ -103,6 +104,7 @@ def create(
         extended=False,
         needs_attention=False,
         created_by=actor,
+        language=intake.language,
     )
     row.identities = [
         IdentityRow(
@@ -122,7 +124,7 @@ def create(
         "request.created",
         actor=actor,
         request_id=row.id,
-        data=intake.created_data(due, duplicates, force),
+        data=intake.created_data(due, duplicates, force, controller),
     )
     return row
 
@@ -171,7 +173,17 @@ def info(row: RequestRow) -> RequestInfo:
     )
 
 
+def _require_clock(row: RequestRow, doing: str) -> None:
+    if not has_clock(row):
+        raise IllegalTransition(
+            f"request {row.id} is a contract's end, not a GDPR request: it has no deadline "
+            f"to {doing}"
+        )
+
+
 def refresh_due(row: RequestRow, controller: ControllerConfig) -> None:
+    if not has_clock(row):
+        return
     row.due_on = clock.due_date(
         row.received_on,
         extended=row.extended,
@@ -250,6 +262,7 @@ def pause(
     note: str | None = None,
 ) -> None:
     _require_open(row, "pause its clock")
+    _require_clock(row, "pause")
     if reason not in PAUSE_REASONS:
         raise UserError(f"a pause is for one of: {', '.join(PAUSE_REASONS)}")
     today = controller_today(controller)
@@ -341,6 +354,7 @@ def extend(
 ) -> None:
     """Art. 12(3): two further months, only while the first month runs, with a reason."""
     _require_open(row, "be extended")
+    _require_clock(row, "extend")
     reason = clean_text(reason, "the reason")
     if not reason:
         raise UserError("an extension needs a reason (--reason), which the subject is told")
@@ -389,6 +403,11 @@ def reject(session: Session, row: RequestRow, *, reason: str, actor: str) -> Non
         raise UserError(
             f"request {row.id} objects to direct marketing, which cannot be refused "
             "(Art. 21(3) GDPR): run it"
+        )
+    if row.kind == RequestKind.TERMINATION:
+        raise UserError(
+            f"request {row.id} records a contract's end, which is not refused under the GDPR: "
+            "withdraw it (dsr request withdraw) if the notice does not stand"
         )
     reason = clean_text(reason, "the reason")
     if not reason:
@@ -452,7 +471,33 @@ def close(session: Session, row: RequestRow, *, actor: str, blockers: Sequence[s
         raise IllegalTransition(f"request {row.id} still has unfinished tasks: {names}")
     if blockers:
         raise IllegalTransition(f"request {row.id} cannot complete yet: {blockers[0]}")
+    if answered(session, row.id) is None:
+        raise IllegalTransition(
+            f"request {row.id} waits for the answer to the subject (Art. 12(3)): "
+            f"dsr request answer {row.id}"
+        )
     transition(session, row, RequestState.COMPLETED, actor=actor)
+
+
+def answered(session: Session, request_id: int) -> datetime | None:
+    """When the subject was first answered (``dsr request answer``), or None."""
+    from .answer.record import first_answers
+
+    return first_answers(session, [request_id]).get(request_id)
+
+
+def complete_answered(
+    session: Session, row: RequestRow, *, actor: str, blockers: Sequence[str] = ()
+) -> bool:
+    """In the answer's unit of work: an open request whose every task is finished and that no
+    recipient holds up completes now. Returns whether it did."""
+    state = RequestState(row.state)
+    if not state.is_open or state in (RequestState.RECEIVED, RequestState.IDENTITY_VERIFIED):
+        return False
+    if not row.tasks or unfinished_tasks(row) or blockers:
+        return False
+    transition(session, row, RequestState.COMPLETED, actor=actor, data={"answered": True})
+    return True
 
 
 def list_requests(
@@ -469,7 +514,17 @@ def list_requests(
     if which in ("open", "overdue"):
         stmt = stmt.where(RequestRow.state.in_([s.value for s in RequestState if s.is_open]))
     rows = session.execute(stmt.order_by(RequestRow.id)).scalars().all()
-    return with_status(rows, which=which, controller=controller, today=today, due_within=due_within)
+    from .answer.record import first_answers
+
+    answered = set(first_answers(session, [r.id for r in rows])) if which == "overdue" else set()
+    return with_status(
+        rows,
+        which=which,
+        controller=controller,
+        today=today,
+        due_within=due_within,
+        answered=answered,
+    )
 
 
 def page_requests(

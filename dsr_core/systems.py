@@ -23,12 +23,14 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from .errors import did_you_mean
+from .fields import Field
 from .model import CheckResult, Identity, Outcome, Record, RequestKind, Subject
 
 #: Keys of a ``[systems.NAME]`` table that the core reads itself; a system type never sees them.
 CORE_KEYS = frozenset(
     {
         "type",
+        "title",
         "enabled",
         "timeout",
         "retries",
@@ -39,6 +41,7 @@ CORE_KEYS = frozenset(
         "source",
         "categories",
         "recipients",
+        "on_termination",
     }
 )
 
@@ -123,6 +126,16 @@ class SystemContext:
         return f"pseud-{digest[:16]}"
 
 
+@dataclass(frozen=True)
+class BatchItem:
+    """One task of a batch (:meth:`System.prepare_batch`): the request's kind, the subject as
+    the step will get it, and the keys its act step will get (empty for a locate)."""
+
+    kind: RequestKind
+    subject: Subject
+    keys: Sequence[Identity] = ()
+
+
 class System:
     """Base class of a system type. Override what the system can do.
 
@@ -140,12 +153,27 @@ class System:
         :class:`ConfigError` for a bad value the same way.
     ``required_keys``
         The subset of ``config_keys`` that must be present.
+    ``titles``
+        The type's display name per language (``{"nl": "Telefonie", "en": "Telephony",
+        "fr": "Téléphonie"}``); a system's config ``title`` overrides it.
+    ``categories``
+        Category -> its label per language (``{"call": {"nl": "Gesprekken", ...}}``).
+    ``fields``
+        Field name (as in ``Record.fields``) -> :class:`~dsr_core.fields.Field`: its labels
+        and kind; a key ``"category.field"`` wins over ``"field"``. The report shows labels
+        and values by kind; JSON and CSV keep the raw names and values (:mod:`dsr_core.fields`).
+
+    A plugin may set ``titles``, ``categories`` and ``fields`` per instance in ``__init__``
+    (from its config, as sql-crm does from its mapping).
     """
 
     kinds: ClassVar[frozenset[RequestKind]] = frozenset()
     description: ClassVar[str] = ""
     config_keys: ClassVar[Mapping[str, str]] = {}
     required_keys: ClassVar[frozenset[str]] = frozenset()
+    titles: ClassVar[Mapping[str, str]] = {}
+    categories: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    fields: ClassVar[Mapping[str, Field]] = {}
 
     def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
         self.name = name
@@ -180,16 +208,40 @@ class System:
         records could not be read and are left for staff to review."""
         return ()
 
+    # -- many requests at once (optional) ---------------------------------------------------
+    def prepare_batch(self, step: str, items: Sequence[BatchItem]) -> None:
+        """Optional: the engine is about to run ``step`` (``"locate"`` or ``"act"``) of the
+        tasks ``items`` of this system, each on its own system object, in this process
+        (``dsr request run ID ID...``, ``--all-pending``, ``dsr worker``). A type that can
+        serve them together (one read of a file for every request) does the shared work now
+        and keeps each task's part where that task's own step finds it (a process-wide cache
+        that checks the data did not change since), so that each step then gives exactly
+        what it would have given alone. The engine holds the claims of these tasks and has
+        put their act steps' start on the trail, so an act may also be carried out here (one
+        rewrite of a file for several erasures) as long as the task's own step then reports
+        it. An exception is logged and the steps simply do their work alone. Default:
+        nothing (most systems gain nothing from a batch)."""
+        return None
+
     # -- finding the subject ----------------------------------------------------------------
     def locate(self, subject: Subject) -> Sequence[Identity]:
         """The subject's keys in this system; empty when it holds nothing about them.
 
         May return identities the request did not have (a CRM returns the customer's phone
         numbers with the period each was theirs): the core adds them to the subject and asks
-        every system to locate again until nothing new appears. Return them with
-        ``source=self.name``. Must not change anything.
+        every other system to locate again until nothing new appears. This system is not
+        asked again for what it found itself: follow your own finds to a fixed point (a
+        customer's e-mail that names a second customer) and return all of it in one call.
+        Return them with ``source=self.name``. Must not change anything.
         """
         raise NotImplementedError
+
+    def active_contract(self, subject: Subject, keys: Sequence[Identity]) -> bool | None:
+        """Does the subject still have an active contract here? Asked after ``locate`` and
+        before an erasure acts anywhere: when a system says True, ``dsr request run`` erases
+        nothing until staff confirm (``--confirm-active``). None: the system cannot tell (the
+        default). Must not change anything."""
+        return None
 
     # -- the request kinds ------------------------------------------------------------------
     def access(self, subject: Subject, keys: Sequence[Identity]) -> Iterator[Record]:

@@ -23,10 +23,11 @@ Subclass :class:`SystemConformance` in a test module and provide four fixtures::
             return {"path": 42}
 
 The suite then checks, for every kind the type declares: locate finds the subject and not the
-stranger; access yields well-formed, unique records lazily; erase removes what it says it
-erased (a later access no longer finds it), keeps records only with a basis and until-date,
-changes nothing on a dry run and is harmless the second time; a bad config is refused with a
-:class:`~dsr_core.systems.ConfigError`.
+stranger; access yields well-formed, unique records lazily, each category and field labelled
+in nl, en and fr (:mod:`dsr_core.fields`; technical fields need no label); erase removes what
+it says it erased (a later access no longer finds it), keeps records only with a basis and
+until-date, changes nothing on a dry run and is harmless the second time; a bad config is
+refused with a :class:`~dsr_core.systems.ConfigError`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any
 
 import pytest
 
+from .fields import unlabelled_category, unlabelled_field
 from .model import Action, Record, RequestKind, Subject
 from .systems import ConfigError, ManualStep, System, SystemContext
 
@@ -129,6 +131,29 @@ class SystemConformance:
             assert record.system == system.name
             assert record.category, "every record needs a category"
             assert set(record.secret_fields) <= set(record.fields)
+
+    def test_access_fields_and_categories_have_labels(
+        self, system: System, subject: Subject
+    ) -> None:
+        """The report shows every category and field under a label in the subject's language
+        (nl, en, fr): the system's ``categories`` and ``fields``, or the core table of
+        :mod:`dsr_core.fields`; a technical field needs no label (no report shows it)."""
+        if not self._supports(system, RequestKind.ACCESS):
+            pytest.skip("the type does not support access")
+        keys = list(system.locate(subject))
+        missing: dict[str, list[str]] = {}
+        for record in system.access(subject, keys):
+            category = str(record.category)
+            languages = unlabelled_category(system, category)
+            if languages:
+                missing.setdefault(f"category {category!r}", languages)
+            for name in record.fields:
+                languages = unlabelled_field(system, category, str(name))
+                if languages:
+                    missing.setdefault(f"field {category}.{name}", languages)
+        assert not missing, "no label (declare it in `categories`/`fields`): " + "; ".join(
+            f"{what} in {', '.join(langs)}" for what, langs in sorted(missing.items())
+        )
 
     def test_erase_removes_what_it_reports(self, system: System, subject: Subject) -> None:
         if not self._supports(system, RequestKind.ERASURE):

@@ -7,7 +7,8 @@ and portability complete only once answered).
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -45,3 +46,28 @@ def answered(session: Session, request_id: int) -> AnswerRow | None:
     """The first answer given, or None while the subject has had none."""
     found = answers(session, request_id)
     return found[0] if found else None
+
+
+def first_answers(session: Session, request_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each of these requests was first answered; those never answered are left out."""
+    ids = list(request_ids)
+    if not ids:
+        return {}
+    stmt = (
+        sa.select(AnswerRow.request_id, sa.func.min(AnswerRow.answered_at))
+        .where(AnswerRow.request_id.in_(ids))
+        .group_by(AnswerRow.request_id)
+    )
+    return {rid: _aware(at) for rid, at in session.execute(stmt)}
+
+
+def answered_since(session: Session, since: datetime) -> dict[int, datetime]:
+    """Requests first answered at or after ``since``, with that moment."""
+    first = sa.func.min(AnswerRow.answered_at)
+    stmt = sa.select(AnswerRow.request_id, first).group_by(AnswerRow.request_id)
+    return {rid: _aware(at) for rid, at in session.execute(stmt.having(first >= since))}
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone: they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

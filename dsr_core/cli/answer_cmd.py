@@ -32,6 +32,11 @@ def _checked(app: App, request_id: str, by: str, again: bool, encrypt: bool) -> 
     with app.session(readonly=True) as session:
         row = reqs.get(session, request_id)
         kind, state = RequestKind(row.kind), RequestState(row.state)
+        if not kind.is_gdpr:
+            raise UserError(
+                f"request {row.id} records a contract's end, not a GDPR request: dsr writes "
+                f"no answer letter for it; its proof is the erasure report (dsr export {row.id})"
+            )
         if state is RequestState.REJECTED:
             raise UserError(f"request {row.id} was rejected: the refusal letter is its answer")
         if state is RequestState.WITHDRAWN:
@@ -127,8 +132,10 @@ def _deliver(
 @click.option("--again", is_flag=True, help="Answer a request that was already answered.")
 @json_option
 def answer(request_id: str, by: str, encrypt: bool, language: str | None, again: bool) -> None:
-    """Give the subject the answer: the letter for its kind, with the bundle."""
-    from .. import audit, letters
+    """Give the subject the answer: the letter for its kind, with the bundle. A request whose
+    tasks are finished and that no recipient holds up completes with it (Art. 12(3))."""
+    from .. import audit, letters, purge
+    from .. import requests as reqs
     from ..answer import facts as answer_facts
     from ..answer.compose import Extras
     from ..answer.record import AnswerRow
@@ -154,6 +161,7 @@ def answer(request_id: str, by: str, encrypt: bool, language: str | None, again:
     )
     files, sent = _deliver(app, rid, letter, by, found["email"], [bundle] if bundle else [])
     with app.session() as session:
+        current = reqs.get(session, rid, lock=True)
         record = AnswerRow(
             request_id=rid,
             by=by,
@@ -184,9 +192,17 @@ def answer(request_id: str, by: str, encrypt: bool, language: str | None, again:
                 "again": again,
             },
         )
+        blockers = app.plugins.request_blockers(reqs.info(current))
+        completed = reqs.complete_answered(session, current, actor=app.actor, blockers=blockers)
+        state, info = current.state, reqs.info(current)
+    if completed:
+        app.plugins.request_completed(info)
+        purge.after_completion(app.store, config, rid, actor=app.actor)
     data = {
         "request_id": rid,
         "by": by,
+        "state": state,
+        "waiting_for": blockers,
         "answered_at": answered_at.isoformat(),
         "letter": files.to_json(),
         "bundle": str(bundle) if bundle else None,
@@ -212,6 +228,10 @@ def _text(data: dict[str, Any]) -> str:
             f"bundle password (shown only now; give it to the subject by another channel, "
             f"e.g. by phone): {data['password']}"
         )
+    if data["state"] == "completed":
+        lines.append(f"request {data['request_id']} completed")
+    else:
+        lines.extend(f"still waiting: {line}" for line in data["waiting_for"])
     return "\n".join(lines)
 
 
@@ -279,6 +299,7 @@ def lift(request_id: str, reason: str, by: str, language: str | None) -> None:
         emails = [i.value for i in row.identities if i.kind == "email" and i.source == "request"]
         tasks = list(row.tasks)
         session.expunge_all()
+    notify = _lift_notices_setup(app, rid)  # a broken [notices] table: refused before the letter
     files = sent = None
     if not notified:
         if by == "email" and not emails:
@@ -307,9 +328,13 @@ def lift(request_id: str, reason: str, by: str, language: str | None) -> None:
                     "transport": sent.transport if sent else None,
                 },
             )
-    results = lifting.lift(engine_context(app), rid, tasks)
+    ctx = engine_context(app)
+    results = lifting.lift(ctx, rid, tasks)
     failed = [r for r in results if r.error]
+    made: list[str] = []
     with app.session() as session:
+        if not failed and notify is not None:  # Art. 19: the recipients of the restriction
+            made = notify(session)
         audit.append(
             session,
             "restriction.lifted" if not failed else "restriction.lift_failed",
@@ -322,6 +347,7 @@ def lift(request_id: str, reason: str, by: str, language: str | None) -> None:
                 "by_hand": sorted(r.system for r in results if r.manual),
             },
         )
+    notices = _send_lift_notices(ctx, made)
     data = {
         "request_id": rid,
         "letter": files.to_json() if files else None,
@@ -330,6 +356,7 @@ def lift(request_id: str, reason: str, by: str, language: str | None) -> None:
         "lifted": {r.system: dict(r.counts) for r in results if not (r.error or r.manual)},
         "by_hand": {r.system: r.manual for r in results if r.manual},
         "failed": {r.system: r.error for r in failed},
+        "notices": notices,
     }
     app.last_data = data
     if failed:
@@ -346,6 +373,51 @@ def lift(request_id: str, reason: str, by: str, language: str | None) -> None:
         exits.finish(exits.REVIEW)  # staff must lift it by hand in those systems
 
 
+def _lift_notices_setup(app: App, rid: int) -> Any:
+    """What makes the Art. 19 notices of the lift, checked before anything is lifted (a
+    broken ``[notices]`` table is a one-line error then); None when no recipient got the
+    restriction notice."""
+    from ..recipients import notices as nt
+    from ..recipients.settings import load
+    from ..recipients.transports import controller_of
+
+    with app.session(readonly=True) as session:
+        if not any(n.kind == "restriction" for n in nt.for_request(session, rid)):
+            return None
+    settings = load(app.config)
+    controller = controller_of(app.config)
+
+    def make(session: Any) -> list[str]:
+        from .. import requests as reqs
+
+        row = reqs.get(session, rid, lock=True)
+        made, _waived = nt.create_lift_notices(
+            session,
+            row,
+            controller=controller,
+            confirm_within_days=settings.confirm_within_days,
+            today=app.today(),
+            actor=app.actor,
+            callback_url=settings.callback_url,
+        )
+        return [n.notice_id for n in made]
+
+    return make
+
+
+def _send_lift_notices(ctx: Any, made: list[str]) -> list[dict[str, Any]]:
+    """Send the lift notices just recorded; a delivery problem stays on the notice (``dsr
+    notices send`` retries it), as for every notice."""
+    if not made:
+        return []
+    from ..recipients import outbox
+
+    return [
+        {"notice_id": r.notice_id, "supplier": r.supplier, "state": r.state, "error": r.error}
+        for r in outbox.send(ctx, notice_ids=made)
+    ]
+
+
 def _lift_text(data: dict[str, Any]) -> str:
     lines = [f"request {data['request_id']}: restriction lifted in {len(data['lifted'])} system(s)"]
     if data["letter"]:
@@ -354,4 +426,7 @@ def _lift_text(data: dict[str, Any]) -> str:
         lines.append(f"by hand in {name}: {todo}")
     for name, error in data["failed"].items():
         lines.append(f"not lifted in {name}: {error}")
+    for notice in data["notices"]:
+        what = f"error: {notice['error']}" if notice["error"] else notice["state"]
+        lines.append(f"Art. 19 notice {notice['notice_id']} to {notice['supplier']}: {what}")
     return "\n".join(lines)

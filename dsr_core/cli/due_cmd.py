@@ -8,17 +8,34 @@ from typing import Any
 
 import click
 
+from ..deadlines import has_clock
 from ..errors import UserError
 from .app import get_app, json_option, table
 from .request_cmd import limit_option, more_text, page_limit, page_of
-from .views import request_json
+from .views import request_json, state_words
+
+#: answered requests stay on the board this many days, to show the deadline met (or not)
+ANSWERED_SHOWN_DAYS = 30
 
 
 def _sort_key(item: dict[str, Any]) -> tuple[int, int, int]:
+    if item["answer"]:  # the clock stopped: last, latest answer first
+        return (2, -date.fromisoformat(item["answer"]["on"]).toordinal(), item["id"])
     left = item["clock"]["days_left"]
     if left is None:  # paused: after the running ones
         return (1, 0, item["id"])
     return (0, left, item["id"])
+
+
+def _when(item: dict[str, Any]) -> str:
+    answer = item["answer"]
+    if answer:
+        late = answer["days_late"]
+        return f"answered {answer['on']}, " + (f"LATE {late}d" if late else "met")
+    left = item["clock"]["days_left"]
+    if left is None:
+        return f"paused since {item['clock']['paused_since']}"
+    return f"OVERDUE {-left}d" if left < 0 else f"{left}d"
 
 
 def ics(items: list[dict[str, Any]], controller_name: str, now: datetime) -> str:
@@ -38,7 +55,7 @@ def ics(items: list[dict[str, Any]], controller_name: str, now: datetime) -> str
     ]
     for item in items:
         due = item["clock"]["due"]
-        if not due:
+        if not due or item["answer"]:  # answered: no deadline left to meet
             continue
         day = date.fromisoformat(due)
         summary = f"DSR {item['id']} ({item['kind']}) due"
@@ -91,20 +108,35 @@ def _fold(line: str) -> str:
 @limit_option
 @json_option
 def due(ics_path: str | None, limit: int | None) -> None:
-    """Open requests by days left, overdue first; paused ones last."""
+    """Open requests by days left, overdue first, then paused ones; then those answered in
+    the last 30 days, with the day the answer went out (the deadline met, or late)."""
     from ..listing import Listing
 
     app = get_app()
     today = app.today()
     controller = app.config.controller
-    found, total = page_of(app, Listing("open", today, limit=page_limit(app, limit)))
-    items = [request_json(row, controller, today, status) for row, status in found]
+    since = datetime.combine(
+        today - timedelta(days=ANSWERED_SHOWN_DAYS), datetime.min.time(), controller.tz
+    )
+    # a termination has no deadline: not on the board (Listing.clock_only)
+    listing = Listing("open", today, limit=page_limit(app, limit), clock_only=True)
+    found, total = page_of(app, listing, answered_since=since)
+    items = [
+        request_json(row, controller, today, status, answered_at=answered_at)
+        for row, status, answered_at in found
+        if has_clock(row)
+    ]
     items.sort(key=_sort_key)
+    # the open requests on the page (those answered lately come on top of them)
+    shown = total if listing.limit is None else min(total, listing.limit)
     written = None
     if ics_path:
-        if len(items) < total:  # the calendar holds every open request
-            everything, _ = page_of(app, Listing("open", today))
-            every = [request_json(row, controller, today, status) for row, status in everything]
+        if shown < total:  # the calendar holds every open request
+            everything, _ = page_of(app, Listing("open", today, clock_only=True))
+            every = [
+                request_json(row, controller, today, status, answered_at=answered_at)
+                for row, status, answered_at in everything
+            ]
             every.sort(key=_sort_key)
         else:
             every = items
@@ -119,20 +151,14 @@ def due(ics_path: str | None, limit: int | None) -> None:
 
     def text() -> str:
         if not items:
-            return "nothing due: no open requests"
+            return "nothing due: no open requests, none answered lately"
         rows = []
         for item in items:
-            left = item["clock"]["days_left"]
-            when = (
-                f"paused since {item['clock']['paused_since']}"
-                if left is None
-                else (f"OVERDUE {-left}d" if left < 0 else f"{left}d")
-            )
-            state = item["state"] + (" !" if item["needs_attention"] else "")
+            state = state_words(item["state"]) + (" !" if item["needs_attention"] else "")
             if item["state"] == "awaiting_confirmations":
                 state = "waiting on suppliers"
-            rows.append([item["id"], item["kind"], state, item["clock"]["due"] or "-", when])
-        out = table(["id", "kind", "state", "due", "left"], rows) + more_text(len(items), total)
+            rows.append([item["id"], item["kind"], state, item["clock"]["due"] or "-", _when(item)])
+        out = table(["id", "kind", "state", "due", "left"], rows) + more_text(shown, total)
         if written:
             out += f"\ncalendar: {written}"
         return out

@@ -22,7 +22,9 @@ USER_ERROR = 2
 STORE_UNAVAILABLE = 3
 #: Some task failed or was not searched: the request needs the error fixed and a re-run.
 FAILED = 4
-#: Everything ran, but staff must review: manual tasks, unread data, undeliverable notices.
+#: Everything ran, but staff must review: manual tasks, unread data, undeliverable notices,
+#: a recipient named in the subject's records that dsr does not know, an erasure held
+#: while a system reports the customer's contract active.
 REVIEW = 5
 #: A bug in dsr (the traceback is in the log file).
 SOFTWARE = 70
@@ -36,7 +38,11 @@ TABLE = (
     (USER_ERROR, "bad input, missing config, unknown request, illegal step"),
     (STORE_UNAVAILABLE, "the database cannot be reached"),
     (FAILED, "a system failed or was not searched (fix, then run again)"),
-    (REVIEW, "done, but staff must review: manual tasks, unread data, undeliverable notices"),
+    (
+        REVIEW,
+        "done, but staff must review: manual tasks, unread data, undeliverable notices, "
+        "unknown recipients, an erasure held (the contract still runs)",
+    ),
     (SOFTWARE, "a bug in dsr (traceback in the log file)"),
     (INTERRUPTED, "interrupted"),
 )
@@ -55,6 +61,17 @@ def for_tasks(tasks: Iterable[Mapping[str, Any]]) -> int:
         if state == "manual" or unread_count(task.get("summary")):
             code = REVIEW
     return code
+
+
+#: From best to worst, for a batch of requests: a request that could not run at all (2)
+#: outranks one whose system failed (4), which outranks one that needs review (5).
+_SEVERITY = (OK, REVIEW, FAILED, USER_ERROR)
+
+
+def worst(codes: Iterable[int]) -> int:
+    """The exit code of a batch: the worst of its requests' codes (OK for none)."""
+    rank = {code: i for i, code in enumerate(_SEVERITY)}
+    return max(codes, key=lambda c: rank.get(c, len(_SEVERITY)), default=OK)
 
 
 def finish(code: int) -> None:

@@ -79,6 +79,8 @@ def export(
     from ..export import BundleOptions, write_bundle
     from ..export_source import bundle_inputs, default_bundle_path, record_written
     from ..model import RequestKind
+    from ..recipients.accounting import record_unmatched
+    from .suppliers_cmd import warn_unmatched
 
     app = get_app()
     config = app.config
@@ -155,6 +157,7 @@ def export(
             secrets_revealed=include_secrets,
             partial=bool(unsearched),
         )
+        record_unmatched(session, recipients, actor=app.actor, request_id=rid)
         if include_secrets:
             audit.append(
                 session,
@@ -195,6 +198,7 @@ def export(
     }
     for line in for_review:
         echo_err(f"dsr: warning: {line}: the bundle tells the subject staff will review it")
+    data["unmatched_recipients"] = warn_unmatched(recipients)
     app.emit(
         data,
         lambda: (

@@ -236,7 +236,9 @@ def _resolve(notice: str, action: str, **kwargs: Any) -> None:
     text = f"notice {data['notice_id']} ({data['supplier']}): {data['state']}"
     if not left:
         text += f"\nevery notice of request {rid} is confirmed or waived"
-        if state in ("in_progress", "awaiting_confirmations"):
+        if state == "awaiting_answer":
+            text += f"; the subject's answer is next: dsr request answer {rid}"
+        elif state in ("in_progress", "awaiting_confirmations"):
             text += f": dsr request close {rid}"
     else:
         text += f"\nrequest {rid} still waits for {len(left)} notice(s)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,8 +14,11 @@ from ..intake import CHANNELS, PAUSE_REASONS, NewRequest, parse_date, parse_kind
 from ..listing import DEFAULT_LIMIT, Listing
 from ..model import RequestKind, RequestState
 from . import exits
-from .app import App, free_text, get_app, json_option, table
-from .views import clock_text, request_json, request_text
+from .app import App, engine_context, free_text, get_app, json_option, table
+from .views import clock_text, request_json, request_text, state_words
+
+if TYPE_CHECKING:
+    from ..clock import ClockStatus
 
 # The lifecycle (SQLAlchemy) is imported inside the commands that change a request: `list`,
 # `show` and `due` read through the light path (dsr_core.store.lite) when it can serve.
@@ -76,6 +79,11 @@ def request() -> None:
     help="Rectification: a TOML or JSON file of field = new value.",
 )
 @click.option(
+    "--language",
+    type=click.Choice(["nl", "en", "fr"]),
+    help="The subject's language: letters and the bundle's report (default: the controller's).",
+)
+@click.option(
     "--force",
     is_flag=True,
     help="Record it even if an open request of the same kind exists for the subject.",
@@ -84,17 +92,20 @@ def request() -> None:
     "--verified",
     callback=free_text,
     metavar="METHOD",
-    help="Then record how identity was verified (as `request verify --method`).",
+    help="Record it verified at once (as `request verify --method`); a termination then runs.",
 )
 @click.option(
-    "--run", "run_", is_flag=True, help="Then run it (needs --verified); exits as `request run`."
+    "--run",
+    "run_",
+    is_flag=True,
+    help="Then run it (needs --verified); exits as `request run`.",
 )
 @click.option(
     "--export",
     "export_path",
     type=click.Path(dir_okay=False),
     metavar="PATH",
-    help="Then write its bundle to PATH (needs --run; not after a failed run).",
+    help="Then write its bundle to PATH (after the run; not after a failed run).",
 )
 @json_option
 def new(
@@ -107,19 +118,29 @@ def new(
     channel: str,
     note: str | None,
     changes_file: str | None,
+    language: str | None,
     force: bool,
     verified: str | None,
     run_: bool,
     export_path: str | None,
 ) -> None:
     """Record a request of KIND: access, portability, erasure, rectification, restriction,
-    objection. With --verified, --run and --export, take it through in one go."""
+    objection; or termination, the end of the customer's contract (not a GDPR request).
+    With --verified, --run and --export, take it through in one go (a verified termination
+    runs at once)."""
+    terminating = parse_kind(kind) is RequestKind.TERMINATION
     if run_ and not verified:
         raise UserError("--run needs --verified METHOD: a request runs once identity is verified")
-    if export_path and not run_:
-        raise UserError("--export needs --run: the bundle holds what the run found")
+    if export_path and not (run_ or (terminating and verified)):
+        raise UserError(
+            "--export needs --run (a verified termination runs at once): the bundle holds "
+            "what the run found"
+        )
     app = get_app()
-    parse_kind(kind)
+    if terminating and verified:
+        from .run_cmd import check_termination
+
+        check_termination(app)  # nothing is recorded when a system it touches is broken
     new_request = NewRequest(
         kind=kind,
         name=name,
@@ -130,18 +151,30 @@ def new(
         channel=channel,
         note=note,
         changes=_load_changes(changes_file),
+        language=language,
     )
-    if verified is not None:
+    if export_path or (run_ and not terminating):
         from .through import carry_through
 
-        carry_through(app, new_request, force=force, method=verified, run=run_, bundle=export_path)
+        carry_through(
+            app, new_request, force=force, method=str(verified), run=run_, bundle=export_path
+        )
         return
-    data = _new_light(app, new_request, force=force) or record(app, new_request, force=force)
+    if verified is None:
+        data = _new_light(app, new_request, force=force) or record(app, new_request, force=force)
+    else:
+        data = record(app, new_request, force=force, verified=verified)
+    if terminating and verified:
+        _run_at_once(app, data, "termination recorded and verified")
+        return
     app.emit(data, lambda: f"request {data['id']} recorded: {data['kind']}, {clock_text(data)}")
 
 
-def record(app: App, new_request: NewRequest, *, force: bool) -> dict[str, Any]:
-    """Record the request on the full path (the lifecycle, the logger, the plugins' hooks)."""
+def record(
+    app: App, new_request: NewRequest, *, force: bool, verified: str | None = None
+) -> dict[str, Any]:
+    """Record the request on the full path (the lifecycle, the logger, the plugins' hooks);
+    ``verified``: and its identity check, in the same unit of work."""
     from .. import requests as reqs
 
     controller = app.config.controller
@@ -154,6 +187,15 @@ def record(app: App, new_request: NewRequest, *, force: bool) -> dict[str, Any]:
             force=force,
             today=app.today(),
         )
+        if verified:
+            reqs.verify_identity(
+                session,
+                row,
+                method=verified,
+                actor=app.actor,
+                controller=controller,
+                on=app.today(),
+            )
         data = request_json(row, controller, app.today())
         info = reqs.info(row)
     from ..logging import get_logger
@@ -211,6 +253,7 @@ def _new_light(app: App, new: NewRequest, *, force: bool) -> dict[str, Any] | No
                 "extended": False,
                 "needs_attention": False,
                 "created_by": actor,
+                "language": intake.language,
             }
             values["created_at"] = datetime.now(UTC)  # two calls, as the models' defaults
             values["updated_at"] = datetime.now(UTC)
@@ -232,10 +275,10 @@ def _new_light(app: App, new: NewRequest, *, force: bool) -> dict[str, Any] | No
                 "request.created",
                 actor=actor,
                 request_id=rid,
-                data=intake.created_data(due, duplicates, force),
+                data=intake.created_data(due, duplicates, force, controller),
             )
         row = Row({**values, "id": rid, "changes": Json(intake.changes), "pauses": []})
-        data = request_json(row, controller, today)
+        data = request_json(row, controller, today, answered_at=None)
     from ..logging import log_info
 
     log_info(
@@ -295,7 +338,10 @@ def list_(which: str, due_within: int | None, limit: int | None) -> None:
     controller = app.config.controller
     listing = Listing(which, today, due_within, page_limit(app, limit))
     found, total = page_of(app, listing)
-    data = [request_json(row, controller, today, status) for row, status in found]
+    data = [
+        request_json(row, controller, today, status, answered_at=answered_at)
+        for row, status, answered_at in found
+    ]
     app.emit(
         data,
         lambda: (
@@ -305,10 +351,10 @@ def list_(which: str, due_within: int | None, limit: int | None) -> None:
                     [
                         d["id"],
                         d["kind"],
-                        d["state"] + (" !" if d["needs_attention"] else ""),
+                        state_words(d["state"]) + (" !" if d["needs_attention"] else ""),
                         d["received_on"],
-                        d["clock"]["due"] or "paused",
-                        "" if d["clock"]["days_left"] is None else d["clock"]["days_left"],
+                        d["clock"]["due"] or ("paused" if d["clock"]["applies"] else "-"),
+                        _left(d),
                         d["subject"]["name"],
                     ]
                     for d in data
@@ -321,21 +367,48 @@ def list_(which: str, due_within: int | None, limit: int | None) -> None:
     )
 
 
-def page_of(app: App, listing: Listing) -> tuple[list[tuple[Any, Any]], int]:
-    """The requests ``listing`` shows with their clock status, and how many it has in all;
-    read on the light path when it can serve."""
+Shown = tuple[Any, "ClockStatus", "datetime | None"]
+
+
+def page_of(
+    app: App, listing: Listing, *, answered_since: datetime | None = None
+) -> tuple[list[Shown], int]:
+    """The requests ``listing`` shows, each with its clock status and when it was first
+    answered (None: not yet), and how many the listing has in all; ``answered_since``: then
+    the requests first answered since that moment, not on the page (``dsr due``). Read on
+    the light path when it can serve."""
     controller = app.config.controller
+    today = listing.today
     lite = app.lite()
     if lite is not None:
         from ..deadlines import clock_status
 
         with lite, app.holidays():
             rows, total = lite.requests(listing)
-            return [(r, clock_status(r, controller, listing.today)) for r in rows], total
+            answers = lite.first_answers([r.id for r in rows])
+            if answered_since is not None:
+                shown = {r.id for r in rows}
+                recent = lite.answered_since(answered_since)
+                rows += lite.requests_by_id([i for i in sorted(recent) if i not in shown])
+                answers.update(recent)
+            found = [(r, clock_status(r, controller, today), answers.get(r.id)) for r in rows]
+            return found, total
     from .. import requests as reqs
+    from ..answer.record import answered_since as since_answered
+    from ..answer.record import first_answers
 
     with app.session(readonly=True) as session:
-        return reqs.page_requests(session, listing, controller=controller)
+        page, total = reqs.page_requests(session, listing, controller=controller)
+        answers = first_answers(session, [r.id for r, _ in page])
+        if answered_since is not None:
+            shown = {r.id for r, _ in page}
+            recent = since_answered(session, answered_since)
+            page += [
+                (r, reqs.clock_status(r, controller, today))
+                for r in (reqs.get(session, i) for i in sorted(recent) if i not in shown)
+            ]
+            answers.update(recent)
+        return [(r, status, answers.get(r.id)) for r, status in page], total
 
 
 def _show_light(app: App, request_id: str) -> dict[str, Any] | None:
@@ -356,10 +429,22 @@ def _show_light(app: App, request_id: str) -> dict[str, Any] | None:
         row = lite.request(int(text))
         if row is None or RequestKind(row.kind).notifies_recipients or lite.notices_of(row.id):
             return None
+        if any(t.state == "done" and (t.summary or {}).get("attempt") for t in row.tasks):
+            return None  # the recipients its records name: the systems' plugins read them
         status = clock_status(row, controller, today)
-        data = request_json(row, controller, today, status, detail=True)
+        answered_at = lite.first_answers([row.id]).get(row.id)
+        data = request_json(row, controller, today, status, detail=True, answered_at=answered_at)
     data["notices"] = []
+    data["unmatched_recipients"] = []  # no finished task: no records that name one
     return data
+
+
+def _left(data: dict[str, Any]) -> str | int:
+    """Days left, or when the answer went out (the clock stopped there)."""
+    if data["answer"]:
+        return f"answered {data['answer']['on']}" + ("" if data["answer"]["met"] else " LATE")
+    left = data["clock"]["days_left"]
+    return "" if left is None else left
 
 
 @request.command("show")
@@ -380,7 +465,17 @@ def show(request_id: str) -> None:
         blockers = app.plugins.request_blockers(reqs.info(row))
         data = request_json(row, controller, app.today(), detail=True, blockers=blockers)
         data["notices"] = _notices(session, row.id, app.today())
+        rid = row.id
+    data["unmatched_recipients"] = _unmatched_recipients(app, rid)
     app.emit(data, lambda: request_text(data))
+
+
+def _unmatched_recipients(app: App, request_id: int) -> list[dict[str, Any]]:
+    """Recipients the subject's stored records name that dsr does not know (warned, exit 5)."""
+    from ..recipients.accounting import report_recipients
+    from .suppliers_cmd import warn_unmatched
+
+    return warn_unmatched(report_recipients(engine_context(app), request_id))
 
 
 def _notices(session: Any, request_id: int, today: date) -> list[dict[str, Any]]:
@@ -412,8 +507,18 @@ def _change(request_id: str, action: str, **kwargs: Any) -> tuple[App, dict[str,
 )
 @json_option
 def verify(request_id: str, method: str) -> None:
-    """Record how the subject's identity was verified; the request may then run."""
+    """Record how the subject's identity was verified; the request may then run.
+
+    A termination (the contract's end, verified by the written notice) runs at once."""
+    from .. import requests as reqs
+
     app = get_app()
+    with app.session(readonly=True) as session:
+        terminating = reqs.get(session, request_id).kind == RequestKind.TERMINATION
+    if terminating:
+        from .run_cmd import check_termination
+
+        check_termination(app)
     app, data = _change(
         request_id,
         "verify_identity",
@@ -421,7 +526,20 @@ def verify(request_id: str, method: str) -> None:
         controller=app.config.controller,
         on=app.today(),
     )
-    app.emit(data, lambda: f"request {data['id']}: identity verified; {clock_text(data)}")
+    if not terminating:
+        app.emit(data, lambda: f"request {data['id']}: identity verified; {clock_text(data)}")
+        return
+    _run_at_once(app, data, "verified")
+
+
+def _run_at_once(app: App, data: dict[str, Any], done: str) -> None:
+    """A termination runs as soon as it is verified: nothing waits (docs/termination.md)."""
+    from .run_cmd import carry_out
+
+    run_data, run_text, code = carry_out(app, data["id"])
+    data["state"], data["run"] = run_data["state"], run_data
+    app.emit(data, lambda: f"request {data['id']}: {done}, run at once\n{run_text()}")
+    exits.finish(code)
 
 
 @request.command("pause")
@@ -566,43 +684,67 @@ def close(request_id: str) -> None:
 
 
 @request.command("run", epilog=exits.epilog())
-@click.argument("request_id", required=False)
+@click.argument("request_ids", nargs=-1, metavar="[REQUEST_ID]...")
 @click.option("--dry-run", is_flag=True, help="Change nothing anywhere; report what would change.")
 @click.option("--system", "systems", multiple=True, help="Only this system (repeatable).")
 @click.option("--queue", is_flag=True, help="Only enqueue the tasks for `dsr worker`.")
+@click.option(
+    "--all-pending",
+    is_flag=True,
+    help="Every open, verified request with tasks waiting to run (or none made yet), "
+    "in one batch; failed tasks are retried by naming their request.",
+)
 @click.option(
     "--due-erasures",
     is_flag=True,
     help="Erase kept records whose time has come (all requests; for cron).",
 )
+@click.option(
+    "--confirm-active",
+    is_flag=True,
+    help="Erase although a system reports the customer's contract active (audited).",
+)
 @json_option
 def run(
-    request_id: str | None,
+    request_ids: tuple[str, ...],
     dry_run: bool,
     systems: tuple[str, ...],
     queue: bool,
+    all_pending: bool,
     due_erasures: bool,
+    confirm_active: bool,
 ) -> None:
-    """Carry out a request in every configured system, concurrently.
+    """Carry out requests in every configured system, concurrently.
 
-    Exits 4 when a system failed or was not searched, 5 when a task waits for staff or a
-    system could not read everything. --dry-run exits 4 when a system could not be asked,
-    --due-erasures when an erasure failed.
+    Several ids (or --all-pending) run in one batch: systems that can share work between
+    requests do (a call log read once for all, one rewrite for all erasures); each request
+    keeps its own tasks, results and trail. Exits 4 when a system failed or was not
+    searched, 5 when a task waits for staff, a system could not read everything, or an
+    erasure waits because a system reports the customer's contract active
+    (--confirm-active erases anyway); a batch: the worst of its requests, 2 when one could
+    not run at all. --dry-run exits 4 when a system could not be asked, --due-erasures
+    when an erasure failed.
     """
     from .run_cmd import run_request
 
     if due_erasures:
-        if request_id or dry_run or queue:
+        if request_ids or dry_run or queue or all_pending:
             raise UserError("--due-erasures runs on its own, without a request id")
-    elif not request_id:
-        raise UserError("name the request to run, or use --due-erasures")
+    elif all_pending and request_ids:
+        raise UserError("--all-pending runs every pending request: name no request id")
+    elif not request_ids and not all_pending:
+        raise UserError("name the request to run, or use --all-pending or --due-erasures")
+    elif dry_run and (len(request_ids) != 1 or all_pending):
+        raise UserError("--dry-run looks at one request: name exactly one")
     run_request(
         get_app(),
-        request_id,
+        list(request_ids),
         dry_run=dry_run,
         systems=systems,
         queue=queue,
         due_erasures=due_erasures,
+        confirm_active=confirm_active,
+        all_pending=all_pending,
     )
 
 

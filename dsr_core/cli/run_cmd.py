@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -17,16 +17,17 @@ def _task_line(task: dict[str, Any]) -> list[Any]:
 
 def run_request(
     app: App,
-    request_id: str | None,
+    request_ids: Sequence[str],
     *,
     dry_run: bool,
     systems: Sequence[str],
     queue: bool,
     due_erasures: bool,
+    confirm_active: bool = False,
+    all_pending: bool = False,
 ) -> None:
     from ..engine import dry_run as do_dry_run
-    from ..engine import prepare, run_due_erasures
-    from ..engine import run_request as do_run
+    from ..engine import pending_requests, run_due_erasures
 
     ctx = engine_context(app)
     ctx.check_systems(systems)
@@ -65,7 +66,16 @@ def run_request(
         )
         exits.finish(exits.FAILED if any(d["error"] for d in data) else exits.OK)
         return
-    assert request_id is not None
+    ids: list[int | str] = list(request_ids)
+    if all_pending:
+        ids = list(pending_requests(ctx, queued=False))
+    if queue:
+        _queue(app, ids, systems)
+        return
+    if len(ids) != 1 or all_pending:
+        _run_batch(app, ids, systems)
+        return
+    request_id = request_ids[0]
     if dry_run:
         rid, results = do_dry_run(ctx, request_id, systems)
         data = {
@@ -80,51 +90,167 @@ def run_request(
                 for k, v in sorted(r.counts.items())
             )
             rows.append([r.system, r.status, r.error or r.instructions or what])
+        from ..engine.contract import WHY
+
+        held = [
+            f"WARNING: {r.system}: {WHY}: a run would erase nothing until staff confirm "
+            f"(dsr request run {rid} --confirm-active)"
+            for r in results
+            if r.active_contract
+        ]
         app.emit(
             data,
-            lambda: (
-                f"request {rid}, dry run: nothing was changed\n"
-                + table(["system", "status", "what would change"], rows)
+            lambda: "\n".join(
+                [
+                    f"request {rid}, dry run: nothing was changed",
+                    table(["system", "status", "what would change"], rows),
+                    *held,
+                ]
             ),
         )
         # a dry run fails only where a system could not be asked; manual ones are news
         exits.finish(exits.FAILED if any(r.status == "failed" for r in results) else exits.OK)
         return
-    if queue:
-        rid = prepare(ctx, request_id, systems, queue=True)
-        app.emit(
-            {"request_id": rid, "queued": True},
-            f"request {rid}: tasks queued; `dsr worker` processes run them",
-        )
-        return
-    report = do_run(ctx, request_id, systems)
-    data = asdict(report)
-
-    def text() -> str:
-        lines = [
-            f"request {report.request_id}: {report.state}"
-            + (" (needs attention)" if report.needs_attention else "")
-        ]
-        lines.append(table(["system", "state", "result"], [_task_line(t) for t in report.tasks]))
-        for t in report.tasks:
-            lines.extend(f"{t['system']}: {w}" for w in task_warnings(t))
-        for name in report.busy_elsewhere:
-            lines.append(f"{name}: running in another process; run again later")
-        for b in report.blockers:
-            lines.append(f"waiting: {b}")
-        if code == exits.FAILED:
-            lines.append(
-                f"fix the errors above, then `dsr request run {report.request_id}` "
-                "retries only what failed or was not searched"
-            )
-        return "\n".join(lines)
-
-    only = set(systems)
-    code = exits.for_tasks(t for t in report.tasks if not only or t["system"] in only)
-    if code == exits.OK and _notices_need_staff(app, report.request_id):
-        code = exits.REVIEW
+    data, text, code = carry_out(app, request_id, systems, confirm_active=confirm_active)
+    if data["held"] and _ask(app, data["held"]):
+        data, text, code = carry_out(app, request_id, systems, confirm_active=True)
     app.emit(data, text)
     exits.finish(code)
+
+
+def _ask(app: App, held: Sequence[str]) -> bool:
+    """At a terminal, staff may confirm the held erasure at once (the answer is audited as
+    ``--confirm-active`` is); scripts and --json get exit 5 and the warning instead."""
+    import sys
+
+    import click
+
+    if app.json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    return click.confirm(
+        f"{', '.join(held)}: the customer's contract is still active. Erase anyway?",
+        default=False,
+    )
+
+
+def check_termination(app: App) -> None:
+    """Before a termination is verified (and so run at once): every system it touches
+    builds, and at least one system sets ``on_termination``; nothing is recorded otherwise."""
+    from ..engine import termination
+    from ..model import RequestKind
+
+    ctx = engine_context(app)
+    names = [n for n, c in app.config.systems.items() if c.enabled]
+    touched = termination.systems_for(app.config, RequestKind.TERMINATION, names, named=False)
+    ctx.check_systems(touched)
+
+
+def carry_out(
+    app: App, request_id: str | int, systems: Sequence[str] = (), *, confirm_active: bool = False
+) -> tuple[dict[str, Any], Callable[[], str], int]:
+    """Run the request: its report as data, as text for staff, and the exit code."""
+    from ..engine import run_request as do_run
+
+    report = do_run(engine_context(app), request_id, systems, confirm_active=confirm_active)
+    code = _code_of(app, report, systems)
+    return asdict(report), lambda: _report_text(report, code), code
+
+
+def _code_of(app: App, report: Any, systems: Sequence[str]) -> int:
+    """A run's exit code: its tasks (those of ``systems`` when named), then its notices."""
+    only = set(systems)
+    code = exits.for_tasks(t for t in report.tasks if not only or t["system"] in only)
+    if code == exits.OK and (report.held or _notices_need_staff(app, report.request_id)):
+        code = exits.REVIEW
+    return code
+
+
+def _report_text(report: Any, code: int) -> str:
+    from ..engine.contract import WHY
+    from ..engine.termination import LEFT_ALONE_WHY
+
+    lines = [
+        f"request {report.request_id}: {report.state}"
+        + (" (needs attention)" if report.needs_attention else "")
+    ]
+    lines.append(table(["system", "state", "result"], [_task_line(t) for t in report.tasks]))
+    for t in report.tasks:
+        lines.extend(f"{t['system']}: {w}" for w in task_warnings(t))
+    for name in report.held:
+        lines.append(
+            f"WARNING: {name}: {WHY}: nothing was erased anywhere; erase anyway with "
+            f"`dsr request run {report.request_id} --confirm-active`"
+        )
+    if report.left_alone:
+        lines.append(f"left alone: {', '.join(report.left_alone)} ({LEFT_ALONE_WHY})")
+    for name in report.busy_elsewhere:
+        lines.append(f"{name}: running in another process; run again later")
+    for b in report.blockers:
+        lines.append(f"waiting: {b}")
+    if code == exits.FAILED:
+        lines.append(
+            f"fix the errors above, then `dsr request run {report.request_id}` "
+            "retries only what failed or was not searched"
+        )
+    return "\n".join(lines)
+
+
+def _run_batch(app: App, ids: Sequence[int | str], systems: Sequence[str]) -> None:
+    """Several requests in one process (:func:`dsr_core.engine.run_many`); the exit code is
+    the worst of theirs."""
+    from ..engine import run_many
+
+    runs = run_many(engine_context(app), ids, systems) if ids else []
+    codes: list[int] = []
+    data: list[dict[str, Any]] = []
+    blocks: list[str] = []
+    for run in runs:
+        if run.report is None:
+            codes.append(exits.USER_ERROR)
+            data.append({"request_id": run.request_id, "error": run.error})
+            blocks.append(f"request {run.request_id}: not run: {run.error}")
+            continue
+        code = _code_of(app, run.report, systems)
+        codes.append(code)
+        data.append({**asdict(run.report), "exit_code": code})
+        blocks.append(_report_text(run.report, code))
+    app.emit(
+        {"requests": data},
+        lambda: "\n\n".join(blocks) if blocks else "no pending requests: nothing to run",
+    )
+    exits.finish(exits.worst(codes))
+
+
+def _queue(app: App, ids: Sequence[int | str], systems: Sequence[str]) -> None:
+    """Prepare each request for ``dsr worker`` (the workers batch them)."""
+    from ..engine import prepare
+    from ..errors import UserError
+
+    ctx = engine_context(app)
+    data: list[dict[str, Any]] = []
+    codes: list[int] = []
+    for request_id in ids:
+        try:
+            rid = prepare(ctx, request_id, systems, queue=True)
+        except UserError as exc:
+            if len(ids) == 1:
+                raise
+            data.append({"request_id": request_id, "error": str(exc)})
+            codes.append(exits.USER_ERROR)
+            continue
+        data.append({"request_id": rid, "queued": True})
+        codes.append(exits.OK)
+    lines = [
+        f"request {d['request_id']}: "
+        + (f"not queued: {d['error']}" if "error" in d else "tasks queued")
+        for d in data
+    ]
+    if len(data) == 1:
+        app.emit(data[0], f"{lines[0]}; `dsr worker` processes run them")
+    else:
+        lines.append("`dsr worker` processes run them" if data else "no pending requests")
+        app.emit({"requests": data}, "\n".join(lines))
+    exits.finish(exits.worst(codes))
 
 
 def _notices_need_staff(app: Any, request_id: int) -> bool:

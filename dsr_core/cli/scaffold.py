@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from dsr_core import hookimpl
+from dsr_core.fields import Field, labels
 from dsr_core.model import (
     Action,
     Identity,
@@ -72,6 +73,11 @@ class {cls}(System):
     kinds = frozenset({{RequestKind.ACCESS, RequestKind.PORTABILITY, RequestKind.ERASURE}})
     config_keys = {{"path": "the JSON file holding the records"}}
     required_keys = frozenset({{"path"}})
+    # What the subject reads in report.html instead of your names (docs/plugins.md): the
+    # system's name, and every category and field the core table does not know already.
+    titles = labels("{name}", "{name}", "{name}")
+    categories = {{"order": labels("Bestellingen", "Orders", "Commandes")}}
+    fields = {{"item": Field(labels("Artikel", "Item", "Article"))}}
 
     def __init__(self, name: str, config: Any, context: Any) -> None:
         super().__init__(name, config, context)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
 
 from ..errors import UserError
+from ..recipients.terms import ROLES, SAFEGUARDS
 from . import exits
-from .app import engine_context, free_text, get_app, json_option, table
+from .app import echo_err, engine_context, free_text, get_app, json_option, table
 
-_ROLES = ["processor", "recipient", "carrier", "transport", "subcontractor"]
+_ROLES = list(ROLES)
 _LANGUAGES = ["nl", "en", "fr"]
 _PROTOCOLS = ["email", "webhook", "opendsr"]
 
@@ -29,6 +31,50 @@ def _delivery(data: dict[str, Any]) -> str:
     elif data["secret"] == "missing":
         text += f" (${data['secret_env']} not set here)"
     return text
+
+
+_SAFEGUARD_HELP = (
+    "For a country outside the EEA: the transfer's safeguard, adequacy, scc (standard "
+    "contractual clauses), bcr (binding corporate rules) or your own words."
+)
+
+
+def _interactive() -> bool:
+    """Whether staff can be asked: a prompt reads standard input."""
+    return sys.stdin.isatty()
+
+
+def _ask_safeguard(country: str | None, safeguard: str | None) -> str | None:
+    """Warn about a country outside the EEA and, on a terminal, ask for the missing safeguard
+    (without one and without a terminal, the register refuses in one line)."""
+    from ..recipients.terms import country_code, needs_safeguard
+
+    try:
+        code = country_code(country)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if not needs_safeguard(code):
+        return safeguard
+    echo_err(
+        f"dsr: warning: {code} is outside the EEA: a transfer there needs an adequacy "
+        "decision or an appropriate safeguard (Art. 44-49 GDPR), named in access reports"
+    )
+    if (safeguard is None or not safeguard.strip()) and _interactive():
+        safeguard = click.prompt(
+            f"Safeguard for transfers to {code} ({', '.join(SAFEGUARDS)} or your own words)",
+            err=True,
+        )
+    return safeguard
+
+
+def _where(data: dict[str, Any]) -> str | None:
+    from ..recipients.terms import in_eea
+
+    if not data["country"]:
+        return None
+    if in_eea(data["country"]):
+        return f"{data['country']} (EEA)"
+    return f"{data['country']} (outside the EEA; safeguard: {data['safeguard']})"
 
 
 @suppliers.command("add")
@@ -51,7 +97,8 @@ def _delivery(data: dict[str, Any]) -> str:
     type=click.Choice(_PROTOCOLS),
     help="email, webhook (signed JSON) or opendsr (default: webhook with a URL, else email).",
 )
-@click.option("--country", help="Two-letter country code (worth giving outside the EEA).")
+@click.option("--country", help="Two-letter code of the country where they process the data.")
+@click.option("--safeguard", callback=free_text, help=_SAFEGUARD_HELP)
 @click.option(
     "--alias",
     "aliases",
@@ -72,13 +119,18 @@ def add(
     secret_env: str | None,
     protocol: str | None,
     country: str | None,
+    safeguard: str | None,
     aliases: tuple[str, ...],
     note: str | None,
 ) -> None:
-    """Register supplier NAME."""
+    """Register supplier NAME.
+
+    A --country outside the EEA needs --safeguard (asked for on a terminal).
+    """
     from ..recipients import register
 
     app = get_app()
+    safeguard = _ask_safeguard(country, safeguard)
     fields = register.SupplierFields(
         name=name,
         role=role,
@@ -90,12 +142,15 @@ def add(
         country=country,
         aliases=aliases,
         note=note,
+        safeguard=safeguard,
     )
     with app.session() as session:
         row = register.add(session, fields, actor=app.actor)
         data = register.supplier_json(row)
     lines = [f"supplier {data['id']} added: {data['name']} ({data['role']}, {data['language']})"]
     lines.append(f"notices by: {_delivery(data)}")
+    if _where(data):
+        lines.append(f"country: {_where(data)}")
     if data["secret"] == "missing":
         lines.append(
             f"note: ${data['secret_env']} is not set in this environment; set it where "
@@ -114,6 +169,7 @@ def add(
 @click.option("--secret-env", metavar="VAR")
 @click.option("--protocol", type=click.Choice(_PROTOCOLS))
 @click.option("--country")
+@click.option("--safeguard", callback=free_text, help=_SAFEGUARD_HELP)
 @click.option(
     "--alias",
     "aliases",
@@ -134,15 +190,25 @@ def edit(
     secret_env: str | None,
     protocol: str | None,
     country: str | None,
+    safeguard: str | None,
     aliases: tuple[str, ...],
     note: str | None,
     enable_webhook: bool,
 ) -> None:
-    """Change SUPPLIER (name or id); only the options given change."""
+    """Change SUPPLIER (name or id); only the options given change.
+
+    A --country outside the EEA needs a safeguard: --safeguard, the one stored, or asked for
+    on a terminal.
+    """
     from ..recipients import register
 
     if no_webhook and webhook_url:
         raise UserError("--webhook-url and --no-webhook contradict each other")
+    app = get_app()
+    if country is not None:
+        with app.session(readonly=True) as session:
+            stored = register.get(session, supplier).safeguard
+        safeguard = _ask_safeguard(country, safeguard if safeguard is not None else stored)
     keep = register.KEEP
     changes: dict[str, Any] = {
         "role": role if role is not None else keep,
@@ -152,12 +218,12 @@ def edit(
         "webhook_url": None if no_webhook else (webhook_url if webhook_url else keep),
         "secret_env": secret_env if secret_env is not None else (None if no_webhook else keep),
         "country": country if country is not None else keep,
+        "safeguard": safeguard if safeguard is not None else keep,
         "aliases": list(aliases) if aliases else keep,
         "note": note if note is not None else keep,
     }
     if no_webhook and protocol is None:
         changes["protocol"] = "email"
-    app = get_app()
     with app.session() as session:
         row = register.get(session, supplier)
         changed = register.edit(
@@ -169,7 +235,8 @@ def edit(
         data,
         f"supplier {data['name']}: "
         + (f"changed {', '.join(changed)}" if changed else "nothing changed")
-        + f"\nnotices by: {_delivery(data)}",
+        + f"\nnotices by: {_delivery(data)}"
+        + (f"\ncountry: {_where(data)}" if _where(data) else ""),
     )
 
 
@@ -226,7 +293,7 @@ def show(supplier: str) -> None:
         if data["webhook_disabled"]:
             lines.append(f"disabled:  {data['webhook_disabled_reason']}")
         if data["country"]:
-            lines.append(f"country:   {data['country']}")
+            lines.append(f"country:   {_where(data)}")
         if data["aliases"]:
             lines.append(f"aliases:   {', '.join(data['aliases'])}")
         if data["note"]:
@@ -387,3 +454,17 @@ def derive_(request_id: str) -> None:
     app.emit(data, text)
     if report.errors:
         raise SystemExit(exits.FAILED)
+
+
+def warn_unmatched(recipients: Any) -> list[dict[str, Any]]:
+    """For ``dsr export`` and ``dsr request show``: a warning line per recipient named in the
+    subject's records that dsr does not know, and exit code 5 (staff review); the JSON
+    entries for the command's output."""
+    from ..recipients.accounting import unmatched, warning_line
+
+    missing = unmatched(recipients)
+    for recipient in missing:
+        echo_err(warning_line(recipient))
+    if missing:
+        exits.finish(exits.REVIEW)
+    return [{"name": r.name, "named_in": list(r.named_in)} for r in missing]

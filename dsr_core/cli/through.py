@@ -43,7 +43,7 @@ def carry_through(
         if run:
             from .run_cmd import run_request
 
-            run_request(app, rid, dry_run=False, systems=(), queue=False, due_erasures=False)
+            run_request(app, [rid], dry_run=False, systems=(), queue=False, due_erasures=False)
             steps["run"] = app.gathered[-1]
         if bundle and app.exit_code == exits.FAILED:
             click.echo(

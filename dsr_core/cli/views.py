@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 from ..unread import unread_count
@@ -18,6 +19,26 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
 
 
+#: what staff read for a state in lists and boards (JSON keeps the state's name)
+STATE_WORDS = {"awaiting_answer": "waiting for the answer"}
+
+
+def state_words(state: str) -> str:
+    return STATE_WORDS.get(state, state)
+
+
+def answer_json(
+    answered_at: datetime | None, due: date | None, controller: ControllerConfig
+) -> dict[str, Any] | None:
+    """When the subject was first answered (the controller's day) and whether that met the
+    deadline (Art. 12(3)): an answer on the due day is on time."""
+    if answered_at is None:
+        return None
+    day = answered_at.astimezone(controller.tz).date()
+    late = (day - due).days if due is not None and day > due else 0
+    return {"on": day.isoformat(), "met": late == 0, "days_late": late}
+
+
 def request_json(
     row: RequestRow,
     controller: ControllerConfig,
@@ -26,11 +47,22 @@ def request_json(
     *,
     detail: bool = False,
     blockers: Sequence[str] = (),
+    answered_at: datetime | None | EllipsisType = ...,
 ) -> dict[str, Any]:
-    if status is None:
-        from ..deadlines import clock_status
+    """``row``: a model row, or a light path's row (:mod:`dsr_core.store.lite`).
+    ``answered_at``: when the request was first answered, if the caller looked it up (for
+    many rows at once, or on the light path; ``...``: look it up here, in the row's session)."""
+    from ..deadlines import clock_status, has_clock
 
-        status = clock_status(row, controller, today)
+    status = status or clock_status(row, controller, today)
+    if answered_at is ...:
+        from sqlalchemy.orm import object_session
+
+        from .. import requests as reqs
+
+        session = object_session(row)
+        answered_at = reqs.answered(session, row.id) if session is not None else None
+    answer = answer_json(answered_at, status.due, controller)
     data: dict[str, Any] = {
         "id": row.id,
         "kind": row.kind,
@@ -38,15 +70,22 @@ def request_json(
         "needs_attention": bool(row.needs_attention),
         "received_on": row.received_on.isoformat(),
         "channel": row.channel,
+        "language": row.language or controller.language,
         "subject": {"name": row.subject_name},
         "clock": {
             "due": _iso(status.due),
             "days_left": status.days_left,
-            "overdue": status.overdue and row.state not in ("completed", "rejected", "withdrawn"),
+            # an answer that went out ends the clock: met, or late, but no longer overdue
+            "overdue": status.overdue
+            and answer is None
+            and row.state not in ("completed", "rejected", "withdrawn"),
             "paused_since": _iso(status.paused_since),
             "paused_days": status.paused_days,
             "extended": row.extended,
+            # False for a termination: no Art. 12(3) deadline (docs/termination.md)
+            "applies": has_clock(row),
         },
+        "answer": answer,
     }
     if not detail:
         return data
@@ -97,6 +136,10 @@ def request_json(
                     "instructions": t.instructions,
                     "summary": t.summary or {},
                     "finished_at": _iso(t.finished_at),
+                    # the system reports the customer's contract active; staff have not
+                    # confirmed the erasure (docs/termination.md)
+                    "held": bool((t.keys or {}).get("active_contract"))
+                    and not (t.keys or {}).get("active_confirmed"),
                 }
                 for t in row.tasks
             ],
@@ -136,6 +179,11 @@ def task_warnings(task: Mapping[str, Any]) -> list[str]:
     state = str(task.get("state"))
     summary = task.get("summary") or {}
     lines = []
+    if task.get("held"):
+        lines.append(
+            "WARNING: the customer's contract is still active here: nothing is erased until "
+            "staff confirm (dsr request run --confirm-active)"
+        )
     if state == "not_searched":
         lines.append(
             "WARNING: this system was not searched: the request stays open; fix the failed "
@@ -155,8 +203,20 @@ def task_warnings(task: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def answer_text(answer: Mapping[str, Any]) -> str:
+    """``answered 2026-12-05, deadline met`` / ``answered 2026-12-30, 3 days late``."""
+    late = answer["days_late"]
+    if not late:
+        return f"answered {answer['on']}, deadline met"
+    return f"answered {answer['on']}, {late} day{'s' if late != 1 else ''} late"
+
+
 def clock_text(data: dict[str, Any]) -> str:
     clock = data["clock"]
+    if not clock.get("applies", True):
+        return "no deadline: a contract's end, not a GDPR request"
+    if data.get("answer"):
+        return f"due {clock['due']}, {answer_text(data['answer'])}"
     if clock["paused_since"]:
         return f"clock paused since {clock['paused_since']}"
     left = clock["days_left"]
@@ -170,7 +230,7 @@ def clock_text(data: dict[str, Any]) -> str:
 
 def request_text(data: dict[str, Any]) -> str:
     lines = [
-        f"request {data['id']}  {data['kind']}  {data['state']}"
+        f"request {data['id']}  {data['kind']}  {state_words(data['state'])}"
         + ("  NEEDS ATTENTION" if data["needs_attention"] else ""),
         f"subject:   {data['subject']['name']}",
     ]
@@ -183,6 +243,7 @@ def request_text(data: dict[str, Any]) -> str:
             f"           {ident['kind']}: {ident['value']}{scope}{period} [from {ident['source']}]"
         )
     lines.append(f"received:  {data['received_on']} by {data['channel']}")
+    lines.append(f"language:  {data['language']}")
     lines.append(f"clock:     {clock_text(data)}")
     if data.get("extension"):
         lines.append(
@@ -218,4 +279,12 @@ def request_text(data: dict[str, Any]) -> str:
             )
     for b in data.get("blockers", []):
         lines.append(f"waiting:   {b}")
+    if data["state"] == "awaiting_answer":
+        lines.append(
+            "waiting:   for the answer to the subject (Art. 12(3)): "
+            f"dsr request answer {data['id']}"
+        )
+    elif data.get("answer") and data["state"] == "in_progress" and not data.get("blockers"):
+        if all(t["state"] in ("done", "skipped") for t in tasks):
+            lines.append(f"waiting:   nothing: dsr request close {data['id']}")
     return "\n".join(lines)

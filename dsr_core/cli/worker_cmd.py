@@ -50,7 +50,8 @@ class BatchWatch:
 )
 @json_option
 def worker(idle_exit: float | None, max_steps: int | None, poll: float) -> None:
-    """Claim queued task steps (`dsr request run ID --queue`) and run them.
+    """Claim queued task steps (`dsr request run ID... --queue`) and run them, up to 20 at
+    a time as one batch (a call log read once for all of them).
 
     Exits 4 when a task it ran failed, 5 when one waits for staff or could not read
     everything, once it stops (--idle-exit, --max-steps, a signal).

@@ -18,6 +18,7 @@ from .. import requests as reqs
 from ..errors import UserError
 from ..model import Action, Identity, RequestKind, Subject
 from ..systems import ManualStep
+from . import termination
 from .calls import Progress, describe_error, with_retries
 from .context import EngineContext
 from .holdback import by_open_number, not_searched_error, waiting_error
@@ -29,12 +30,15 @@ MAX_ROUNDS = 5
 @dataclass
 class DrySystem:
     system: str
-    status: str = "pending"  # would-change, nothing, manual, failed, not_searched, waiting
+    # would-change, nothing, manual, failed, not_searched, waiting, left_alone (a termination)
+    status: str = "pending"
     error: str | None = None
     instructions: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     sample: list[dict[str, Any]] = field(default_factory=list)
     keys: list[Identity] = field(default_factory=list)
+    #: An erasure: the system reports the customer's contract active (the run would wait).
+    active_contract: bool | None = None
 
 
 def _parallel(ctx: EngineContext, names: Sequence[str], fn: Any) -> None:
@@ -87,13 +91,16 @@ def dry_run(
     names = list(systems) or [n for n, c in ctx.config.systems.items() if c.enabled]
     if not names:
         raise UserError("no systems are configured: add [systems.NAME] tables to dsr.toml")
+    for name in names:
+        ctx.system_config(name)
+    names = termination.systems_for(ctx.config, kind, names, named=bool(systems))
     results = {name: DrySystem(name) for name in names}
     built: dict[str, Any] = {}
     auto = []
     for name in names:
         try:
             cls = ctx.system_type(name)
-            if kind not in cls.kinds:
+            if termination.act_kind(kind, ctx.system_config(name)) not in cls.kinds:
                 results[name].status = "manual"
                 results[name].instructions = ctx.system_config(name).instructions_for(kind.value)
                 continue
@@ -118,15 +125,22 @@ def dry_run(
         def locate(
             name: str, progress: Progress, current: Subject = current, found: list[Identity] = found
         ) -> None:
+            def ask() -> tuple[list[Identity], bool | None]:
+                system, matching = built[name], current.narrowed()
+                keys = list(system.locate(matching))
+                asked = keys and kind is RequestKind.ERASURE
+                return keys, system.active_contract(matching, keys) if asked else None
+
             try:
-                keys = with_retries(
-                    lambda: list(built[name].locate(current.narrowed())),
+                keys, active = with_retries(
+                    ask,
                     retries=ctx.system_config(name).retries,
                     progress=progress,
                     wait_initial=ctx.retry_wait_initial,
                 )
                 with lock:
                     results[name].keys = keys
+                    results[name].active_contract = active
                     found.extend(k for k in keys if k.source != "request")
             except Exception as exc:  # noqa: BLE001
                 record_failure(name, exc)
@@ -150,11 +164,12 @@ def dry_run(
         def call() -> None:
             counts: dict[str, int] = {}
             sample: list[dict[str, Any]] = []
-            if kind == RequestKind.ERASURE:
+            doing = termination.act_kind(kind, ctx.system_config(name))
+            if doing == RequestKind.ERASURE:
                 items = system.erase(subject, res.keys, dry_run=True)
-            elif kind == RequestKind.RECTIFICATION:
+            elif doing == RequestKind.RECTIFICATION:
                 items = system.rectify(subject, res.keys, row.changes or {}, dry_run=True)
-            elif kind == RequestKind.RESTRICTION:
+            elif doing == RequestKind.RESTRICTION:
                 items = system.restrict(subject, res.keys, lift=False, dry_run=True)
             else:
                 items = system.object(subject, res.keys, dry_run=True)
@@ -183,6 +198,9 @@ def dry_run(
     )
     _hold_back(results)
     _parallel(ctx, [n for n in auto if results[n].status == "pending"], act)
+    if not systems:
+        for name in termination.left_alone(ctx.config, kind):
+            results[name] = DrySystem(name, "left_alone", instructions=termination.LEFT_ALONE_WHY)
     with ctx.store.session() as session:
         audit.append(
             session,

@@ -24,7 +24,7 @@ from ..model import Identity, RequestKind, RequestState, TaskInfo, TaskState
 from ..recipients.notify import on_tasks_finished
 from ..store.models import RequestRow, TaskRow
 from ..systems import ManualStep
-from . import claims
+from . import claims, contract, termination
 from .calls import Cancelled, Progress, describe_error, is_internal, report_internal
 from .claims import LostClaim
 from .context import EngineContext
@@ -43,6 +43,10 @@ class RunReport:
     tasks: list[dict[str, Any]] = field(default_factory=list)
     busy_elsewhere: list[str] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)
+    #: Systems the request gave no task on purpose (a termination: no ``on_termination``).
+    left_alone: list[str] = field(default_factory=list)
+    #: Systems reporting the customer's contract active: the erasure acted nowhere.
+    held: list[str] = field(default_factory=list)
 
 
 # -- preparing ------------------------------------------------------------------------------
@@ -81,6 +85,7 @@ def prepare(
         if not names:
             raise UserError("no systems are configured: add [systems.NAME] tables to dsr.toml")
         kind = RequestKind(row.kind)
+        names = termination.systems_for(ctx.config, kind, names, named=bool(systems))
         existing = {t.system: t for t in row.tasks}
         created, retried = [], []
         for name in names:
@@ -96,7 +101,7 @@ def prepare(
                     state=TaskState.PENDING.value,
                 )
                 try:
-                    supported = kind in ctx.system_type(name).kinds
+                    supported = termination.act_kind(kind, conf) in ctx.system_type(name).kinds
                 except UserError as exc:
                     task.state, task.error = TaskState.FAILED.value, str(exc)
                     supported = True
@@ -116,16 +121,27 @@ def prepare(
                 retried.append(name)
         if state == RequestState.IDENTITY_VERIFIED:
             reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
-        elif state == RequestState.AWAITING_CONFIRMATIONS and (created or retried):
+        elif state in _WAITING and (created or retried):
             reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
         audit.append(
             session,
             "request.run",
             actor=ctx.actor,
             request_id=row.id,
-            data={"new_tasks": created, "retried": retried, "queued": queue},
+            data={
+                "new_tasks": created,
+                "retried": retried,
+                "queued": queue,
+                **_left_alone(ctx, kind),
+            },
         )
         return row.id
+
+
+def _left_alone(ctx: EngineContext, kind: RequestKind) -> dict[str, Any]:
+    """For the trail: the systems a termination gives no task, and why."""
+    alone = termination.left_alone(ctx.config, kind)
+    return {"left_alone": alone, "why": termination.LEFT_ALONE_WHY} if alone else {}
 
 
 # -- one step -------------------------------------------------------------------------------
@@ -190,10 +206,13 @@ def run_step(
     owner: str,
     progress: Progress,
     loaded: Loaded | None = None,
+    *,
+    recorded: bool = False,
 ) -> int:
     """Run the task's current step; every ending is written to the task. ``loaded`` is the
-    request as the runner last read it (the step reads it itself without). Returns how many
-    identities a locate step added to the request."""
+    request as the runner last read it (the step reads it itself without); ``recorded``: an
+    act's start is on the trail already (a batch put it there). Returns how many identities
+    a locate step added to the request."""
     from ..logging import get_logger
 
     log = get_logger("dsr.engine").bind(
@@ -206,7 +225,8 @@ def run_step(
         if task.step == "locate":
             added = locate(ctx, task, system, owner, progress, loaded)
         else:
-            _record_start(ctx, task)
+            if not recorded:
+                _record_start(ctx, task)
             act(ctx, task, system, owner, progress, loaded)
         log.info("step finished")
     except Cancelled:
@@ -258,13 +278,15 @@ def _start(
     owner: str,
     wake: threading.Event | None = None,
     loaded: Loaded | None = None,
+    *,
+    recorded: bool = False,
 ) -> _Active:
     """Run the task's step in a daemon thread; ``wake`` is set when it ends."""
     active = _Active(task, Progress(), ctx.system_config(task.system).timeout)
 
     def target() -> None:
         try:
-            active.added = run_step(ctx, task, owner, active.progress, loaded)
+            active.added = run_step(ctx, task, owner, active.progress, loaded, recorded=recorded)
         finally:
             active.ended.set()
             if wake is not None:
@@ -360,6 +382,8 @@ def ready(tasks: Sequence[TaskRow], task: TaskRow) -> bool:
     others = [t for t in tasks if t.id != task.id]
     if any(t.step == "locate" and t.state in ACTIVE_STATES for t in others):
         return False
+    if contract.holds(tasks):  # an erasure of a customer with an active contract waits
+        return False
     failed = any(t.step == "locate" and t.state == TaskState.FAILED.value for t in others)
     return not (failed and open_numbers_from_request(task))
 
@@ -375,8 +399,15 @@ def claimable(tasks: Sequence[TaskRow], busy: set[int]) -> list[TaskRow]:
 
 # -- the loop for one request ----------------------------------------------------------------
 def run_request(
-    ctx: EngineContext, request_id: int | str, systems: Sequence[str] = ()
+    ctx: EngineContext,
+    request_id: int | str,
+    systems: Sequence[str] = (),
+    *,
+    confirm_active: bool = False,
 ) -> RunReport:
+    """Run the request's steps until none is left to start. ``confirm_active``: staff
+    confirmed an erasure although a system reports the customer's contract active
+    (:mod:`contract`); without it such an erasure acts nowhere."""
     finished: list[int] = []
     rid = prepare(ctx, request_id, systems, ended_at_creation=finished)
     only = set(systems)
@@ -390,11 +421,18 @@ def run_request(
     try:
         while True:
             tasks, loaded = _load_tasks(ctx, rid, serial=last_look)
+            # a system outside --system that reports an active contract holds these too
+            held = [t.id for t in tasks if contract.held(t)]
             if only:
                 tasks = [t for t in tasks if t.system in only]
             if _reset_stale(ctx, [t for t in tasks if t.id not in active], loaded.generation):
                 continue
+            if confirm_active and held:
+                contract.confirm(ctx, rid, held)
+                continue
             candidates = claimable(tasks, set(active))
+            if held:
+                candidates = [t for t in candidates if t.step == "locate"]
             scope = [t.id for t in tasks] if only else None
             won = claims.claim_many(ctx.store, candidates, owner, ctx.lease_seconds, scope=scope)
             for task in won:
@@ -422,7 +460,7 @@ def run_request(
                 wake.wait(POLL)
     finally:
         keeper.stop()
-    return settle(ctx, rid, finished, busy_elsewhere)
+    return settle(ctx, rid, finished, busy_elsewhere, run=True)
 
 
 def _mark_not_searched(session: Any, row: RequestRow, actor: str) -> None:
@@ -454,11 +492,19 @@ def _mark_not_searched(session: Any, row: RequestRow, actor: str) -> None:
         )
 
 
+#: states a run moves back to in_progress when it creates or retries tasks
+_WAITING = (RequestState.AWAITING_CONFIRMATIONS, RequestState.AWAITING_ANSWER)
+#: states whose finished tasks make the request wait for its answer
+_BUSY = (RequestState.IN_PROGRESS, RequestState.AWAITING_CONFIRMATIONS)
+
+
 def settle(
     ctx: EngineContext,
     request_id: int,
     finished: Sequence[int] = (),
     busy_elsewhere: set[str] | None = None,
+    *,
+    run: bool = False,
 ) -> RunReport:
     """Bring the request's flags and state in line with its tasks; fire the task hooks.
 
@@ -469,12 +515,19 @@ def settle(
     with ctx.store.session() as session:
         row = reqs.get(session, request_id, lock=True)
         _mark_not_searched(session, row, ctx.actor)
+        held = contract.held_systems(row.tasks) if RequestState(row.state).is_open else []
+        if held and run:  # the run that stopped before erasing says so on the trail
+            contract.record_hold(session, row.id, held, ctx.actor)
         row.needs_attention = reqs.needs_attention(row)
         info = reqs.info(row)
         blockers = ctx.plugins.request_blockers(info)
         all_done = not reqs.unfinished_tasks(row)
         state = RequestState(row.state)
-        if all_done and blockers and state == RequestState.IN_PROGRESS:
+        if (
+            all_done
+            and blockers
+            and state in (RequestState.IN_PROGRESS, RequestState.AWAITING_ANSWER)
+        ):
             reqs.transition(
                 session,
                 row,
@@ -482,8 +535,18 @@ def settle(
                 actor=ctx.actor,
                 data={"waiting_for": len(blockers)},
             )
+        elif (
+            all_done
+            and not blockers
+            and state in _BUSY
+            and RequestKind(row.kind) is not RequestKind.TERMINATION  # no answer owed
+            and reqs.answered(session, row.id) is None
+        ):
+            # Art. 12(3): the subject is owed the answer; `dsr request answer` completes it
+            reqs.transition(session, row, RequestState.AWAITING_ANSWER, actor=ctx.actor)
         elif not blockers and state == RequestState.AWAITING_CONFIRMATIONS:
             reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
+        completed = _complete_at_once(session, ctx, row, all_done and not blockers)
         report = RunReport(
             request_id=row.id,
             state=row.state,
@@ -502,6 +565,12 @@ def settle(
             ],
             busy_elsewhere=sorted(busy_elsewhere or ()),
             blockers=blockers,
+            held=held,
+            left_alone=[
+                n
+                for n in termination.left_alone(ctx.config, RequestKind(row.kind))
+                if n not in {t.system for t in row.tasks}
+            ],
         )
         infos = [
             TaskInfo(t.id, row.id, t.system, TaskState(t.state), t.error, t.summary or {})
@@ -511,4 +580,19 @@ def settle(
         request_info = reqs.info(row)
     for task_info in infos:
         ctx.plugins.task_finished(request_info, task_info)
+    if completed:
+        ctx.plugins.request_completed(request_info)
     return report
+
+
+def _complete_at_once(session: Any, ctx: EngineContext, row: RequestRow, finished: bool) -> bool:
+    """A termination completes as soon as every task is finished and nothing needs staff:
+    no answer is owed to the subject, so nothing is left to wait for."""
+    if RequestKind(row.kind) is not RequestKind.TERMINATION or not finished:
+        return False
+    if row.needs_attention or RequestState(row.state) != RequestState.IN_PROGRESS:
+        return False
+    reqs.transition(
+        session, row, RequestState.COMPLETED, actor=ctx.actor, data={"why": "termination done"}
+    )
+    return True

@@ -21,7 +21,7 @@ from .. import requests as reqs
 from ..model import Action, Identity, IdentityKind, Outcome, Record, RequestKind, Subject, TaskState
 from ..store.models import IdentityRow, RequestRow, ScheduledErasureRow, TaskRow
 from ..systems import System
-from . import claims, results
+from . import claims, contract, results, termination
 from .calls import Progress, with_retries
 from .context import EngineContext
 
@@ -192,11 +192,14 @@ def locate(
     subject, generation = loaded.for_systems, loaded.generation
     conf = ctx.system_config(task.system)
 
-    def call() -> list[Identity]:
+    def call() -> tuple[list[Identity], bool | None]:
         progress.tick()
-        return list(system.locate(subject))
+        found = list(system.locate(subject))
+        progress.tick()
+        asked = found and loaded.kind is RequestKind.ERASURE
+        return found, (system.active_contract(subject, found) if asked else None)
 
-    keys = with_retries(
+    keys, active = with_retries(
         call, retries=conf.retries, progress=progress, wait_initial=ctx.retry_wait_initial
     )
     unread = unread_summary(system)
@@ -208,17 +211,21 @@ def locate(
         claims.lock_request(conn, task.request_id)
         added = add_identities(session, task.request_id, new, task.system) if new else 0
         current = generation_of(conn, task.request_id)
+        # Its own finds do not make it look again: a system's locate returns all it can find
+        # (``System.locate``). Only identities another system added meanwhile do.
+        others_added = current - added > generation
         values: dict[str, Any] = {
             "keys": {
-                "generation": generation,
+                "generation": generation if others_added else current,
                 "identities": [k.to_json() for k in keys],
                 "added": added,
                 **unread,
+                **contract.flags(active, task.keys),
             },
             "error": None,
         }
         ended: TaskState | None = None
-        if generation < current:  # newer identities than it looked with: look again
+        if others_added:  # another system's newer identities than it looked with: again
             values.update(state=TaskState.PENDING.value, step="locate")
         elif keys:
             values.update(state=TaskState.PENDING.value, step="act")
@@ -317,9 +324,9 @@ def act(
     located = task.keys or {}
     if loaded is None or loaded.generation < int(located.get("generation", 0)):
         loaded = load_subject(ctx, task.request_id)
-    subject, kind = loaded.for_systems, loaded.kind
-    keys = [Identity.from_json(k) for k in located.get("identities", [])]
     conf = ctx.system_config(task.system)
+    subject, kind = loaded.for_systems, termination.act_kind(loaded.kind, conf)
+    keys = [Identity.from_json(k) for k in located.get("identities", [])]
     changing = kind.changes_data
     state: dict[str, Any] = {}
 

@@ -178,9 +178,9 @@ def _check(
         raise ValueError("secrets can only be exported in an encrypted bundle")
     if options.password is not None and not options.password:
         raise ValueError("the bundle password must not be empty")
-    if request.controller.language not in LANGUAGES:
+    if request.report_language not in LANGUAGES:
         raise ValueError(
-            f"no report template for language {request.controller.language!r}; "
+            f"no report template for language {request.report_language!r}; "
             f"use one of {', '.join(LANGUAGES)}"
         )
     if request.generated_at.tzinfo is None or request.generated_at.utcoffset() is None:

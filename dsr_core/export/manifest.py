@@ -40,7 +40,7 @@ def build_manifest(
     """The manifest as a JSON-ready dict."""
     kind = RequestKind(request.kind)
     controller = request.controller
-    language = controller.language
+    language = request.report_language
     absent = missing([o.section for o in outputs], language)
     return {
         "format": "dsr-bundle",
@@ -49,10 +49,11 @@ def build_manifest(
         "request": {
             "id": request.id,
             "kind": kind.value,
-            "article": kind.article,
+            "article": kind.article or None,
             "state": str(request.state),
             "received_on": request.received_on.isoformat(),
-            "due_on": request.due_on.isoformat(),
+            # a termination has no Art. 12(3) deadline
+            "due_on": request.due_on.isoformat() if kind.is_gdpr else None,
         },
         "subject": {
             "name": request.subject_name,
@@ -135,4 +136,7 @@ def _recipient(recipient: Recipient) -> dict[str, Any]:
         "categories": list(recipient.categories),
         "since": recipient.since.isoformat() if recipient.since else None,
         "country": recipient.country or None,
+        "safeguard": recipient.safeguard or None,
+        "purpose": recipient.purpose or None,
+        "source": recipient.source,
     }

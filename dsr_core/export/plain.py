@@ -40,6 +40,17 @@ _NOTES: dict[str, dict[str, str]] = {
         "pending": "This system has not been searched yet; we will send you the result.",
         "running": "This system has not been searched yet; we will send you the result.",
     },
+    "fr": {
+        "failed": "Ce système n'a pas pu être entièrement consulté ; un collaborateur l'examine.",
+        "not_searched": "Ce système n'a pas encore été consulté, parce qu'un autre système "
+        "dont il dépend n'a pas pu l'être ; un collaborateur l'examine.",
+        INCOMPLETE: "Certaines données de ce système n'ont pas pu être lues ; un "
+        "collaborateur les examine.",
+        "manual": "Ce système est traité manuellement par nos collaborateurs ; nous vous "
+        "enverrons le résultat.",
+        "pending": "Ce système n'a pas encore été consulté ; nous vous enverrons le résultat.",
+        "running": "Ce système n'a pas encore été consulté ; nous vous enverrons le résultat.",
+    },
 }
 
 

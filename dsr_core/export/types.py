@@ -16,7 +16,7 @@ from typing import Any
 from ..model import Identity, Outcome, Record, RequestKind, RequestState, TaskState
 
 #: The report languages there are templates for.
-LANGUAGES = ("nl", "en")
+LANGUAGES = ("nl", "en", "fr")
 
 
 def _no_records() -> Iterable[Record]:
@@ -39,13 +39,17 @@ def _strings(value: str | Iterable[str] | None) -> tuple[str, ...]:
 class Controller:
     """Who answers the request (``[controller]`` in ``dsr.toml``).
 
-    ``language`` picks the report template: ``"nl"`` or ``"en"``.
+    ``language`` picks the report template: ``"nl"``, ``"en"`` or ``"fr"`` (a request may
+    ask for another: :attr:`BundleRequest.language`). ``automated_decisions``: the statement
+    on automated decision-making (Art. 15(1)(h)) per language, ``"*"`` for every language;
+    empty: none takes place (:mod:`.legal`).
     """
 
     name: str
     email: str
     address: tuple[str, ...] = ()
     language: str = "nl"
+    automated_decisions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +58,8 @@ class BundleRequest:
 
     ``subject_name`` and ``identities`` are the subject *as given* with the request (plus what
     systems contributed, if the caller wants them listed). ``generated_at`` must be an aware
-    datetime in the controller's timezone; it is shown as is.
+    datetime in the controller's timezone; it is shown as is. ``language`` is the language the
+    subject asked to be answered in; ``None`` answers in the controller's.
     """
 
     id: int
@@ -66,6 +71,14 @@ class BundleRequest:
     state: RequestState | str
     controller: Controller
     generated_at: datetime
+    #: the subject's language for the report (``dsr request new --language``); None: the
+    #: controller's
+    language: str | None = None
+
+    @property
+    def report_language(self) -> str:
+        """The language of the report: the request's, else the controller's."""
+        return self.language or self.controller.language
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +119,11 @@ class SystemSection:
     system with some is ``incomplete`` in the bundle, never "holds nothing about you".
     ``identities`` are the keys this system contributed (``locate``).
 
+    ``system`` is the configured System instance (or its type) the report takes display
+    names, category and field labels and field kinds from (:mod:`dsr_core.fields`); ``None``
+    for a system no longer configured (raw names are shown). ``title`` is the config's
+    ``title`` (a text, or texts per language).
+
     ``records`` and ``outcomes`` are called once each, when the writer reaches this system,
     and their iterators are consumed once, lazily. ``records`` yields :class:`Record` s of any
     categories, interleaved; ``outcomes`` yields the erase / rectify / restrict / object
@@ -119,17 +137,25 @@ class SystemSection:
     unread_count: int = 0
     processing: ProcessingInfo = field(default_factory=ProcessingInfo)
     identities: tuple[Identity, ...] = ()
+    system: Any = None
+    title: str | Mapping[str, str] | None = None
     records: Callable[[], Iterable[Record]] = _no_records
     outcomes: Callable[[], Iterable[Outcome]] = _no_outcomes
 
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """An actual recipient of the subject's data (Art. 15(1)(c), CJEU C-154/21).
+    """A recipient of the subject's data (Art. 15(1)(c), CJEU C-154/21; Art. 15(2)).
 
-    ``role`` says what they are to the controller (processor, carrier, subcontractor...);
-    ``categories`` which of the subject's data they received; ``since`` from when.
-    ``country`` is worth giving for recipients outside the EEA (Art. 15(2)).
+    ``role`` says what they are to the controller (processor, carrier, subcontractor...;
+    empty when unknown); ``categories`` which of the subject's data they received; ``since``
+    from when. ``country`` is where they process it (two letters) and ``safeguard`` what
+    covers a transfer outside the EEA (``adequacy``, ``scc``, ``bcr`` or staff's words).
+
+    ``source``: ``register`` (a disclosure, or a supplier named in the subject's records),
+    ``standing`` (``[[recipients]]``: every customer's data, ``purpose`` says why) or
+    ``records`` (named in the subject's records, unknown to dsr: staff must complete it).
+    ``named_in``: the ``system.field`` s naming it (:mod:`dsr_core.recipients.accounting`).
     """
 
     name: str
@@ -137,6 +163,10 @@ class Recipient:
     categories: tuple[str, ...] = ()
     since: date | None = None
     country: str = ""
+    safeguard: str = ""
+    purpose: str = ""
+    source: str = "register"
+    named_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

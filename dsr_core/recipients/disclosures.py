@@ -365,15 +365,18 @@ def recipients_of_request(session: Session, request_id: int | str) -> list[Recip
             categories=tuple(r.categories),
             since=r.since,
             country=r.supplier.country or "",
+            safeguard=r.supplier.safeguard or "",
         )
         for r in recipients(session, reqs.subject_of(row))
     ]
 
 
 def recipient_source(ctx: EngineContext, request_id: int) -> list[Recipient]:
-    """The export's recipient source (``dsr_core.export_source.add_recipient_source``)."""
-    with ctx.store.session(readonly=True) as session:
-        return recipients_of_request(session, request_id)
+    """The export's recipient source (``dsr_core.export_source.add_recipient_source``): the
+    register's, those named in the records and the standing ones (:mod:`.accounting`)."""
+    from .accounting import report_recipients
+
+    return report_recipients(ctx, request_id)
 
 
 def recipient_json(entry: Match, *, identities: bool = False) -> dict[str, Any]:

@@ -105,7 +105,9 @@ def create_for_request(
         return []
     have = {
         n.supplier_id: n
-        for n in session.execute(sa.select(NoticeRow).where(NoticeRow.request_id == row.id))
+        for n in session.execute(
+            sa.select(NoticeRow).where(NoticeRow.request_id == row.id, NoticeRow.kind == kind.value)
+        )
         .scalars()
         .all()
     }
@@ -172,6 +174,99 @@ def create_for_request(
     return made
 
 
+#: the notice that a restriction was lifted (Art. 18(3) and 19), after the restriction's own
+LIFT_KIND = "restriction-lift"
+
+
+def lift_notice_id(request_id: int, supplier_id: int) -> str:
+    return f"{notice_id_for(request_id, supplier_id)}-lift"
+
+
+def create_lift_notices(
+    session: Session,
+    row: RequestRow,
+    *,
+    controller: Controller,
+    confirm_within_days: int,
+    today: date,
+    actor: str,
+    callback_url: Any = None,
+) -> tuple[list[NoticeRow], list[NoticeRow]]:
+    """After a restriction is lifted: a ``restriction-lift`` notice to every recipient that
+    received the restriction notice (it was delivered at least once), naming the same
+    identities. A restriction notice that never reached its supplier is waived instead (the
+    restriction it asks for is over). Returns ``(made, waived)``; once only per supplier.
+
+    Runs in the caller's unit of work, the one that records the lift."""
+    from dsr_plugins.suppliers.message import Notice
+
+    if row.kind != RequestKind.RESTRICTION.value:
+        return [], []
+    mine = for_request(session, row.id)
+    lifted = {n.supplier_id for n in mine if n.kind == LIFT_KIND}
+    made: list[NoticeRow] = []
+    waived: list[NoticeRow] = []
+    confirm_by = today + timedelta(days=confirm_within_days)
+    for sent in (n for n in mine if n.kind == RequestKind.RESTRICTION.value):
+        if sent.first_sent_at is None:
+            if NoticeState(sent.state).is_open:
+                waive(
+                    session,
+                    sent,
+                    actor=actor,
+                    reason="the restriction was lifted before this notice reached the supplier",
+                )
+                waived.append(sent)
+            continue
+        if sent.supplier_id in lifted:
+            continue
+        nid = lift_notice_id(row.id, sent.supplier_id)
+        value = Notice.create(
+            notice_id=nid,
+            request_id=row.id,
+            kind=LIFT_KIND,
+            identities=[(str(k), str(v)) for k, v in sent.identities],
+            confirm_by=confirm_by,
+            controller=controller,
+            status_callback_url=callback_url(nid) if callback_url else None,
+        )
+        notice = NoticeRow(
+            notice_id=nid,
+            request_id=row.id,
+            supplier_id=sent.supplier_id,
+            kind=LIFT_KIND,
+            state=NoticeState.PENDING.value,
+            identities=[list(pair) for pair in value.identities],
+            changes=None,
+            confirm_by=value.confirm_by,
+            message_id=value.message_id,
+            webhook_id=value.webhook_id,
+            status_callback_url=value.status_callback_url,
+            sends=0,
+            attempts=0,
+            created_by=actor,
+            created_at=value.created_at,
+        )
+        session.add(notice)
+        made.append(notice)
+        audit.append(
+            session,
+            "notice.created",
+            actor=actor,
+            request_id=row.id,
+            data={
+                "notice_id": nid,
+                "supplier": supplier_of(session, sent).name,
+                "kind": LIFT_KIND,
+                "state": NoticeState.PENDING.value,
+                "identities": len(value.identities),
+                "confirm_by": value.confirm_by.isoformat(),
+            },
+        )
+    session.flush()
+    return made, waived
+
+
 def _approve(
     session: Session,
     row: NoticeRow,
@@ -228,13 +323,13 @@ def approve(
 
 def to_notice(row: NoticeRow) -> Notice:
     """The delivery layer's value of a stored notice: the same ids on every send."""
-    from dsr_plugins.suppliers.message import Notice
+    from dsr_plugins.suppliers.message import Notice, notice_kind
 
     created = row.created_at
     return Notice(
         notice_id=row.notice_id,
         request_id=row.request_id,
-        kind=RequestKind(row.kind),
+        kind=notice_kind(row.kind),
         identities=tuple((str(k), str(v)) for k, v in row.identities),
         confirm_by=row.confirm_by,
         created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
@@ -350,7 +445,8 @@ def blockers(session: Session, request_id: int) -> list[str]:
     if not RequestState(row.state).is_open:
         return []
     lines: list[str] = []
-    notices = for_request(session, request_id)
+    # a lift notice (after the request's own) is followed with `dsr notices`, never blocks
+    notices = [n for n in for_request(session, request_id) if n.kind == row.kind]
     found, unsure = recipients_and_undated(session, reqs.subject_of(row))
     why = {item.supplier.id: item.reason() for item in unsure}
     names = {

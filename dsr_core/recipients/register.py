@@ -1,10 +1,11 @@
 """The suppliers register: who receives the controller's data, and how they get notices.
 
 A supplier has a name (unique, matched case-insensitively), a role (processor, recipient,
-carrier, transport, subcontractor), a language for its notices (nl, en, fr), a contact e-mail,
-and optionally a webhook URL with the *name* of the environment variable holding its signing
-secret and a protocol (``email``, ``webhook``, ``opendsr``). ``aliases`` are the names other
-systems use for it (a CRM's "PROXIMUS NV"), so that derived disclosures find it.
+joint controller, carrier, transport, subcontractor), a language for its notices (nl, en, fr),
+a contact e-mail, and optionally a webhook URL with the *name* of the environment variable
+holding its signing secret and a protocol (``email``, ``webhook``, ``opendsr``). ``aliases``
+are the names other systems use for it (a CRM's "PROXIMUS NV"), so that derived disclosures
+find it. A country outside the EEA needs the transfer's ``safeguard`` (:mod:`.terms`, Art. 15(2)).
 
 Every change goes on the audit trail, without secrets (there are none stored anyway).
 """
@@ -25,11 +26,11 @@ from ..errors import NotFound, UserError
 from ..identities import InvalidIdentity, normalise_email
 from ..store.models import SupplierRow
 from .settings import ENV_NAME, check_url
+from .terms import ROLES, SAFEGUARDS, clean_safeguard, country_code, needs_safeguard
 
 if TYPE_CHECKING:
     from dsr_plugins.suppliers.message import Supplier
 
-ROLES = ("processor", "recipient", "carrier", "transport", "subcontractor")
 LANGUAGES = ("nl", "en", "fr")
 PROTOCOLS = ("email", "webhook", "opendsr")
 
@@ -56,6 +57,7 @@ class SupplierFields:
     country: str | None = None
     aliases: Sequence[str] = ()
     note: str | None = None
+    safeguard: str | None = None
 
 
 def _check_role(role: str) -> str:
@@ -80,12 +82,20 @@ def _check_email(email: str) -> str:
 
 
 def _check_country(country: str | None) -> str | None:
-    if country is None or not country.strip():
-        return None
-    code = country.strip().upper()
-    if len(code) != 2 or not code.isalpha():
-        raise UserError(f"a country is a two-letter ISO code (BE, NL, FR...), not {country!r}")
-    return code
+    try:
+        return country_code(country)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def check_transfer(country: str | None, safeguard: str | None) -> None:
+    """A country outside the EEA needs the transfer's safeguard (Art. 44-49 GDPR)."""
+    if needs_safeguard(country) and not safeguard:
+        raise UserError(
+            f"{country} is outside the EEA: give the safeguard for transfers there with "
+            f'--safeguard ({", ".join(SAFEGUARDS)} or your own words, e.g. "EU-US Data '
+            'Privacy Framework")'
+        )
 
 
 def _check_secret_env(name: str | None) -> str | None:
@@ -157,6 +167,9 @@ def add(session: Session, fields: SupplierFields, *, actor: str) -> SupplierRow:
     secret_env = _check_secret_env(fields.secret_env)
     protocol = _check_delivery(fields.protocol, url, secret_env)
     aliases = _check_aliases(session, fields.aliases, name, None)
+    country = _check_country(fields.country)
+    safeguard = clean_safeguard(fields.safeguard)
+    check_transfer(country, safeguard)
     row = SupplierRow(
         name=name,
         role=role,
@@ -165,7 +178,8 @@ def add(session: Session, fields: SupplierFields, *, actor: str) -> SupplierRow:
         protocol=protocol,
         webhook_url=url,
         secret_env=secret_env,
-        country=_check_country(fields.country),
+        country=country,
+        safeguard=safeguard,
         aliases=aliases,
         note=fields.note,
         created_by=actor,
@@ -200,6 +214,7 @@ def edit(
     webhook_url: Any = KEEP,
     secret_env: Any = KEEP,
     country: Any = KEEP,
+    safeguard: Any = KEEP,
     aliases: Any = KEEP,
     note: Any = KEEP,
     enable_webhook: bool = False,
@@ -220,6 +235,10 @@ def edit(
         new["secret_env"] = _check_secret_env(secret_env)
     if country is not KEEP:
         new["country"] = _check_country(country)
+    if safeguard is not KEEP:
+        new["safeguard"] = clean_safeguard(safeguard)
+    if "country" in new or "safeguard" in new:
+        check_transfer(new.get("country", row.country), new.get("safeguard", row.safeguard))
     if note is not KEEP:
         new["note"] = note or None
     if aliases is not KEEP:
@@ -341,6 +360,7 @@ def supplier_json(row: SupplierRow) -> dict[str, Any]:
         else None,
         "webhook_disabled_reason": row.webhook_disabled_reason,
         "country": row.country,
+        "safeguard": row.safeguard,
         "aliases": list(row.aliases or []),
         "note": row.note,
         "created_by": row.created_by,

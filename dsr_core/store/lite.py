@@ -35,11 +35,11 @@ if TYPE_CHECKING:
 #: Schema versions (``dsr_meta.schema_version``) whose tables this module reads. A new
 #: migration adds its number here once the light reads are checked against it
 #: (tests/store/test_lite.py compares both paths' output).
-KNOWN_VERSIONS = frozenset({5})
+KNOWN_VERSIONS = frozenset({6, 7})
 #: Schema versions whose ``requests`` and ``identities`` columns ``request new`` writes in full
 #: on the light path (a version that adds a column the full path fills joins once the light
 #: path fills it too; tests/store/test_lite.py compares the stored rows).
-WRITE_VERSIONS = frozenset({5})
+WRITE_VERSIONS = frozenset({6, 7})
 
 
 class Row:
@@ -214,6 +214,42 @@ class LiteStore:
             self._children(table, found)
         return found[0]
 
+    def requests_by_id(self, ids: Sequence[int]) -> list[Row]:
+        """These requests (those that exist), in this order, with their pauses."""
+        found: dict[int, Row] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            for row in self._rows(f"SELECT * FROM requests WHERE id IN ({marks})", chunk):  # noqa: S608
+                found[row.id] = row
+        rows = [found[i] for i in ids if i in found]
+        self._children("pauses", rows)
+        return rows
+
+    def first_answers(self, request_ids: Sequence[int]) -> dict[int, datetime]:
+        """When each of these requests was first answered (``dsr request answer``); those
+        never answered are left out (:func:`dsr_core.answer.record.first_answers`)."""
+        first: dict[int, datetime] = {}
+        ids = list(request_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            sql = f"SELECT request_id, answered_at FROM answers WHERE request_id IN ({marks})"  # noqa: S608
+            _earliest(first, self._rows(sql, chunk))
+        return first
+
+    def answered_since(self, since: datetime) -> dict[int, datetime]:
+        """Requests first answered at or after ``since``, with that moment
+        (:func:`dsr_core.answer.record.answered_since`)."""
+        sql = (
+            "SELECT request_id, answered_at FROM answers WHERE request_id IN ("
+            "SELECT request_id FROM answers GROUP BY request_id "
+            "HAVING min(answered_at) >= :since)"
+        )
+        first: dict[int, datetime] = {}
+        _earliest(first, self._rows(sql, {"since": since}))
+        return first
+
     def notices_of(self, request_id: int) -> int:
         return int(self.scalar("SELECT count(*) FROM notices WHERE request_id = ?", (request_id,)))
 
@@ -299,6 +335,13 @@ class LiteStore:
                 {"seq": seq, "name": name, "request_id": request_id, "salt": salt, "text": text},
             )
         return seq
+
+
+def _earliest(first: dict[int, datetime], answers: list[Row]) -> None:
+    for a in answers:
+        at = a.answered_at if a.answered_at.tzinfo else a.answered_at.replace(tzinfo=UTC)
+        if a.request_id not in first or at < first[a.request_id]:
+            first[a.request_id] = at
 
 
 def _head(value: str) -> tuple[int, str]:

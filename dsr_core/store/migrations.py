@@ -287,8 +287,93 @@ def _v5(conn: sa.Connection) -> None:
     md.create_all(conn, tables=[md.tables["answers"]])
 
 
+def _v6_notices(md: sa.MetaData, name: str) -> sa.Table:
+    """The notices table of version 6: as version 3 made it, unique per request, supplier and
+    kind (a restriction's recipients get a ``restriction-lift`` notice after its own)."""
+    return sa.Table(
+        name,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("notice_id", sa.String(64), nullable=False, unique=True),
+        sa.Column("request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False),
+        sa.Column("supplier_id", sa.Integer, sa.ForeignKey("suppliers.id"), nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("identities", sa.JSON, nullable=False),
+        sa.Column("changes", sa.JSON),
+        sa.Column("confirm_by", sa.Date, nullable=False),
+        sa.Column("message_id", sa.String(255), nullable=False),
+        sa.Column("webhook_id", sa.String(100), nullable=False),
+        sa.Column("status_callback_url", sa.Text),
+        sa.Column("channel", sa.String(20)),
+        sa.Column("sends", sa.Integer, nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("first_sent_at", _tz()),
+        sa.Column("last_sent_at", _tz()),
+        sa.Column("last_attempt_at", _tz()),
+        sa.Column("last_error", sa.Text),
+        sa.Column("reference", sa.String(200)),
+        sa.Column("resolved_at", _tz()),
+        sa.Column("resolved_by", sa.String(100)),
+        sa.Column("resolution", sa.Text),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", _tz(), nullable=False),
+        sa.Column("updated_at", _tz(), nullable=False),
+        sa.UniqueConstraint(
+            "request_id", "supplier_id", "kind", name="uq_notices_request_supplier_kind"
+        ),
+    )
+
+
+_V6_NOTICE_COLUMNS = (
+    "id, notice_id, request_id, supplier_id, kind, state, identities, changes, confirm_by, "
+    "message_id, webhook_id, status_callback_url, channel, sends, attempts, first_sent_at, "
+    "last_sent_at, last_attempt_at, last_error, reference, resolved_at, resolved_by, "
+    "resolution, created_by, created_at, updated_at"
+)
+
+
+def _v6(conn: sa.Connection) -> None:
+    """The request's language (nullable: the controller's), and a second notice per request
+    and supplier of another kind (the Art. 19 notice that a restriction was lifted).
+
+    SQLite cannot drop a table's unique constraint: the notices table is rebuilt (copied,
+    dropped, renamed; no table refers to it) with its indexes under their version-3 names."""
+    conn.execute(sa.text("ALTER TABLE requests ADD COLUMN language VARCHAR(2)"))
+    if conn.dialect.name != "sqlite":
+        conn.execute(sa.text("ALTER TABLE notices DROP CONSTRAINT uq_notices_request_supplier"))
+        conn.execute(
+            sa.text(
+                "ALTER TABLE notices ADD CONSTRAINT uq_notices_request_supplier_kind "
+                "UNIQUE (request_id, supplier_id, kind)"
+            )
+        )
+        return
+    md = sa.MetaData()
+    sa.Table("requests", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("suppliers", md, sa.Column("id", sa.Integer, primary_key=True))
+    rebuilt = _v6_notices(md, "notices_v6")
+    md.create_all(conn, tables=[rebuilt])
+    conn.execute(
+        sa.text(
+            f"INSERT INTO notices_v6 ({_V6_NOTICE_COLUMNS}) "
+            f"SELECT {_V6_NOTICE_COLUMNS} FROM notices"
+        )
+    )
+    conn.execute(sa.text("DROP TABLE notices"))
+    conn.execute(sa.text("ALTER TABLE notices_v6 RENAME TO notices"))
+    for column in ("request_id", "supplier_id", "state"):
+        conn.execute(sa.text(f"CREATE INDEX ix_notices_{column} ON notices ({column})"))
+
+
+def _v7(conn: sa.Connection) -> None:
+    """A supplier's transfer safeguard (Art. 15(2), Chapter V): the adequacy decision or the
+    appropriate safeguard for a supplier outside the EEA. Depends on version 3's table only."""
+    conn.execute(sa.text("ALTER TABLE suppliers ADD COLUMN safeguard TEXT"))
+
+
 #: version -> the step that makes it from the version before.
-STEPS: dict[int, Step] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
+STEPS: dict[int, Step] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
 LATEST = max(STEPS)
 
 

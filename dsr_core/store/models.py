@@ -76,6 +76,8 @@ class RequestRow(Base):
     closed_at: Mapped[datetime | None]
     #: When ``dsr purge`` removed the request's task results and bundles.
     results_purged_at: Mapped[datetime | None]
+    #: The subject's language for letters and the bundle (schema 6); None: the controller's.
+    language: Mapped[str | None] = mapped_column(sa.String(2))
 
     identities: Mapped[list[IdentityRow]] = relationship(
         back_populates="request", order_by="IdentityRow.id", cascade="all, delete-orphan"
@@ -236,6 +238,8 @@ class SupplierRow(Base):
     webhook_disabled_at: Mapped[datetime | None]
     webhook_disabled_reason: Mapped[str | None] = mapped_column(sa.Text)
     country: Mapped[str | None] = mapped_column(sa.String(2))
+    #: For a country outside the EEA: ``adequacy``, ``scc``, ``bcr`` or staff's words.
+    safeguard: Mapped[str | None] = mapped_column(sa.Text)
     aliases: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     note: Mapped[str | None] = mapped_column(sa.Text)
     created_by: Mapped[str] = mapped_column(sa.String(100))
@@ -271,7 +275,7 @@ class DisclosureRow(Base):
 
 
 class NoticeRow(Base):
-    """One Art. 19 notice: one request, one supplier, at most once (the outbox).
+    """One Art. 19 notice: one request, one supplier, one kind, at most once (the outbox).
 
     The row is committed (``pending``) before anything is sent; ``message_id`` and
     ``webhook_id`` are fixed at creation, so every resend is recognisably the same notice.
@@ -282,7 +286,9 @@ class NoticeRow(Base):
 
     __tablename__ = "notices"
     __table_args__ = (
-        sa.UniqueConstraint("request_id", "supplier_id", name="uq_notices_request_supplier"),
+        sa.UniqueConstraint(
+            "request_id", "supplier_id", "kind", name="uq_notices_request_supplier_kind"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

@@ -189,6 +189,11 @@ class CrmDatabase:
                 continue
             missing = sorted(tmap.columns() - set(table.c.keys()))
             problems += [f"{where}.{name}: no column {col!r} in the table" for col in missing]
+            active = self.mapping.active_column
+            if name == self.mapping.root and active and active not in table.c:
+                problems.append(
+                    f"systems.{self.mapping.system}.active_contract: no column {active!r} in {name}"
+                )
             key = self._key(tmap, table)
             if key is None:
                 problems.append(f"{where}.{name}: no column can identify a row: set 'key'")

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from dsr_core.errors import did_you_mean
+from dsr_core.fields import KINDS
 from dsr_core.systems import ConfigError
 
 #: The subject identifiers a table can be searched by (``identify = { email = "email" }``).
@@ -37,7 +38,11 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "schema": "database schema holding the tables (default: the connection's own)",
     "connect_timeout": "seconds to wait for a connection to a database server (default 10)",
     "tables": "the mapping: one [systems.NAME.tables.TABLE] table per mapped table",
+    "active_contract": "a column of the root table, or an SQL boolean expression over it, "
+    "true while the customer's contract runs (an erasure then waits for staff)",
 }
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 TABLE_KEYS = frozenset(
     {
@@ -60,8 +65,15 @@ TABLE_KEYS = frozenset(
         "date_column",
         "basis",
         "after_keep",
+        "fields",
+        "category_labels",
     }
 )
+#: What a column's entry under ``fields`` may say (labels for the access report).
+FIELD_KEYS = frozenset({"kind", "nl", "en", "fr", "currency"})
+#: The languages a label must be given in.
+LANGUAGES = ("nl", "en", "fr")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_]*$")
 _DURATION = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
@@ -129,6 +141,17 @@ class AnonymiseRule:
 
 
 @dataclass(frozen=True, slots=True)
+class ColumnLabel:
+    """What a table's ``fields`` entry says of a column for the access report: its kind
+    (dsr_core.fields.KINDS), its labels in nl, en and fr, an amount's currency; what it leaves
+    out comes from the usual column names (:mod:`.labels`)."""
+
+    kind: str | None = None
+    labels: Mapping[str, str] | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TableMap:
     """One mapped table."""
 
@@ -152,10 +175,13 @@ class TableMap:
     date_column: str | None = None
     basis: str | None = None
     after_keep: str = "delete"
+    fields: Mapping[str, ColumnLabel] = field(default_factory=dict)
+    category_labels: Mapping[str, str] | None = None
 
     def columns(self) -> set[str]:
         """Every column of this table the mapping names (``key`` only when given)."""
         cols: set[str] = set(self.provided) | set(self.secret) | set(self.anonymise)
+        cols.update(self.fields)
         for names in self.identify.values():
             cols.update(names)
         cols.update(self.key or ())
@@ -195,6 +221,14 @@ class CrmMapping:
     tables: Mapping[str, TableMap]
     schema: str | None = None
     connect_timeout: float = 10.0
+    #: True while the customer's contract runs: a root column, or an SQL boolean expression
+    active_contract: str | None = None
+
+    @property
+    def active_column(self) -> str | None:
+        """``active_contract`` when it names a column of the root table (not an expression)."""
+        text = self.active_contract
+        return text if text is not None and _IDENTIFIER.match(text) else None
 
     def children(self, name: str) -> list[TableMap]:
         return [t for t in self.tables.values() if t.parent == name]
@@ -293,6 +327,59 @@ class _Parser:
         if not data:
             raise self.fail(where, "is empty: map at least one identifying column")
         return {kind: self.strings(f"{where}.{kind}", cols) for kind, cols in data.items()}
+
+    def texts(self, where: str, data: Mapping[str, Any]) -> dict[str, str] | None:
+        """The labels in ``data`` (``nl``, ``en``, ``fr``): all three, or none."""
+        given = [lang for lang in LANGUAGES if lang in data]
+        if not given:
+            return None
+        missing = [lang for lang in LANGUAGES if lang not in data]
+        if missing:
+            raise self.fail(where, f"gives labels without {missing[0]!r}: give nl, en and fr")
+        return {
+            lang: self.string(f"{where}.{lang}", data[lang], what="a label") for lang in LANGUAGES
+        }
+
+    def column_label(self, where: str, value: Any) -> ColumnLabel:
+        if isinstance(value, str):
+            return ColumnLabel(kind=self.kind(where, value))
+        data = self.table(where, value)
+        self.unknown(where, data, FIELD_KEYS)
+        if not data:
+            raise self.fail(where, "is empty: give a kind, or labels in nl, en and fr")
+        kind = self.kind(f"{where}.kind", data["kind"]) if "kind" in data else None
+        currency = None
+        if "currency" in data:
+            currency = self.string(f"{where}.currency", data["currency"], what="a currency code")
+            if not _CURRENCY.match(currency):
+                raise self.fail(
+                    f"{where}.currency", f"must be a currency code such as 'EUR', not {currency!r}"
+                )
+            if kind not in (None, "amount"):
+                raise self.fail(f"{where}.currency", "only applies to kind 'amount'")
+        return ColumnLabel(kind, self.texts(where, data), currency)
+
+    def kind(self, where: str, value: Any) -> str:
+        if value not in KINDS:
+            hint = did_you_mean(str(value), KINDS) if isinstance(value, str) else ""
+            allowed = ", ".join(repr(k) for k in KINDS)
+            raise self.fail(where, f"must be one of {allowed}, not {_show(value)}{hint}")
+        return str(value)
+
+    def fields(self, where: str, value: Any) -> dict[str, ColumnLabel]:
+        data = self.table(where, value)
+        return {
+            self.string(where, col, what="a column name"): self.column_label(f"{where}.{col}", spec)
+            for col, spec in data.items()
+        }
+
+    def category_labels(self, where: str, value: Any) -> dict[str, str]:
+        data = self.table(where, value)
+        self.unknown(where, data, frozenset(LANGUAGES))
+        texts = self.texts(where, data)
+        if texts is None:
+            raise self.fail(where, "needs nl, en and fr")
+        return texts
 
     def anonymise(self, where: str, value: Any) -> dict[str, AnonymiseRule]:
         if isinstance(value, list):
@@ -419,6 +506,12 @@ class _Parser:
             date_column=col.get("date_column"),
             basis=basis,
             after_keep=after_keep,
+            fields=self.fields(f"{where}.fields", data["fields"]) if "fields" in data else {},
+            category_labels=(
+                self.category_labels(f"{where}.category_labels", data["category_labels"])
+                if "category_labels" in data
+                else None
+            ),
         )
 
 
@@ -450,6 +543,29 @@ def _ordered(parser: _Parser, tables: dict[str, TableMap]) -> dict[str, TableMap
     return ordered
 
 
+def _agree(parser: _Parser, tables: Mapping[str, TableMap]) -> None:
+    """Tables of one category must not label the category, or a column, differently: the
+    report has one label per category and per column of a category."""
+    categories: dict[str, tuple[str, Mapping[str, str]]] = {}
+    columns: dict[tuple[str, str], tuple[str, ColumnLabel]] = {}
+    for table in tables.values():
+        if table.category_labels is not None:
+            seen = categories.setdefault(table.category, (table.name, table.category_labels))
+            if seen[1] != table.category_labels:
+                raise parser.fail(
+                    f".tables.{table.name}.category_labels",
+                    f"differs from table {seen[0]!r}'s for category {table.category!r}",
+                )
+        for column, spec in table.fields.items():
+            known = columns.setdefault((table.category, column), (table.name, spec))
+            if known[1] != spec:
+                raise parser.fail(
+                    f".tables.{table.name}.fields.{column}",
+                    f"differs from table {known[0]!r}'s {column!r} (category {table.category!r} "
+                    "has one label per column)",
+                )
+
+
 def parse_mapping(system: str, config: Mapping[str, Any]) -> CrmMapping:
     """Validate a ``sql-crm`` config (core keys already removed) into a :class:`CrmMapping`."""
     parser = _Parser(system)
@@ -459,6 +575,7 @@ def parse_mapping(system: str, config: Mapping[str, Any]) -> CrmMapping:
         raise parser.fail(".tables", "maps no table")
     parsed = {str(name): parser.table_map(str(name), data) for name, data in raw_tables.items()}
     tables = _ordered(parser, parsed)
+    _agree(parser, tables)
     tops = [t.name for t in tables.values() if t.parent is None]
     if "root" in config:
         root = parser.string(".root", config["root"], what="a table name")
@@ -482,4 +599,11 @@ def parse_mapping(system: str, config: Mapping[str, Any]) -> CrmMapping:
     timeout = config.get("connect_timeout", 10)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise parser.fail(".connect_timeout", f"must be a positive number, not {_show(timeout)}")
-    return CrmMapping(system, url, root, tables, schema, float(timeout))
+    active = (
+        parser.string(".active_contract", config["active_contract"], what="a column or an SQL test")
+        if "active_contract" in config
+        else None
+    )
+    if active is not None and ";" in active:
+        raise parser.fail(".active_contract", "must be one SQL expression, without ';'")
+    return CrmMapping(system, url, root, tables, schema, float(timeout), active)

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
 
+from dsr_core.fields import Field
 from dsr_core.identities import InvalidIdentity, normalise_email, parse_phone
 from dsr_core.model import (
     Action,
@@ -46,11 +47,16 @@ from dsr_core.systems import (
     TransientError,
 )
 
+from . import labels
 from .odoo_config import CONFIG_KEYS, REQUIRED_KEYS, OdooOptions
+from .odoo_contract import contract_domain, contract_problems
 from .odoo_erasure import Hold, PartnerEraser
 from .odoo_match import any_of, confirms, emails_in, identities_of, search_leaves
 from .odoo_partners import NO_TRACKING, PartnerWriter, same, synced_fields
 from .odoo_retention import Period, odoo_date
+
+#: How many times a locate searches again with what the partners it found say.
+_LOCATE_ROUNDS = 5
 
 if TYPE_CHECKING:
     from .odoo_client import Transport
@@ -168,10 +174,13 @@ ERASABLE_ORDER_STATES = ("draft", "cancel")
 class OdooSystem(System):
     """Odoo partners, sale orders and invoices over Odoo's external API."""
 
-    kinds = frozenset(RequestKind)
+    kinds = frozenset(k for k in RequestKind if k.is_gdpr)
     description = "Odoo: partners, sale orders and invoices over the external API"
     config_keys = CONFIG_KEYS
     required_keys = REQUIRED_KEYS
+    titles: ClassVar[Mapping[str, str]] = labels.TITLES
+    categories: ClassVar[Mapping[str, Mapping[str, str]]] = labels.ODOO_CATEGORIES
+    fields: ClassVar[Mapping[str, Field]] = labels.ODOO_FIELDS
 
     def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
         super().__init__(name, config, context)
@@ -346,6 +355,7 @@ class OdooSystem(System):
         if field and PARTNER not in self._assumed and types.get(field) != "boolean":
             what = "is not a boolean field" if field in types else "does not exist"
             problems.append(f"odoo: restriction_field {field!r} {what} on res.partner")
+        problems += contract_problems(self, types)
         details: dict[str, Any] = {"protocol": api.protocol, "database": opts.database}
         if skipped:
             details["skipped"] = skipped
@@ -399,9 +409,26 @@ class OdooSystem(System):
         return found
 
     def locate(self, subject: Subject) -> Sequence[Identity]:
+        """The subject's partners and their e-mails and numbers, followed to a fixed point:
+        an address or number read from a partner found is searched in turn (another partner
+        with the same address), so one call returns all the core would find by asking again."""
         found = self._find(subject)
         region = self.options.phone_region
         phone_fields = self._phone_fields() if found else []
+        for _ in range(_LOCATE_ROUNDS):
+            read = [
+                Identity(IdentityKind(kind), value, source=self.name)
+                for row in found.values()
+                for kind, value in identities_of(row, phone_fields, region)
+            ]
+            grown = subject.with_identities(read)
+            if len(grown.identities) == len(subject.identities):
+                break
+            subject = grown
+            more = self._find(subject)
+            if more.keys() <= found.keys():
+                break
+            found.update(more)
         out: list[Identity] = []
         seen: set[tuple[str, str, str | None]] = set()
 
@@ -513,14 +540,17 @@ class OdooSystem(System):
         referenced: set[int] = set()
         holds: dict[int, Hold] = {}
         today = self.context.today()
+        ended: dict[int, set[int]] = {}  # outcome index -> partners: retention over
         for invoice in self._invoices(ids):
             kept = self._kept(MOVE, "invoice", invoice, "invoice_date", "date")
-            outcomes.append(kept)
             refs = _refs(invoice, ("partner_id",))
             referenced |= refs
             if kept.until is not None and kept.until >= today:  # its retention still runs
                 for pid in refs:
                     holds.setdefault(pid, Hold()).add(kept)
+            else:
+                ended[len(outcomes)] = refs
+            outcomes.append(kept)
         for order in self._orders(ids):
             if _erasable_order(order):
                 if not dry_run:
@@ -531,8 +561,14 @@ class OdooSystem(System):
                     )
                 )
             else:
-                outcomes.append(self._kept(ORDER, "contract", order, "date_order", None))
-                referenced |= _refs(order, ORDER_PARTNER_FIELDS)
+                kept = self._kept(ORDER, "contract", order, "date_order", None)
+                refs = _refs(order, ORDER_PARTNER_FIELDS)
+                referenced |= refs
+                if kept.until is not None and kept.until < today:
+                    ended[len(outcomes)] = refs
+                outcomes.append(kept)
+        for index, refs in ended.items():
+            outcomes[index] = _retention_ended(outcomes[index], refs, holds, dry_run)
         eraser = PartnerEraser(
             self, CONTACT_FIELDS, referenced=referenced, holds=holds, dry_run=dry_run
         )
@@ -698,6 +734,19 @@ class OdooSystem(System):
             raise PermanentError(f"odoo: the new {key} is not a valid phone number")
         return value.strip()
 
+    # -- a running contract -----------------------------------------------------------------
+    def active_contract(self, subject: Subject, keys: Sequence[Identity]) -> bool | None:
+        """Whether the subject's partners (and their child contacts) have a running contract,
+        as ``active_contract`` says to tell (odoo_contract.py); None without it."""
+        how = self.options.active_contract
+        if not how:
+            return None
+        partners = [int(row["id"]) for row in self._partners(self._partner_ids(subject, keys))]
+        if not partners:
+            return False
+        model, domain = contract_domain(self, how, partners)
+        return next(iter(self._search_read(model, domain, ["id"])), None) is not None
+
     # -- restriction ------------------------------------------------------------------------
     def restrict(
         self, subject: Subject, keys: Sequence[Identity], *, lift: bool, dry_run: bool
@@ -777,6 +826,35 @@ def _refs(row: Mapping[str, Any], fields: Iterable[str]) -> set[int]:
 def _erasable_order(order: Mapping[str, Any]) -> bool:
     """A quotation never confirmed (draft) or cancelled, with no invoice: nothing keeps it."""
     return order.get("state") in ERASABLE_ORDER_STATES and not order.get("invoice_ids")
+
+
+def _retention_ended(
+    kept: Outcome, refs: set[int], holds: Mapping[int, Hold], dry_run: bool
+) -> Outcome:
+    """An invoice or order whose retention is over: Odoo keeps a posted entry, but the
+    partners it names are anonymised, unless newer invoices still hold them (then it shows
+    their name, address and VAT until those invoices' retention ends)."""
+    ended = kept.until.isoformat() if kept.until is not None else "?"
+    held = [holds[pid] for pid in sorted(refs) if pid in holds and holds[pid].until is not None]
+    if held:
+        until = max(h.until for h in held if h.until is not None)
+        return kept._replace(
+            until=until,
+            detail=(
+                f"its own retention ended on {ended}; it shows the customer's name, address "
+                f"and VAT, which newer invoices keep until {until.isoformat()}"
+            ),
+        )
+    verb = "would name" if dry_run else "names"
+    return Outcome(
+        kept.record_id,
+        kept.category,
+        Action.ANONYMISED,
+        detail=(
+            f"its retention ended on {ended}: Odoo keeps the entry, which now {verb} only the "
+            "anonymised contact"
+        ),
+    )
 
 
 def _dry(dry_run: bool) -> str:

@@ -32,6 +32,8 @@ CONFIG_KEYS: Mapping[str, str] = {
     "invoices": "read account.move customer invoices (default true)",
     "rectifiable_fields": "res.partner fields a rectification may change (default: see docs)",
     "restriction_field": "a boolean res.partner field that marks restriction (default: manual)",
+    "active_contract": '"subscriptions" (a running sale.order subscription, Odoo 17+) or a '
+    "boolean res.partner field: the contract still runs and an erasure waits for staff",
     "blacklist_phones": "objection also fills phone.blacklist (SMS marketing; default false)",
     "blacklist_retention": 'a kept mail.blacklist entry is reported until (default "10 years")',
     "blacklist_basis": "the basis reported for a kept mail.blacklist entry (default: Art. 21(3))",
@@ -97,6 +99,7 @@ class OdooOptions:
     invoices: bool
     rectifiable: tuple[str, ...]
     restriction_field: str | None
+    active_contract: str | None  # "subscriptions" or a boolean res.partner field
     blacklist_phones: bool
     blacklist_retention: Period
     blacklist_basis: str
@@ -140,6 +143,7 @@ class OdooOptions:
             invoices=read.flag("invoices", True),
             rectifiable=read.names("rectifiable_fields", DEFAULT_RECTIFIABLE),
             restriction_field=read.text("restriction_field", required=False),
+            active_contract=read.text("active_contract", required=False),
             blacklist_phones=read.flag("blacklist_phones", False),
             blacklist_retention=read.period("blacklist_retention", "10 years"),
             blacklist_basis=read.text("blacklist_basis", required=False) or DEFAULT_BLACKLIST_BASIS,

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import structlog
 from sqlalchemy.engine import Connection
 
+from dsr_core.fields import Field
 from dsr_core.identities import InvalidIdentity, normalise_email, parse_phone
 from dsr_core.model import (
     Action,
@@ -35,6 +36,7 @@ from dsr_core.systems import (
     TransientError,
 )
 
+from . import contract, labels
 from .database import CrmDatabase
 from .erasure import Eraser
 from .finder import Fetched, Finder, Matches
@@ -65,14 +67,21 @@ def _within(found: Matches, pinned: Matches) -> Matches:
 class SqlCrmSystem(System):
     """A CRM held in a SQL database, found and changed through a configured table mapping."""
 
-    kinds = frozenset(RequestKind)
+    kinds = frozenset(k for k in RequestKind if k.is_gdpr)
     description = "a CRM in any SQL database (SQLAlchemy URL), described by a table mapping"
     config_keys = SYSTEM_KEYS
     required_keys = frozenset({"url", "tables"})
+    #: The report's labels: the usual category words and column names; an instance adds what
+    #: its mapping says (``fields``, ``category_labels``, the columns' roles).
+    titles: ClassVar[Mapping[str, str]] = labels.TITLES
+    categories: ClassVar[Mapping[str, Mapping[str, str]]] = labels.CATEGORIES
+    fields: ClassVar[Mapping[str, Field]] = labels.COLUMNS
 
     def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
         super().__init__(name, config, context)
         self.mapping = parse_mapping(name, self.config)
+        self.categories = labels.mapping_categories(self.mapping)  # type: ignore[misc]
+        self.fields = {**labels.COLUMNS, **labels.mapping_fields(self.mapping)}  # type: ignore[misc]
         self.db = CrmDatabase(self.mapping, context)
         self.finder = Finder(self.db, context)
 
@@ -136,6 +145,10 @@ class SqlCrmSystem(System):
                 problems = self.db.problems(conn)
                 unmapped = self.db.unmapped_references(conn)
                 advice = [] if problems else self._index_advice(conn)
+                refused = (
+                    None if problems else contract.problem(conn, self.mapping, self.db.bound(conn))
+                )
+                problems += [refused] if refused else []
         except (TransientError, PermanentError) as err:
             return CheckResult(ok=False, problems=(str(err),))
         details = {
@@ -292,6 +305,16 @@ class SqlCrmSystem(System):
                 )
 
     # -- changing -------------------------------------------------------------------------
+    def active_contract(self, subject: Subject, keys: Sequence[Identity]) -> bool | None:
+        """Whether a customer ``locate`` found has a running contract (``active_contract`` in
+        the mapping); None when the mapping does not say."""
+        if self.mapping.active_contract is None:
+            return None
+        with self.db.connect() as conn, self.db.errors():
+            anchors = self._match(conn, subject, keys).anchors
+            customers = anchors.get(self.mapping.root, set())
+            return contract.active(conn, self.mapping, self.db.bound(conn), customers)
+
     def erase(
         self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
     ) -> Iterator[Outcome]:

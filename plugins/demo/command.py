@@ -21,6 +21,7 @@ from .sample import MARKER, build
 
 ACCESS_SUBJECT = ("Jan Peeters", "jan.peeters@example.be")
 ERASURE_SUBJECT = ("An Claes", "an.claes@example.be")
+TERMINATION_SUBJECT = ("Els Janssens", "crm:1004")
 
 
 class Demo:
@@ -72,7 +73,8 @@ def _prepare(folder: Path) -> None:
 @json_option
 def demo(directory: str) -> None:
     """Build a sample controller (CRM, PBX, dossier, suppliers) and run an access and an
-    erasure request end to end, printing each step and the bundle paths."""
+    erasure request end to end, then a contract's end, printing each step and the bundle
+    paths."""
     app = get_app()
     folder = Path(directory).resolve()
     _prepare(folder)
@@ -122,6 +124,22 @@ def demo(directory: str) -> None:
         "export", erasure, "-o", str(folder / "exports" / f"request-{erasure}-erasure.zip")
     )["path"]
     _notices(run, erasure)
+
+    name, customer = TERMINATION_SUBJECT
+    run.say(f"\n== {name} ends her contract: her technical dossier goes at once")
+    termination = run.dsr(
+        "request",
+        "new",
+        "termination",
+        "--name",
+        name,
+        "--customer-id",
+        customer,
+        "--channel",
+        "letter",
+        "--verified",
+        f"written notice of {date.today().isoformat()}",
+    )["id"]
     run.dsr("due")
     summary = {
         "folder": str(folder),
@@ -130,6 +148,7 @@ def demo(directory: str) -> None:
         "access_bundle": access_bundle,
         "erasure_request": int(erasure),
         "erasure_bundle": erasure_bundle,
+        "termination_request": int(termination),
         "outbox": str(folder / "outbox"),
         "steps": run.log,
     }
@@ -160,6 +179,8 @@ def _suppliers(run: Demo) -> None:
         "nl",
         "--email",
         "privacy@beltel.example",
+        "--country",
+        "BE",
     )
     run.dsr(
         "suppliers",
@@ -171,6 +192,23 @@ def _suppliers(run: Demo) -> None:
         "fr",
         "--email",
         "dpo@snel-transport.example",
+        "--country",
+        "BE",
+    )
+    # the mobile operator the CRM names for some customers (number porting): a recipient
+    # their access reports list (Art. 15(1)(c))
+    run.dsr(
+        "suppliers",
+        "add",
+        "Numa Mobile",
+        "--role",
+        "carrier",
+        "--language",
+        "nl",
+        "--email",
+        "privacy@numa.example",
+        "--country",
+        "BE",
     )
     name, email = ERASURE_SUBJECT
     run.dsr(

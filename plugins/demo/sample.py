@@ -17,6 +17,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 MARKER = ".dsr-demo"
+#: The one customer whose contract has ended (the demo's erasure request).
+ENDED = 1002
 
 FIRST = [
     "Jan",
@@ -106,7 +108,7 @@ def build_crm(path: Path, today: date, people: list[Customer]) -> None:
             number TEXT NOT NULL, assigned_from DATE NOT NULL, assigned_to DATE);
         CREATE TABLE contracts (
             id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id),
-            product TEXT NOT NULL, start_date DATE NOT NULL);
+            product TEXT NOT NULL, start_date DATE NOT NULL, end_date DATE);
         CREATE TABLE invoices (
             id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id),
             number TEXT NOT NULL, invoice_date DATE NOT NULL, amount NUMERIC NOT NULL);
@@ -131,11 +133,14 @@ def build_crm(path: Path, today: date, people: list[Customer]) -> None:
             ),
         )
         db.execute(
-            "INSERT INTO contracts (customer_id, product, start_date) VALUES (?, ?, ?)",
+            "INSERT INTO contracts (customer_id, product, start_date, end_date) "
+            "VALUES (?, ?, ?, ?)",
             (
                 c.id,
                 rng.choice(["Managed IT Basic", "Hosted PBX 5 users", "Mobile 20 GB"]),
                 (today - timedelta(days=900 + c.id % 300)).isoformat(),
+                # An Claes (1002), who asks for erasure, left two months ago; others run on
+                (today - timedelta(days=60)).isoformat() if c.id == ENDED else None,
             ),
         )
         for months_ago in (2, 14, 40, 130, 140):
@@ -307,11 +312,14 @@ outbox = "outbox"
 type = "sql-crm"
 url = "sqlite:///crm.sqlite3"
 root = "customers"
+# while this holds, an erasure waits for staff (dsr request run ID --confirm-active)
+active_contract = '''EXISTS (SELECT 1 FROM contracts WHERE contracts.customer_id = customers.id
+  AND (contracts.end_date IS NULL OR contracts.end_date >= CURRENT_DATE))'''
 purposes = ["Klantenbeheer, facturatie en support"]
 legal_basis = ["Uitvoering van de overeenkomst (art. 6.1.b AVG)",
                "Wettelijke verplichting: boekhouding (art. 6.1.c AVG)"]
 retention = ["Klantgegevens: duur van de overeenkomst",
-             "Facturen: 10 jaar (boekhoudwetgeving)"]
+             "Facturen: zolang de boekhoudwet het vereist, 7 jaar (art. III.86 WER)"]
 source = ["De klant zelf, bij het sluiten van de overeenkomst"]
 
 [systems.crm.tables.customers]
@@ -321,6 +329,13 @@ provided = ["name", "email", "phone", "street", "city", "vat"]
 opt_out = "marketing_opt_out"
 restricted = "restricted"
 erase = "delete"
+
+# the carrier receives the customer's number to route their calls: a recipient (Art. 19 AVG)
+[systems.crm.tables.customers.fields.carrier]
+kind = "recipient"
+nl = "Mobiele operator"
+en = "Mobile carrier"
+fr = "Opérateur mobile"
 
 [systems.crm.tables.customers.anonymise]
 name = { value = "(gewist)" }
@@ -346,9 +361,10 @@ category = "invoice"
 parent = "customers"
 foreign_key = "customer_id"
 erase = "keep"
-keep_for = "10 years"
+keep_for = "7 years"
 date_column = "invoice_date"
-basis = "Art. 17(3)(b) AVG; boekhoudwetgeving (10 jaar)"
+basis = "Art. 17(3)(b) AVG; boekhoudwet: 7 jaar (art. III.86 WER)"
+fields = { number = { nl = "Factuurnummer", en = "Invoice number", fr = "Numéro de facture" } }
 
 [systems.pbx]
 type = "asterisk-csv"
@@ -371,6 +387,7 @@ objection = "Oproepgegevens worden niet gebruikt voor direct marketing: niets te
 type = "techdossier-folder"
 root = "dossiers"
 customer_id_from = "crm"
+on_termination = "erase"   # the privacy statement: gone at once when the contract ends
 purposes = ["Technisch beheer van uw IT-omgeving"]
 legal_basis = ["Uitvoering van de overeenkomst (art. 6.1.b AVG)"]
 retention = ["Tot het einde van de overeenkomst; daarna onmiddellijk gewist"]

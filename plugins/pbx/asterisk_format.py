@@ -43,6 +43,7 @@ from .csvline import ENCODING, ERRORS
 from .lines import MAX_LINE, bounded_lines
 from .matching import Match, scrub_patterns
 from .numbers import join_clid, replace_numbers, split_clid
+from .thirdparty import is_withheld
 
 BASE_COLUMNS = (
     "accountcode",
@@ -238,6 +239,7 @@ class AsteriskCsvFormat:
             callees=(("dst", row["dst"]),),
             caller_name=name,
             ident=ident,
+            withheld=is_withheld((row["src"], clid_number), (name,)),
             extra={
                 "accountcode": row["accountcode"],
                 **{c: row.get(c, "") for c in ("uniqueid", "userfield", *NEW_COLUMNS)},

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
+from dsr_core.fields import Field
 from dsr_core.model import CheckResult, Identity, Outcome, Record, RequestKind, Subject
 from dsr_core.systems import System, SystemContext
 
+from . import labels
 from .config import COMMON_KEYS, ConfigReader
 
 SQL_KEYS: dict[str, str] = {
@@ -39,6 +41,9 @@ class AsteriskSqlSystem(System):
     )
     config_keys: ClassVar[dict[str, str]] = SQL_KEYS
     required_keys: ClassVar[frozenset[str]] = frozenset({"url"})
+    titles: ClassVar[Mapping[str, str]] = labels.TITLES
+    categories: ClassVar[Mapping[str, Mapping[str, str]]] = labels.CATEGORIES
+    fields: ClassVar[Mapping[str, Field]] = labels.FIELDS
 
     def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
         super().__init__(name, config, context)

@@ -56,6 +56,8 @@ class Call:
     inside ``clid``). ``names`` are the fields holding a person's name (blanked on
     anonymisation); ``caller_name`` is the calling party's name when the format has one.
     ``columns`` names the columns of the line the call was read from (CSV formats).
+    ``withheld`` says the caller withheld their id (a placeholder number or name, a privacy
+    flag), ``name_withheld`` their name only.
     """
 
     start: datetime
@@ -70,6 +72,8 @@ class Call:
     ident: str = ""  # uniqueid / uuid (and sequence), when the format has one
     extra: dict[str, Any] = field(default_factory=dict)
     columns: tuple[str, ...] = ()  # the name of each column of the line ("" when unnamed)
+    withheld: bool = False  # the caller withheld their id (never shown: .thirdparty)
+    name_withheld: bool = False  # the caller withheld their name only
 
     @property
     def day(self) -> date:

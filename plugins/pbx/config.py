@@ -34,6 +34,10 @@ COMMON_KEYS: dict[str, str] = {
     ),
     "country": "default region for numbers written without a country code (default: the "
     "controller's country)",
+    "third_parties": (
+        'what the subject\'s copy shows of the other party on a call (Art. 15(4) GDPR): "mask" '
+        '(default: the number without its last four digits, no name), "full" or "omit"'
+    ),
 }
 
 DEFAULT_BASIS = (
@@ -110,6 +114,12 @@ class ConfigReader:
             shown = ", ".join(f'"{c}"' for c in sorted(set(choices.values())))
             raise self.error(key, f"must be one of {shown}")
         return choices[value.strip().lower()]
+
+    def third_parties(self) -> str:
+        """The Art. 15(4) rule for the other party's number and name (:mod:`.thirdparty`)."""
+        from .thirdparty import DEFAULT_RULE, RULES
+
+        return self.choice("third_parties", {r: r for r in RULES}, DEFAULT_RULE)
 
     def timezone(self) -> ZoneInfo:
         value = self.config.get("timezone", "local")

@@ -44,6 +44,7 @@ import hmac
 import itertools
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,14 +52,17 @@ from typing import Any, ClassVar, Literal, Protocol, overload
 
 import structlog
 
+from dsr_core.fields import Field
 from dsr_core.model import Action, CheckResult, Identity, Outcome, Record, RequestKind, Subject
 from dsr_core.systems import (
+    BatchItem,
     PermanentError,
     System,
     SystemContext,
     TransientError,
 )
 
+from . import labels
 from .cache import ScanCache
 from .calls import Call, ParseError, Unsettled, iso, parse_warnings
 from .config import COMMON_KEYS, ConfigReader
@@ -75,6 +79,10 @@ log = structlog.get_logger("dsr_plugins.pbx")
 
 #: The scans of this process (see :mod:`.cache`).
 SCANS: ScanCache[FileScan] = ScanCache()
+#: Erasures a batch carried out in this process, until each request's own erase step reports
+#: them: (system, file, matcher) → (the file's state after the rewrite, outcomes).
+DONE: dict[tuple[object, ...], tuple[tuple[Any, ...], dict[str, Outcome]]] = {}
+_DONE_LOCK = threading.Lock()
 #: How many unparseable lines are listed by name (all are counted).
 EXAMPLES = 20
 #: How many lines at the start of a file are read to tell whether any is in a known layout.
@@ -204,6 +212,9 @@ class CsvCallLogSystem(System):
     )
     required_keys: ClassVar[frozenset[str]] = frozenset({"path"})
     category: ClassVar[str] = "call"
+    titles: ClassVar[Mapping[str, str]] = labels.TITLES
+    categories: ClassVar[Mapping[str, Mapping[str, str]]] = labels.CATEGORIES
+    fields: ClassVar[Mapping[str, Field]] = labels.FIELDS
 
     def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
         super().__init__(name, config, context)
@@ -216,6 +227,7 @@ class CsvCallLogSystem(System):
         self.retention = reader.retention()
         self.extensions = reader.extensions()
         self.region = reader.region()
+        self.third_parties = reader.third_parties()
         self.format: LineFormat = self.make_format(reader)
         #: Lines longer than this are skipped unread (see :mod:`.lines`).
         self.max_line = MAX_LINE
@@ -809,7 +821,7 @@ class CsvCallLogSystem(System):
                 system=self.name,
                 category=self.category,
                 record_id=item.record_id,
-                fields=call_fields(item.call, item.match),
+                fields=call_fields(item.call, item.match, self.third_parties, self.region),
                 source=f"{scanned.path.name} line {item.line}",
                 provided_by_subject=True,
             )
@@ -879,6 +891,14 @@ class CsvCallLogSystem(System):
     def _erase_file(
         self, path: Path, matcher: Matcher, *, dry_run: bool, known: dict[str, Outcome]
     ) -> dict[str, Outcome]:
+        done = None if dry_run else self._take_done(path, matcher)
+        if done is not None:
+            outcomes, unchanged = done
+            if unchanged:  # the file is as the batch left it: nothing more to do
+                return outcomes
+            # changed since (the PBX appended calls): what the batch did, then what is left
+            rest = self._erase_file(path, matcher, dry_run=False, known={**known, **outcomes})
+            return {**outcomes, **{k: v for k, v in rest.items() if k not in outcomes}}
         for _attempt in range(3):
             scanned = self._scan(path, matcher)
             outcomes, edits = self._plan(path, scanned, matcher, known)
@@ -1004,14 +1024,51 @@ class CsvCallLogSystem(System):
                     SCANS.discard(lambda k: k[1] == path)
                     continue
                 SCANS.discard(lambda k: k[1] == path)
-            for i, (outcomes, _) in planned.items():
-                results[i].update(outcomes)
+            per_file = {i: outcomes for i, (outcomes, _) in planned.items()}
             for i in later:
-                results[i].update(
-                    self._erase_file(path, matchers[i], dry_run=False, known=results[i])
-                )
+                per_file[i] = self._erase_file(path, matchers[i], dry_run=False, known=results[i])
+            if not dry_run:
+                self._remember_done(path, {i: (matchers[i], per_file[i]) for i in active})
+            for i in active:
+                results[i].update(per_file[i])
             return
         raise TransientError(f"systems.{self.name}: {path.name} kept changing; try again")
+
+    def _remember_done(
+        self, path: Path, done: Mapping[int, tuple[Matcher, dict[str, Outcome]]]
+    ) -> None:
+        """Keep what a batch erased in ``path`` for each request until its own erase step
+        reports it (:meth:`_take_done`), with the file's state after the rewrite."""
+        st = os.stat(path)
+        state = ((st.st_dev, st.st_ino), st.st_size, st.st_mtime_ns)
+        with _DONE_LOCK:
+            for matcher, outcomes in done.values():
+                DONE[self._cache_key(path, matcher)] = (state, dict(outcomes))
+
+    def _take_done(self, path: Path, matcher: Matcher) -> tuple[dict[str, Outcome], bool] | None:
+        """What a batch of this process erased in ``path`` for ``matcher`` (taken: a second
+        erase finds nothing erased, as it would alone), and whether the file is unchanged
+        since; None when no batch did."""
+        with _DONE_LOCK:
+            entry = DONE.pop(self._cache_key(path, matcher), None)
+        if entry is None:
+            return None
+        state, outcomes = entry
+        st = os.stat(path)
+        return outcomes, state == ((st.st_dev, st.st_ino), st.st_size, st.st_mtime_ns)
+
+    # -- many requests at once --------------------------------------------------------------
+    def prepare_batch(self, step: str, items: Sequence[BatchItem]) -> None:
+        """The engine's batch (:meth:`System.prepare_batch`): the file is read once for every
+        task (:meth:`scan_many`), and the erasures are carried out with one rewrite per file
+        (:meth:`erase_many`); each task's own step then finds its scan in the cache, or its
+        outcomes kept for it, and reports exactly what it would have alone."""
+        erasing = [i for i in items if step == "act" and i.kind == RequestKind.ERASURE]
+        reading = [i for i in items if i not in erasing]
+        if len(reading) > 1:
+            self.scan_many([(i.subject, i.keys) for i in reading])
+        if erasing:
+            self.erase_many([(i.subject, i.keys) for i in erasing], dry_run=False)
 
     def _anonymised(self, hit: Hit, pseudonymise: Callable[[str], str]) -> tuple[bytes, list[str]]:
         changes = self.format.anonymise(hit.fields, hit.call, hit.match, pseudonymise)

@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 from .calls import Call, ParseError, parse_epoch, parse_int, parse_stamp, stamp_ok
 from .matching import Match, scrub_patterns
 from .numbers import replace_numbers
+from .thirdparty import is_withheld
 
 DEFAULT_TEMPLATE = (
     '"${caller_id_name}","${caller_id_number}","${destination_number}","${context}",'
@@ -180,6 +181,12 @@ class FreeswitchCsvFormat:
             callees=tuple((n, row[n]) for n in CALLEE_NUMBERS if n in row),
             caller_name=name.strip(),
             ident=row.get("uuid", "").strip(),
+            withheld=is_withheld(
+                (row[n] for n in CALLER_NUMBERS if n in row),
+                (row[n] for n in NAMES[:3] if n in row),
+                (row.get("privacy_hide_number", ""),),
+            ),
+            name_withheld=row.get("privacy_hide_name", "").strip().lower() == "true",
             extra={"accountcode": row.get("accountcode", ""), "uuid": row.get("uuid", "")},
             columns=tuple(c or "" for c in self.columns),
         )

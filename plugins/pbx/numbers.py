@@ -34,8 +34,10 @@ NORMALISE_CACHE = 16_384
 
 
 @functools.lru_cache(maxsize=NORMALISE_CACHE)
+@functools.lru_cache(maxsize=4096)
 def normalise(raw: str, region: str) -> str | None:
-    """E.164 for ``raw`` read with ``region`` as the default country, or None. Cached."""
+    """E.164 for ``raw`` read with ``region`` as the default country, or None. Cached: a
+    subject's calls repeat a few spellings of their numbers (parsing one costs ~20 µs)."""
     from dsr_core.identities import parse_phone
 
     return parse_phone(raw, region)

@@ -47,7 +47,8 @@ from .config import ConfigReader
 from .erasure import decide, outcome
 from .matching import Match, Matcher, scrub_patterns
 from .numbers import join_clid, replace_numbers, split_clid
-from .records import call_fields
+from .records import call_fields, cel_fields
+from .thirdparty import is_withheld
 
 if TYPE_CHECKING:
     from .asterisk_sql import AsteriskSqlSystem
@@ -173,6 +174,7 @@ class SqlCallLog:
         self.retention = reader.retention()
         self.extensions = reader.extensions()
         self.region = reader.region()
+        self.third_parties = reader.third_parties()
         try:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
         except (sa_exc.ArgumentError, ImportError) as exc:
@@ -287,6 +289,9 @@ class SqlCallLog:
                 callees=tuple((c, _text(row.get(c))) for c in table.callees),
                 caller_name=_text(row.get("cid_name")).strip(),
                 ident=_text(row.get("uniqueid")),
+                withheld=is_withheld(
+                    (_text(row.get(c)) for c in table.callers), (_text(row.get("cid_name")),)
+                ),
                 extra={
                     "event": _text(row.get("eventtype")),
                     "context": _text(row.get("context")),
@@ -334,6 +339,7 @@ class SqlCallLog:
             callees=tuple((c, _text(row.get(c))) for c in table.callees),
             caller_name=_text(row.get("cnam")).strip() or clid_name,
             ident=ident,
+            withheld=is_withheld((v for _, v in callers), (clid_name, _text(row.get("cnam")))),
             extra=extra,
         )
 
@@ -457,9 +463,8 @@ class SqlCallLog:
         for scanned in self._scans(matcher):
             table = scanned.table
             for hit in scanned.hits:
-                fields = call_fields(hit.call, hit.match)
-                if table.kind == "cel":
-                    fields = cel_fields(hit.call, hit.match)
+                build = cel_fields if table.kind == "cel" else call_fields
+                fields = build(hit.call, hit.match, self.third_parties, self.region)
                 yield Record(
                     system=self.name,
                     category=table.category,
@@ -664,19 +669,3 @@ def _probe_rows(backend: SqlCallLog, table: TableInfo) -> str | None:
             except ParseError as exc:
                 first = first or str(exc)
     return f"the first rows: {first}" if first else None
-
-
-def cel_fields(call: Call, match: Match) -> dict[str, Any]:
-    """The fields of a call-event record as exported."""
-    fields: dict[str, Any] = {
-        "time": iso(call.start),
-        "direction": match.direction,
-        "number": match.number,
-        "counterpart": match.counterpart,
-    }
-    if match.direction in ("outgoing", "internal") and call.caller_name:
-        fields["caller_name"] = call.caller_name
-    for key, value in call.extra.items():
-        if value:
-            fields[key] = value
-    return fields

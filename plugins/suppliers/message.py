@@ -26,6 +26,7 @@ class SupplierRole(enum.StrEnum):
 
     PROCESSOR = "processor"
     RECIPIENT = "recipient"
+    JOINT_CONTROLLER = "joint_controller"  # decides with us why and how (Art. 26)
     CARRIER = "carrier"  # a telephony carrier the numbers are ported or routed through
     TRANSPORT = "transport"  # a courier / logistics partner
     SUBCONTRACTOR = "subcontractor"
@@ -51,8 +52,35 @@ class DeliveryProtocol(enum.StrEnum):
     OPENDSR = "opendsr"
 
 
-#: The request kinds that Art. 19 GDPR makes the controller pass on to recipients.
-NOTICE_KINDS = frozenset(k for k in RequestKind if k.notifies_recipients)
+class NoticeKind(enum.StrEnum):
+    """What a notice tells a recipient (Art. 19 GDPR): the erasure, rectification or
+    restriction the subject obtained, and, after a restriction, that it was lifted (Art.
+    18(3)). Equal to the :class:`~dsr_core.model.RequestKind` of the same name."""
+
+    ERASURE = "erasure"
+    RECTIFICATION = "rectification"
+    RESTRICTION = "restriction"
+    RESTRICTION_LIFT = "restriction-lift"
+
+    @property
+    def article(self) -> str:
+        """The GDPR article of the right: "17", "16" or "18" (a lift too)."""
+        if self is NoticeKind.RESTRICTION_LIFT:
+            return RequestKind.RESTRICTION.article
+        return RequestKind(self.value).article
+
+
+#: What Art. 19 GDPR makes the controller pass on to recipients.
+NOTICE_KINDS = frozenset(NoticeKind)
+
+
+def notice_kind(kind: str) -> NoticeKind:
+    """``kind`` as a notice kind; a request kind that is not passed on is a ValueError."""
+    try:
+        return NoticeKind(str(kind))
+    except ValueError:
+        raise ValueError(f"{kind} requests are not notified to recipients (Art. 19)") from None
+
 
 #: A notice id is used in file names, Message-IDs and webhook ids: keep it to safe characters.
 _NOTICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
@@ -136,7 +164,7 @@ class Notice:
 
     notice_id: str
     request_id: int | str
-    kind: RequestKind
+    kind: NoticeKind
     identities: tuple[tuple[str, str], ...]
     confirm_by: date
     created_at: datetime
@@ -146,18 +174,16 @@ class Notice:
     status_callback_url: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", RequestKind(self.kind))
+        object.__setattr__(self, "kind", notice_kind(self.kind))
         object.__setattr__(self, "identities", tuple((str(k), v) for k, v in self.identities))
         object.__setattr__(self, "changes", dict(self.changes))
         if not _NOTICE_ID.fullmatch(self.notice_id) or len(self.notice_id) > 64:
             raise ValueError("notice_id must be 1-64 of A-Z a-z 0-9 . _ - (e.g. 'N-12-3')")
-        if self.kind not in NOTICE_KINDS:
-            raise ValueError(f"{self.kind} requests are not notified to recipients (Art. 19)")
         if not self.identities:
             raise ValueError(f"notice {self.notice_id} names no identity of the subject")
-        if self.kind is RequestKind.RECTIFICATION and not self.changes:
+        if self.kind is NoticeKind.RECTIFICATION and not self.changes:
             raise ValueError(f"rectification notice {self.notice_id} has no changes")
-        if self.kind is not RequestKind.RECTIFICATION and self.changes:
+        if self.kind is not NoticeKind.RECTIFICATION and self.changes:
             raise ValueError(f"only a rectification notice carries changes ({self.notice_id})")
         if self.created_at.tzinfo is None:
             raise ValueError("created_at must be timezone-aware")
@@ -170,7 +196,7 @@ class Notice:
         *,
         notice_id: str,
         request_id: int | str,
-        kind: RequestKind | str,
+        kind: NoticeKind | RequestKind | str,
         identities: Iterable[Identity | tuple[str, str]],
         confirm_by: date,
         controller: Controller,
@@ -186,7 +212,7 @@ class Notice:
         return cls(
             notice_id=notice_id,
             request_id=request_id,
-            kind=RequestKind(kind),
+            kind=notice_kind(kind),
             identities=pairs,
             confirm_by=confirm_by,
             created_at=created_at or datetime.now(UTC),

@@ -1,6 +1,7 @@
 """The JSON documents sent to webhook suppliers, and how their replies are read.
 
-``webhook`` protocol: a Standard Webhooks style event ``{"type", "timestamp", "data"}`` whose
+``webhook`` protocol: a Standard Webhooks style event ``{"type", "timestamp", "data"}`` (type
+``dsr.notice.<kind>``: ``erasure``, ``rectification``, ``restriction``, ``restriction-lift``) whose
 ``data`` is the notice (id, kind, articles, identities, changes, confirm_by, callback URL).
 The request id stays home: the supplier needs the notice id only.
 
@@ -8,7 +9,8 @@ The request id stays home: the supplier needs the notice id only.
 types ``erasure``, ``access`` and ``portability``; an erasure is sent as ``erasure``. A
 rectification or restriction has no OpenDSR type, and sending it as ``erasure`` would destroy
 data the subject did not ask to destroy, so it is sent with ``subject_request_type``
-``"rectification"`` / ``"restriction"`` (the GDPR words) and the details (changes, confirm_by,
+``"rectification"`` / ``"restriction"`` (the GDPR words; the notice that a restriction was
+lifted, ``"restriction-lift"``) and the details (changes, confirm_by,
 notice id) in ``extensions`` under the processor's host name. A processor that does not support
 it answers 400, which is a permanent failure: the core then sends that notice by e-mail.
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, ClassVar
 
+from dsr_core.fields import Field
 from dsr_core.model import Identity, IdentityKind, Outcome, Subject
 from dsr_core.systems import ManualStep, System
+
+from . import labels
 
 #: Words that make a field a secret: ``password``, ``admin_password``, ``OTP secret``, ``PIN``.
 SECRET_WORDS = frozenset(
@@ -80,6 +83,10 @@ def customer_ids(identities: Iterable[Identity], systems: Iterable[str]) -> set[
 class DossierSystem(System):
     """Base of both dossier types: rectification and restriction are manual steps (a dossier
     holds free text and credentials no program can correct or mark reliably)."""
+
+    titles: ClassVar[Mapping[str, str]] = labels.TITLES
+    categories: ClassVar[Mapping[str, Mapping[str, str]]] = labels.CATEGORIES
+    fields: ClassVar[Mapping[str, Field]] = labels.FOLDER_FIELDS
 
     def rectify(
         self,

@@ -20,10 +20,11 @@ locate finds nothing. Nothing is kept: every outcome is ``ERASED``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import structlog
 
+from dsr_core.fields import Field
 from dsr_core.identities import InvalidIdentity, normalise_email, parse_phone
 from dsr_core.model import (
     Action,
@@ -43,6 +44,7 @@ from dsr_core.systems import (
     TransientError,
 )
 
+from . import labels
 from .common import DossierSystem, customer_ids, is_secret, plain
 from .config import RETRY_KEYS, Reader
 from .hudu_client import HuduClient
@@ -75,6 +77,7 @@ class HuduSystem(DossierSystem):
         **RETRY_KEYS,
     }
     required_keys = frozenset({"url", "api_key"})
+    fields: ClassVar[Mapping[str, Field]] = labels.HUDU_FIELDS
 
     def __init__(self, name: str, config: Mapping[str, Any], context: SystemContext) -> None:
         super().__init__(name, config, context)

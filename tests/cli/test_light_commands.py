@@ -203,3 +203,124 @@ def test_holiday_tables_of_another_library_version_are_not_used(home, monkeypatc
     assert home.json("request", "show", "2")["clock"]["due"] == "2026-12-02"
     assert home.json("due")["requests"][0]["clock"]["due"] != "2026-12-31"
     assert "holidays-0.0" not in cache.read_text()  # replaced by the installed library's
+
+
+def _answered_at(dsr, request_id: int, at: datetime) -> None:
+    """The moment the answer went out, as ``dsr request answer`` stores it (``answers``),
+    set to a fixed day so the board's "met" / "late" does not depend on the test's date."""
+    import sqlalchemy as sa
+
+    from dsr_core.answer.record import AnswerRow
+    from tests.export.store_edits import _store
+
+    store = _store(dsr)
+    try:
+        with store.session() as session:
+            session.execute(
+                sa.update(AnswerRow)
+                .where(AnswerRow.request_id == request_id)
+                .values(answered_at=at)
+            )
+    finally:
+        store.engine.dispose()
+
+
+def _objection(dsr, name: str, received: str, *extra: str) -> int:
+    """An objection recorded verified and run; both manual tasks then confirmed done, so it
+    waits for the answer to the subject (``awaiting_answer``)."""
+    dsr("request", "new", "objection", "--name", name, "--email", f"{name.lower()}@example.be",
+        "--received", received, "--verified", "eID", *extra)  # fmt: skip
+    rid = dsr.json("request", "list", "--all")[-1]["id"]
+    dsr("request", "run", str(rid), ok=False)
+    for task in dsr.json("request", "show", str(rid))["tasks"]:
+        dsr("tasks", "done", str(task["id"]))
+    return rid
+
+
+@pytest.fixture
+def answered(home):
+    """``home`` plus the states main added: waiting for the answer (in French), answered in
+    time, answered late, answered long ago, answered but still open and past its due day
+    (``requests.complete_answered`` leaves a request open while a recipient holds it up),
+    and a termination (no deadline)."""
+    dsr = home
+    waiting = _objection(dsr, "Hilde", "2026-10-25", "--language", "fr")  # 8
+    met = _objection(dsr, "Ilse", "2026-11-03")  # 9: due 3 Dec
+    late = _objection(dsr, "Jo", "2026-09-01")  # 10: due 1 Oct
+    old = _objection(dsr, "Kurt", "2026-07-01")  # 11
+    still_open = _objection(dsr, "Lien", "2026-09-15")  # 12: due 15 Oct
+    for rid, at in (
+        (met, datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
+        (late, datetime(2026, 10, 30, 16, 45, tzinfo=UTC)),
+        (old, datetime(2026, 8, 20, 8, 0, tzinfo=UTC)),
+        (still_open, datetime(2026, 11, 2, 9, 0, tzinfo=UTC)),
+    ):
+        dsr("request", "answer", str(rid), "--by", "letter")
+        _answered_at(dsr, rid, at)
+    set_request(dsr, still_open, state="in_progress")
+    dsr("request", "new", "termination", "--name", "Mira", "--customer-id", "crm:1004")  # 13
+    assert dsr.json("request", "show", str(waiting))["state"] == "awaiting_answer"
+    return dsr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("request", "list"),
+        ("request", "list", "--all"),
+        ("request", "list", "--overdue"),
+        ("request", "list", "--due-within", "20"),
+        ("request", "list", "--all", "--limit", "4"),
+        ("due",),
+        ("due", "--limit", "2"),
+        *[("request", "show", str(i)) for i in range(8, 14)],
+    ],
+)
+def test_light_and_full_paths_agree_on_answers_and_terminations(answered, monkeypatch, args):
+    _both(answered, monkeypatch, *args)
+
+
+def test_the_light_path_shows_answers_language_and_terminations(answered, monkeypatch):
+    monkeypatch.setenv("DSR_NO_LIGHT", "")
+    waiting = answered("request", "show", "8").stdout
+    assert "waiting for the answer" in waiting and "language:  fr" in waiting
+    board = answered.json("due")
+    rows = {r["id"]: r for r in board["requests"]}
+    assert rows[9]["answer"] == {"on": "2026-11-18", "met": True, "days_late": 0}
+    assert rows[10]["answer"]["met"] is False and rows[10]["answer"]["on"] == "2026-10-30"
+    assert 11 not in rows  # answered more than 30 days ago
+    assert 13 not in rows  # a termination has no deadline
+    assert not rows[12]["clock"]["overdue"]  # answered: no longer overdue, though open
+    overdue = {r["id"] for r in answered.json("request", "list", "--overdue")}
+    assert 12 not in overdue and 1 in overdue
+    text = answered("due").stdout
+    assert "answered 2026-11-18, met" in text and "answered 2026-10-30, LATE" in text
+    listed = answered("request", "list", "--all").stdout.splitlines()
+    mira = next(line for line in listed if "Mira" in line)
+    assert mira.split()[:5] == ["13", "termination", "received", "2026-11-20", "-"]
+    assert answered.json("request", "show", "13")["clock"]["applies"] is False
+
+
+def test_answers_and_terminations_need_no_heavy_library(answered, database_url):
+    if database_url is not None:
+        pytest.skip("on PostgreSQL the light reads load psycopg")
+    answered("due")
+    for args in (
+        ["request", "list", "--all"],
+        ["request", "show", "8"],
+        ["request", "show", "13"],
+        ["due"],
+        ["request", "new", "termination", "--name", "Nora", "--customer-id", "crm:1005"],
+        [
+            "request",
+            "new",
+            "access",
+            "--name",
+            "Olaf",
+            "--email",
+            "o@example.be",
+            "--language",
+            "en",
+        ],
+    ):
+        assert _imports(answered, *args) == set(), args

@@ -15,7 +15,7 @@ def test_hook_registers_sql_crm() -> None:
     crm.dsr_register_systems(register=registered.__setitem__)
     assert "sql-crm" in registered
     system_type = registered["sql-crm"]
-    assert system_type.kinds == frozenset(RequestKind)
+    assert system_type.kinds == frozenset(k for k in RequestKind if k.is_gdpr)
     assert system_type.description
     assert {"url", "tables"} <= system_type.required_keys <= set(system_type.config_keys)
 

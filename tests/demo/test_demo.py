@@ -49,6 +49,12 @@ def test_demo_erasure_keeps_what_the_law_keeps_and_spares_the_new_owner(demo):
         pbx = json.loads(zf.read("data/pbx/outcomes.json"))
     kept_invoices = [o for o in crm if o["action"] == "kept" and o["category"] == "invoice"]
     assert kept_invoices and all(o["until"] and o["basis"] for o in kept_invoices)
+    # the privacy statement's "as long as accounting law requires": 7 years (art. III.86 WER)
+    today = date.today()
+    until = [date.fromisoformat(o["until"][:10]) for o in kept_invoices]
+    assert max(until) <= today + timedelta(days=7 * 365 + 2)
+    assert max(until) > today + timedelta(days=6 * 365), "the newest invoice: about 7 years"
+    assert all("7 jaar" in o["basis"] and "III.86 WER" in o["basis"] for o in kept_invoices)
     assert {o["action"] for o in pbx} == {"erased", "kept"}
     # An Claes's dossier is gone; Jan's is still there
     db = sqlite3.connect(folder / "crm.sqlite3")
@@ -101,7 +107,9 @@ def test_demo_erasure_waits_for_both_suppliers(dsr, demo):
     assert "Auto-Submitted: auto-generated" in fr and "Content-Language: fr" in fr
     for notice in shown["notices"]:
         dsr("--home", str(folder), "notices", "ack", notice["notice_id"], "--note", "done")
-    dsr("--home", str(folder), "request", "close", str(out["erasure_request"]))
+    waiting = dsr("--home", str(folder), "request", "show", str(out["erasure_request"])).stdout
+    assert "waiting for the answer" in waiting
+    dsr("--home", str(folder), "request", "answer", str(out["erasure_request"]), "--by", "letter")
     closed = dsr.json("--home", str(folder), "request", "show", str(out["erasure_request"]))
     assert closed["state"] == "completed"
 

@@ -133,7 +133,8 @@ def test_hook_dsr_task_finished(dsr, observed):
 def test_hook_dsr_request_completed(dsr, observed):
     rid = new_verified(dsr)
     dsr("--plugins-dir", str(dsr.plugins), "request", "run", rid)
-    dsr("--plugins-dir", str(dsr.plugins), "request", "close", rid)
+    assert {"event": "completed", "id": 1} not in _events(observed)
+    dsr("--plugins-dir", str(dsr.plugins), "request", "answer", rid, "--by", "letter")
     assert {"event": "completed", "id": 1} in _events(observed)
 
 
@@ -144,6 +145,9 @@ def test_hook_dsr_request_blockers(dsr, observed):
     assert report["state"] == "awaiting_confirmations"
     refused = dsr.fails("--plugins-dir", str(dsr.plugins), "request", "close", rid)
     assert "Proximus has not confirmed" in refused.stderr
+    plugins = ("--plugins-dir", str(dsr.plugins))
+    answered = dsr.json(*plugins, "request", "answer", rid, "--by", "letter")
+    assert answered["state"] == "awaiting_confirmations"  # answered, still waiting on Proximus
     Path(str(observed) + ".block").unlink()
     dsr("--plugins-dir", str(dsr.plugins), "request", "close", rid)
     assert dsr.json("request", "show", rid)["state"] == "completed"

@@ -160,7 +160,9 @@ def test_manual_tasks_wait_for_staff_before_the_request_can_close(dsr):
     refused = dsr.fails("request", "close", rid)
     assert "archive (manual)" in refused.stderr
     dsr("tasks", "done", str(archive["id"]), "--note", "nothing in the binder")
-    dsr("request", "close", rid)
+    assert dsr.json("request", "show", rid)["state"] == "awaiting_answer"
+    assert "waits for the answer" in dsr.fails("request", "close", rid).stderr
+    dsr("request", "answer", rid, "--by", "letter")
     assert dsr.json("request", "show", rid)["state"] == "completed"
     assert any(e["action"] == "task.manual_done" for e in dsr.json("audit", "show", rid))
 
@@ -360,6 +362,32 @@ def test_a_slow_system_finding_a_number_late_still_reaches_the_fast_ones(dsr):
     acted = [i for i, (_, step) in enumerate(steps) if step == "access"]
     assert len(acted) == 3 and min(acted) > crm_located, steps
     assert steps.count(["pbx", "access"]) == 1
+
+
+def test_a_system_is_not_asked_again_for_identities_it_found_itself(dsr):
+    """The CRM's find (a number) makes the PBX, which looked before it, locate again; the CRM
+    itself is not asked again for what it returned (its locate follows its own finds)."""
+    write_store(dsr.home / "crm.json", JAN)
+    write_store(dsr.home / "pbx.json", CALLS)
+    _setup(
+        dsr,
+        {
+            "crm": {
+                "type": "test-store",
+                "path": "crm.json",
+                "delay": 0.6,
+                "log": "steps.log",
+                "expand": [{"kind": "phone", "value": "+32477123456"}],
+            },
+            "pbx": {"type": "test-store", "path": "pbx.json", "log": "steps.log"},
+        },
+    )
+    rid = new_verified(dsr)
+    tasks = {t["system"]: t for t in dsr.json("request", "run", rid)["tasks"]}
+    assert tasks["pbx"]["summary"]["records"] == 1  # the call found through the CRM's number
+    steps = [" ".join(line.split()[:2]) for line in log_lines(dsr.home / "steps.log")]
+    assert steps.count("crm locate") == 1, steps
+    assert steps.count("pbx locate") == 2, steps  # before the CRM's number, and after it
 
 
 def test_claims_work_on_a_sqlite_without_update_returning(dsr, monkeypatch):

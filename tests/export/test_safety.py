@@ -95,7 +95,7 @@ def test_an_existing_file_is_not_replaced_unless_asked(tmp_path: Path) -> None:
     ("changes", "message"),
     [
         ({"generated_at": datetime(2025, 3, 20, 14, 3)}, "aware"),
-        ({"controller": make_request().controller.__class__("X", "x@y", (), "fr")}, "language"),
+        ({"controller": make_request().controller.__class__("X", "x@y", (), "de")}, "language"),
     ],
 )
 def test_unusable_requests_are_refused(

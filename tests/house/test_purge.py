@@ -81,20 +81,20 @@ def test_a_completed_erasure_purges_the_subjects_earlier_results_and_bundles(con
     dsr = controller
     access = _done(dsr, "access")
     dsr("export", access)
-    dsr("request", "close", access)
+    dsr("request", "answer", access, "--by", "in-person")
     other = str(
         dsr.json("request", "new", "access", "--name", "Els", "--email", "els@example.org")["id"]
     )
     dsr("request", "verify", other, "--method", "eID")
     dsr("request", "run", other)
     dsr("export", other)
-    dsr("request", "close", other)
+    dsr("request", "answer", other, "--by", "in-person")
     assert PASSWORD in _everything(dsr), "the access request's results hold the password"
     assert [b for b in _bundles(dsr) if b.startswith(f"request-{access}-")]
 
     # The erasure is found by a customer id the CRM shares with the e-mail: here the e-mail.
     erasure = _done(dsr, "erasure")
-    dsr("request", "close", erasure)
+    dsr("request", "answer", erasure, "--by", "in-person")
 
     everything = _everything(dsr)
     assert PASSWORD not in everything and "Kerkstraat" not in everything
@@ -114,7 +114,7 @@ def test_results_and_bundles_go_after_keep_results_for(controller):
     dsr = controller
     rid = _done(dsr, "access")
     dsr("export", rid)
-    dsr("request", "close", rid)
+    dsr("request", "answer", rid, "--by", "in-person")
     dsr.env["DSR_TODAY"] = (TODAY + timedelta(days=29)).isoformat()
     early = dsr.json("purge")
     assert early["results_purged"] == [] and PASSWORD in _everything(dsr)
@@ -122,7 +122,8 @@ def test_results_and_bundles_go_after_keep_results_for(controller):
     dry = dsr.json("purge", "--dry-run")
     assert dry["results_purged"] == [int(rid)] and PASSWORD in _everything(dsr)
     done = dsr.json("purge")
-    assert done["results_purged"] == [int(rid)] and len(done["bundles_removed"]) == 1
+    # the bundle of `dsr export` and the one the answer gave the subject
+    assert done["results_purged"] == [int(rid)] and len(done["bundles_removed"]) == 2
     assert PASSWORD not in _everything(dsr) and _bundles(dsr) == []
     assert dsr.json("request", "show", rid)["state"] == "completed", "the request stays"
     assert dsr.json("purge")["results_purged"] == [], "a second run has nothing to do"
@@ -133,7 +134,7 @@ def test_a_shorter_period_from_the_config(controller):
     text = (dsr.home / "dsr.toml").read_text()
     dsr.write_config(text + '[retention]\nkeep_results_for = "1 week"\nkeep_requests_for = 90\n')
     rid = _done(dsr, "access")
-    dsr("request", "close", rid)
+    dsr("request", "answer", rid, "--by", "in-person")
     dsr.env["DSR_TODAY"] = (TODAY + timedelta(days=7)).isoformat()
     assert dsr.json("purge")["results_purged"] == [int(rid)]
     dsr.env["DSR_TODAY"] = (TODAY + timedelta(days=90)).isoformat()
@@ -151,7 +152,7 @@ def test_a_bad_period_is_refused_in_one_line(controller):
 def test_requests_and_free_text_go_after_keep_requests_for_the_chain_stays(controller):
     dsr = controller
     rid = _done(dsr, "access", "--email", JAN_EMAIL, method="eID of Bart Wouters")
-    dsr("request", "close", rid)
+    dsr("request", "answer", rid, "--by", "in-person")
     outbox = dsr.home / "outbox"
     outbox.mkdir()
     notice = outbox / f"N-{rid}-1.eml"  # what the file transport left for staff to send
@@ -186,7 +187,7 @@ def test_a_request_waiting_for_a_scheduled_erasure_is_held(dsr):
     dsr.write_config(config({"crm": {"type": "test-store", "path": "crm.json"}}))
     dsr("init")
     rid = _done(dsr, "erasure")
-    dsr("request", "close", rid)
+    dsr("request", "answer", rid, "--by", "in-person")
     dsr.env["DSR_TODAY"] = (TODAY + timedelta(days=3 * 366)).isoformat()
     report = dsr.json("purge")
     assert report["requests_purged"] == []
@@ -196,23 +197,22 @@ def test_a_request_waiting_for_a_scheduled_erasure_is_held(dsr):
 
 def test_a_request_still_open_when_the_erasure_completed_goes_on_the_next_purge(controller):
     dsr = controller
-    access = _done(dsr, "access")  # run, not closed yet
+    access = _done(dsr, "access")  # run, not answered yet
     erasure = _done(dsr, "erasure", "--email", JAN_EMAIL.upper())
-    dsr("request", "close", erasure)
+    dsr("request", "answer", erasure, "--by", "in-person")
     assert PASSWORD in _everything(dsr), "an open request keeps what staff still work on"
-    dsr("request", "close", access)
+    dsr("request", "answer", access, "--by", "in-person")
     report = dsr.json("purge")
     assert report["results_purged"] == [int(access)]
     assert PASSWORD not in _everything(dsr)
 
 
 def test_results_go_keep_results_for_after_the_answer_was_delivered(controller):
-    """The period counts from the answer (issue 11), not from a later close: a request closed
-    ten days after its answer loses its results 30 days after the answer."""
+    """The period counts from the answer (issue 11), not from when the request closed: a
+    request answered ten days before it closed loses its results 30 days after the answer."""
     dsr = controller
     rid = _done(dsr, "access")
-    dsr("request", "answer", rid, "--by", "in-person")
-    dsr("request", "close", rid)
+    dsr("request", "answer", rid, "--by", "in-person")  # completes it
     from dsr_core.answer.record import AnswerRow
     from dsr_core.config import load_config
 

@@ -10,7 +10,8 @@ It answers as Odoo does where the plugin relies on it:
   (``execute_kw``): faults with Odoo's codes (2 user error, 3 access denied, 4 access error,
   1 anything else), always HTTP 200.
 - The ORM bits used: ``search_read`` with prefix-notation domains (``|``, ``&``, ``!``; ``=``,
-  ``!=``, ``in``, ``ilike`` with Odoo's unescaped ``%``/``_`` wildcards, ``=ilike``),
+  ``!=``, ``in``, ``ilike`` with Odoo's unescaped ``%``/``_`` wildcards, ``=ilike``; a field
+  the model does not have is a ``ValueError``),
   ``active_test``, offset/limit; ``fields_get``;
   ``write``; ``create``; ``unlink`` with Odoo's refusals (a partner used in accounting or by
   a sale order, a confirmed order); private methods refused.
@@ -178,6 +179,12 @@ SCHEMA: dict[str, dict[str, str]] = {
     "ir.model.fields": {"id": "integer", "name": "char", "model": "char"},
 }
 
+#: What Odoo 17+'s Subscriptions app adds to ``sale.order`` (sale_subscription/models/
+#: sale_order.py): ``is_subscription`` and ``subscription_state``, a selection of
+#: ``1_draft``, ``2_renewal``, ``3_progress``, ``4_paused``, ``5_renewed``, ``6_churn``,
+#: ``7_upsell`` (False on an order that is no subscription).
+SUBSCRIPTION_FIELDS = {"is_subscription": "boolean", "subscription_state": "selection"}
+
 #: Computed on read, never stored (``display_name``...); writing them is refused.
 COMPUTED: dict[str, frozenset[str]] = {
     "res.partner": frozenset({"commercial_partner_id", "display_name"}),
@@ -295,6 +302,7 @@ class FakeOdoo:
         username: str = "dsr-bot",
         version: int = 19,
         with_mobile: bool = True,
+        subscriptions: bool = False,
     ) -> None:
         self.api_key = api_key
         self.database = database
@@ -303,6 +311,8 @@ class FakeOdoo:
         self.schema = {model: dict(fields) for model, fields in SCHEMA.items()}
         if not with_mobile:  # Odoo 18 dropped res.partner.mobile
             self.schema["res.partner"].pop("mobile")
+        if subscriptions:  # the Subscriptions app (sale_subscription) extends sale.order
+            self.schema["sale.order"].update(SUBSCRIPTION_FIELDS)
         self.records: dict[str, dict[int, dict[str, Any]]] = {m: {} for m in self.schema}
         self.requests: list[str] = []
         self.failures: list[Failure] = []
@@ -387,6 +397,16 @@ class FakeOdoo:
                 )
             if not self.admin and ((model, name) in ADMIN_ONLY or model == "mail.tracking.value"):
                 raise access_error(f"You do not have enough rights to access the field {name!r}")
+        for term in domain or []:
+            # odoo/osv/expression.py (17-18), odoo/orm/domains.py (19): an unknown field in a
+            # leaf is a ValueError naming it
+            if isinstance(term, list | tuple) and term and term[0] not in schema:
+                raise OdooException(
+                    "builtins.ValueError",
+                    f"Invalid field {model}.{term[0]} in leaf {tuple(term)!r}",
+                    500,
+                    1,
+                )
         rows = [r for r in self.records[model].values() if _matches(domain or [], r)]
         if ctx.get("active_test", True) and "active" in schema:
             if not any(isinstance(t, list) and t[0] == "active" for t in domain or []):

@@ -11,7 +11,7 @@ import pytest
 from dsr_core.model import Action, Identity, IdentityKind, Outcome, Subject
 from dsr_core.systems import PermanentError
 from dsr_plugins.crm.odoo import OdooSystem
-from tests.odoo.conftest import tracked_write
+from tests.odoo.conftest import TODAY, tracked_write
 from tests.odoo.fake_odoo import FakeOdoo
 
 JAN = Subject("Jan", (Identity(IdentityKind.EMAIL, "jan.peeters@example.be"),))
@@ -86,6 +86,39 @@ def test_partner_of_invoices_past_their_retention_is_anonymised_whole(
     assert not [
         k for k in outcomes if k.startswith("res.partner/7#") and outcomes[k].action == Action.KEPT
     ]
+    # the invoice and the confirmed order are not "kept until" a day that has passed: Odoo keeps
+    # the posted entry, which names only the anonymised contact now
+    for record in ("account.move/50", "sale.order/60"):
+        assert outcomes[record].action == Action.ANONYMISED, outcomes[record]
+        assert outcomes[record].until is None
+        assert "retention ended on 2026-03" in outcomes[record].detail
+    assert not [o for o in outcomes.values() if o.until is not None and o.until < TODAY]
+
+
+def test_an_old_invoice_shows_the_name_newer_invoices_keep(
+    make_system: Callable[..., OdooSystem], odoo: FakeOdoo
+) -> None:
+    """An invoice past its retention beside a newer one within it: the partner keeps its name
+    for the newer one, so the old invoice still shows it, until the same day."""
+    odoo.add(
+        "account.move",
+        id=52,
+        name="INV/2026/00007",
+        move_type="out_invoice",
+        state="posted",
+        invoice_date="2026-06-01",
+        date="2026-06-01",
+        partner_id=7,
+        amount_total=60.5,
+    )
+    outcomes = _erase(make_system(invoice_retention="2 years"), JAN)
+    assert outcomes["account.move/52"].action == Action.KEPT
+    assert outcomes["account.move/52"].until == date(2028, 6, 1)
+    old = outcomes["account.move/50"]
+    assert old.action == Action.KEPT and old.until == date(2028, 6, 1), old
+    assert "own retention ended on 2026-03-05" in old.detail
+    assert outcomes["res.partner/7#name"].until == date(2028, 6, 1)
+    assert not [o for o in outcomes.values() if o.until is not None and o.until < TODAY]
 
 
 def test_erasure_writes_nothing_into_odoos_history_and_erases_the_old(

@@ -115,3 +115,14 @@ def test_without_fields_get_the_standard_fields_are_assumed(
     outcomes = {o.record_id: o.action for o in system.erase(subject, keys, dry_run=False)}
     assert outcomes["res.partner/7"].value == "anonymised"
     assert odoo.get("res.partner", 7)["email"] is False  # type: ignore[index]
+
+
+def test_one_locate_follows_what_the_partners_found_say(
+    make_system: Callable[..., OdooSystem], odoo: FakeOdoo
+) -> None:
+    """The core does not ask a system again for identities it found itself (System.locate):
+    a second partner sharing the first one's number is found in the same call."""
+    odoo.add("res.partner", id=31, name="J. Peeters (shop)", phone="0477 12 34 56")
+    system = make_system()
+    keys = system.locate(Subject("Jan", (Identity(EMAIL, "jan.peeters@example.be"),)))
+    assert {k.value for k in keys if k.kind == CUSTOMER_ID} == {"7", "31"}

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from dsr_core.fields import field_info
 from dsr_core.model import Action, Record
 from dsr_core.testing import make_context
 from dsr_plugins.pbx import AsteriskCsvSystem, AsteriskSqlSystem
@@ -386,3 +387,30 @@ def test_check_fails_when_no_line_has_the_width_the_keys_say(tmp_path: Path) -> 
     assert f"{root / 'Master.csv'}: no line has the 20 columns the layout keys" in " ".join(
         result.problems
     )
+
+
+@pytest.mark.parametrize("folder", sorted(FOLDERS))
+def test_the_report_words_every_direction_and_outcome_a_real_asterisk_writes(
+    folder: str, tmp_path: Path
+) -> None:
+    """A Dutch or French report never shows ``ANSWERED`` or ``incoming``: every value these
+    real files carry has its words in nl, en and fr."""
+    root = copy(folder, tmp_path)
+    system = make(root, **FOLDERS[folder])
+    records = list(system.access(SUBJECT, system.locate(SUBJECT)))
+    seen = {
+        (r.category, name, r.fields[name])
+        for r in records
+        for name in ("direction", "disposition")
+        if r.fields.get(name)
+    }
+    assert {value for _, name, value in seen if name == "disposition"} >= {"ANSWERED"}
+    for category, name, value in seen:
+        info = field_info(system, category, name)
+        assert info is not None, name
+        words = info.values.get(value, {})
+        assert {language for language in ("nl", "en", "fr") if words.get(language)} == {
+            "nl",
+            "en",
+            "fr",
+        }, f"{name} = {value!r} has no words"

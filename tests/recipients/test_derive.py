@@ -28,7 +28,7 @@ def test_access_derives_the_carrier_from_the_records_and_names_it(dsr, monkeypat
         "--category", "delivery", "--on", "2025-01-05")  # fmt: skip
     rid = new_request(dsr, "access", "--email", EMAIL, "--phone", PHONE)
     report = dsr.json("request", "run", rid)
-    assert report["state"] == "in_progress" and report["blockers"] == []
+    assert report["state"] == "awaiting_answer" and report["blockers"] == []
 
     snel, found = dsr.json("suppliers", "recipients", rid)["recipients"]
     assert (snel["name"], snel["role"], snel["categories"]) == (
@@ -57,12 +57,18 @@ def test_access_derives_the_carrier_from_the_records_and_names_it(dsr, monkeypat
     if recipient_source not in export_source._recipient_sources:  # until the lead wires it
         monkeypatch.setattr(export_source, "_recipient_sources", [recipient_source])
     bundle = dsr.home / "access.zip"
-    dsr("export", rid, "-o", str(bundle))
+    exported = dsr("export", rid, "-o", str(bundle), ok=False)
+    # the record naming Proximus, which the register does not know, is for staff to review
+    assert exported.exit_code == 5 and "names recipient 'Proximus'" in exported.stderr
     with zipfile.ZipFile(bundle) as zf:
         manifest = json.loads(zf.read("manifest.json"))
         report = zf.read("report.html").decode()
-    assert [r["name"] for r in manifest["recipients"]] == ["Snel Transport", "Telco NV"]
-    assert "Telco NV" in report and "Snel Transport" in report
+    assert [(r["name"], r["source"]) for r in manifest["recipients"]] == [
+        ("Snel Transport", "register"),
+        ("Telco NV", "register"),
+        ("Proximus", "records"),
+    ]
+    assert "Telco NV" in report and "Snel Transport" in report and "Proximus" in report
 
 
 def test_an_erasure_knows_the_carrier_although_the_crm_erased_it(dsr):

@@ -77,10 +77,11 @@ def test_an_erasure_notifies_each_recipient_once_and_waits_for_them(dsr):
     assert "--reason" in dsr.fails("notices", "waive", f"N-{rid}-{courier}").stderr
     assert "why" in dsr.fails("notices", "waive", f"N-{rid}-{courier}", "--reason", " ").stderr
     waived = dsr.json("notices", "waive", f"N-{rid}-{courier}", "--reason", "firm went bankrupt")
-    assert waived["state"] == "waived" and waived["request_state"] == "in_progress"
+    assert waived["state"] == "waived" and waived["request_state"] == "awaiting_answer"
 
     assert dsr.json("notices", "list", "--pending") == []
-    dsr("request", "close", rid)
+    assert "waits for the answer" in dsr.fails("request", "close", rid).stderr
+    dsr("request", "answer", rid, "--by", "letter")
     assert dsr.json("request", "show", rid)["state"] == "completed"
 
     trail = audit_of(dsr, rid)

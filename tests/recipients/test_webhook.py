@@ -93,8 +93,9 @@ def test_signed_retried_and_confirmed_by_the_reply_opendsr_by_resend(
     again = hook_server.requests("/opendsr")[1]
     assert again.body == sent.body and again.headers["webhook-id"] == f"msg_{onid}"
     assert again.json()["subject_request_id"] == body["subject_request_id"]
-    assert dsr.json("request", "show", rid)["state"] == "in_progress"
-    dsr("request", "close", rid)
+    assert dsr.json("request", "show", rid)["state"] == "awaiting_answer"
+    dsr("request", "answer", rid, "--by", "letter")
+    assert dsr.json("request", "show", rid)["state"] == "completed"
 
 
 def test_a_timeout_then_429_with_retry_after_then_success_then_a_callback(
@@ -133,7 +134,7 @@ def test_a_timeout_then_429_with_retry_after_then_success_then_a_callback(
     out = dsr.json("notices", "callback", nid, *signed, "--body", str(body))
     assert out["confirmed"] and out["reference"] == "SLOW-1"
     assert dsr.json("notices", "show", nid)["state"] == "confirmed"
-    assert dsr.json("request", "show", rid)["state"] == "in_progress"
+    assert dsr.json("request", "show", rid)["state"] == "awaiting_answer"
 
 
 def test_410_disables_the_endpoint_other_4xx_is_not_retried_both_go_by_email(

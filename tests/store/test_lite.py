@@ -37,6 +37,9 @@ NEW = [
     ),
     ("portability", "--name", "Cas", "--phone", "09/377.12.34"),
     ("access", "--name", "An", "--email", "an.peeters@example.be", "--force"),
+    ("objection", "--name", "Dé", "--email", "de@example.be", "--language", "fr"),
+    # a contract's end: no deadline (due_on NULL), "due_on": null in its event
+    ("termination", "--name", "Kim", "--customer-id", "crm:1004"),
 ]
 STAMPS = {"created_at", "updated_at", "at", "hash", "prev_hash"}
 
@@ -121,5 +124,5 @@ def test_audit_trail_holds_over_requests_recorded_both_ways(dsr, sqlite_only, mo
     dsr("request", "new", "access", "--name", "Dirk", "--email", "dirk@example.be")
     verified = dsr.json("audit", "verify")
     assert verified["ok"] is True and verified["events"] == 1 + len(NEW) + 2
-    shown = dsr.json("request", "show", "5")
+    shown = dsr.json("request", "show", str(len(NEW) + 1))
     assert [i["value"] for i in shown["subject"]["identities"]] == ["dirk@example.be"]

@@ -14,6 +14,7 @@ from dsr_plugins.suppliers.message import (
     DeliveryResult,
     Language,
     Notice,
+    NoticeKind,
     Supplier,
     SupplierRole,
     make_message_id,
@@ -49,7 +50,7 @@ def test_create_accepts_core_identities(controller: Controller) -> None:
         controller=controller,
     )
     assert notice.identities == (("phone", "+3292345678"), ("customer_id", "C-77"))
-    assert notice.kind is RequestKind.RESTRICTION
+    assert notice.kind == RequestKind.RESTRICTION and notice.kind is NoticeKind.RESTRICTION
     assert notice.article == "18"
     assert notice.created_at.tzinfo is not None
 

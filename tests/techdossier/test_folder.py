@@ -13,6 +13,7 @@ from dsr_core.model import Action, Identity, IdentityKind, Subject
 from dsr_core.systems import ManualStep, PermanentError
 from dsr_core.testing import SystemConformance, make_context
 from dsr_plugins.techdossier import FolderDossierSystem
+from tests.labels import assert_labelled, field_of
 
 EMAIL, PHONE, CUSTOMER_ID = IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.CUSTOMER_ID
 PASSWORD = "Fw!Adm1n-2024-s3cret"
@@ -295,3 +296,32 @@ def test_bad_config(config: dict[str, Any], tmp_path: Path) -> None:
 def test_root_relative_to_the_config_folder(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(base / "outside")  # the working folder does not matter
     assert make(base).locate(JAN)
+
+
+def test_every_field_and_category_has_labels_and_a_kind(base: Path) -> None:
+    """The usual keys have labels in nl, en and fr; a key the technician made up
+    (``installed`` is known, ``rack`` is not) is shown as written, in every language."""
+    (base / "dossiers" / "1042" / "assets.toml").write_text(
+        '[[asset]]\nid = "sw-01"\nname = "Switch"\nrack_position = "U12"\n'
+    )
+    system = make(base)
+    seen = assert_labelled(system, system.access(JAN, system.locate(JAN)))
+    assert {c for c, _ in seen} == {
+        "contact",
+        "asset",
+        "credential",
+        "dossier_note",
+        "dossier_file",
+    }
+    assert field_of(system, "credential", "password").labels["nl"] == "Wachtwoord"
+    assert field_of(system, "asset", "id").kind == "technical"
+    assert field_of(system, "asset", "rack_position").labels == {
+        "nl": "Rack position",
+        "en": "Rack position",
+        "fr": "Rack position",
+    }
+    assert system.titles == {
+        "nl": "Technisch dossier",
+        "en": "Technical file",
+        "fr": "Dossier technique",
+    }

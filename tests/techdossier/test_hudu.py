@@ -14,6 +14,7 @@ from dsr_core.systems import ConfigError, ManualStep, PermanentError, TransientE
 from dsr_core.testing import SystemConformance, make_context
 from dsr_plugins.techdossier import HuduSystem
 from dsr_plugins.techdossier.hudu_client import HuduAuthError
+from tests.labels import assert_labelled, field_of
 from tests.techdossier.fake_hudu import FakeHudu
 
 EMAIL, PHONE, CUSTOMER_ID = IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.CUSTOMER_ID
@@ -324,3 +325,20 @@ def test_bad_config(bad: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         HuduSystem("hudu", bad, make_context("hudu", tmp_path))
     assert "systems.hudu" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_every_field_and_category_has_labels_and_a_kind(make: Callable[..., HuduSystem]) -> None:
+    """Hudu's own fields have labels in nl, en and fr; an asset field is labelled by the
+    label it has in Hudu (exported as ``field:<label>``), in every language."""
+    system = make()
+    seen = assert_labelled(system, system.access(JAN, system.locate(JAN)))
+    assert {c for c, _ in seen} == {"contact", "asset", "credential", "dossier_note"}
+    assert field_of(system, "contact", "name").labels["en"] == "Company name"
+    assert field_of(system, "asset", "name").labels["en"] == "Name"
+    assert field_of(system, "asset", "company_id").kind == "technical"
+    assert field_of(system, "asset", "field:VLANs").labels == {
+        "nl": "VLANs",
+        "en": "VLANs",
+        "fr": "VLANs",
+    }
+    assert field_of(system, "contact", "phone_number").kind == "phone"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -21,6 +22,14 @@ from dsr_core.model import Action, Identity, IdentityKind, Outcome, Record, Requ
 from dsr_core.systems import ConfigError, PermanentError, System, TransientError
 
 ALL = frozenset(RequestKind)
+
+
+def _identity(spec: dict[str, Any], system: str) -> Identity:
+    """``{"kind", "value", "valid_from"?, "valid_to"?}`` as an identity this system found."""
+    period = [
+        date.fromisoformat(spec[k]) if spec.get(k) else None for k in ("valid_from", "valid_to")
+    ]
+    return Identity(IdentityKind(spec["kind"]), spec["value"], *period, source=system)
 
 
 class TestStore(System):
@@ -56,7 +65,7 @@ class TestStore(System):
         return json.loads(self.path.read_text()) if self.path.exists() else []
 
     def _save(self, rows: list[dict[str, Any]]) -> None:
-        tmp = self.path.with_suffix(".tmp")
+        tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(rows))
         os.replace(tmp, self.path)
 
@@ -93,18 +102,29 @@ class TestStore(System):
         if self.config.get("crash") == "locate":
             # a bug in a plugin, on purpose: the message holds the subject's e-mail address
             int(sorted(subject.values(IdentityKind.EMAIL))[0])
+        # What it finds is searched in turn until nothing new appears, as System.locate asks
+        # (the core does not ask a system again for identities it found itself).
         values = {i.value for i in subject.identities}
         found: list[Identity] = []
-        for row in self._rows():
-            if row.get("email") in values:
-                found.append(Identity(IdentityKind.EMAIL, row["email"]))
-            if row.get("phone") in values:
-                found.append(Identity(IdentityKind.PHONE, row["phone"]))
-        if found:
-            for extra in self.config.get("expand", []):
-                found.append(
-                    Identity(IdentityKind(extra["kind"]), extra["value"], source=self.name)
-                )
+        while True:
+            found = []
+            for row in self._rows():
+                if row.get("email") in values:
+                    found.append(Identity(IdentityKind.EMAIL, row["email"]))
+                if row.get("phone") in values:
+                    found.append(Identity(IdentityKind.PHONE, row["phone"]))
+                if row.get("email") in values or row.get("phone") in values:
+                    # what the row says about its holder (a CRM's number history)
+                    found.extend(_identity(extra, self.name) for extra in row.get("knows", []))
+            if found:
+                for extra in self.config.get("expand", []):
+                    found.append(
+                        Identity(IdentityKind(extra["kind"]), extra["value"], source=self.name)
+                    )
+            more = {i.value for i in found} - values
+            if not more:
+                break
+            values |= more
         self._log("locate", subject)
         return list({i.key: i for i in found}.values())
 
@@ -126,6 +146,18 @@ class TestStore(System):
         self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
     ) -> Iterator[Outcome]:
         self._misbehave("erase")
+        # Several steps erase at once (workers, a batch's threads): each reads, changes and
+        # writes the file under a lock, as a database's transactions would.
+        with open(self.path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            out = self._erase_rows(subject, keys, dry_run=dry_run)
+        yield from out
+        if not dry_run and self.config.get("block_after_erase") == "yield":
+            self._erased_then_block()
+
+    def _erase_rows(
+        self, subject: Subject, keys: Sequence[Identity], *, dry_run: bool
+    ) -> list[Outcome]:
         rows = self._rows()
         mine = {r["id"] for r in self._mine(subject, keys)}
         today = self.context.today()
@@ -154,9 +186,7 @@ class TestStore(System):
         if not dry_run:
             self._save(rest)
             self._log("erase", subject)
-        yield from out
-        if not dry_run and self.config.get("block_after_erase") == "yield":
-            self._erased_then_block()
+        return out
 
     def _erased_then_block(self) -> None:
         """The erasure is done and its outcomes handed over; the process is then killed

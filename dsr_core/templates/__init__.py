@@ -1,0 +1,1 @@
+"""Templates ``dsr init`` renders (a package so that a wheel ships them)."""
