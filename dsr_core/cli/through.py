@@ -1,6 +1,10 @@
 """``dsr request new ... --verified METHOD --run [--export PATH]``: the common case in one
 process: record, verify, run and export, each step as its own command would do it and say it.
 
+A termination runs as soon as it is verified (``request verify`` runs it), so
+``request new termination ... --verified METHOD --export PATH`` records, verifies (and so
+runs) and exports; ``--run`` adds no second run.
+
 One process instead of four saves three start-ups (and their imports). With ``--json`` the
 steps' documents are printed as one: ``{"request", "verify", "run", "export"}``. The exit code
 is ``request run``'s; the bundle is not written after a run that failed (exit 4), whose
@@ -28,7 +32,11 @@ def carry_through(
     run: bool,
     bundle: str | None,
 ) -> None:
+    from ..intake import parse_kind
+    from ..model import RequestKind
     from .request_cmd import record, verify
+
+    terminating = parse_kind(new_request.kind) is RequestKind.TERMINATION
 
     steps: dict[str, Any] = {}
     app.gathered = []
@@ -40,7 +48,7 @@ def carry_through(
         steps["request"] = app.gathered[-1]
         ctx.invoke(verify, request_id=rid, method=method)
         steps["verify"] = app.gathered[-1]
-        if run:
+        if run and not terminating:  # a termination ran when it was verified
             from .run_cmd import run_request
 
             run_request(app, [rid], dry_run=False, systems=(), queue=False, due_erasures=False)

@@ -63,3 +63,12 @@ def test_run_without_verification_is_refused_before_anything_is_recorded(dsr):
     assert "--run needs --verified" in refused.stderr
     assert dsr.fails(*NEW, "--verified", "eID", "--export", "x.zip").exit_code == 2
     assert dsr.json("request", "list", "--all") == []
+
+
+def test_verified_alone_records_it_verified_in_one_step(dsr):
+    _setup(dsr)
+    lines = dsr(*NEW, "--verified", "eID").stdout.splitlines()
+    # one line, as `request new` without --verified prints: no separate "identity verified"
+    assert len(lines) == 1 and lines[0].startswith("request 1 recorded: access, due ")
+    shown = dsr.json("request", "show", "1")
+    assert shown["state"] == "identity_verified" and shown["tasks"] == []
