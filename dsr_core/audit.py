@@ -17,11 +17,7 @@ checks every kept text against its digest.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import json
-import os
-import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,11 +26,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .chain import (  # noqa: F401 - part of this module's API
+    FREE_TEXT_KEYS,
+    GENESIS,
+    HEAD_KEY,
+    PURGED,
+    TEXT_DIGEST,
+    default_actor,
+    event_hash,
+    text_digest,
+)
+from .chain import canonical as _canonical
+from .chain import split_texts as _split_texts
 from .errors import NotFound
 from .store.models import AuditEvent, AuditTextRow, Meta
-
-GENESIS = "0" * 64
-HEAD_KEY = "audit_head"
 
 # Appending is on every step's path: its statements are built once, with bound parameters
 # (building a statement costs several times what running it does).
@@ -44,72 +49,7 @@ _READ_HEAD_LOCKED = _READ_HEAD.with_for_update()  # PostgreSQL: appenders queue,
 _INSERT_EVENT = sa.insert(AuditEvent.__table__)
 _INSERT_HEAD = sa.insert(_META).values(key=HEAD_KEY, value=sa.bindparam("head"))
 _UPDATE_HEAD = sa.update(_META).where(_META.c.key == HEAD_KEY).values(value=sa.bindparam("head"))
-
-
-#: Keys of event data whose text is staff's own words: kept outside the chain.
-FREE_TEXT_KEYS = frozenset(
-    {"method", "reason", "note", "notes", "resolution", "comment", "error", "detail", "text"}
-)
-#: ``(action, key)`` whose value is one of dsr's own words, not staff's text.
-_CODES = frozenset({("clock.paused", "reason"), ("clock.resumed", "reason")})
-TEXT_DIGEST = "text_sha256"
-PURGED = "[purged]"
 _INSERT_TEXT = sa.insert(AuditTextRow.__table__)
-
-
-def text_digest(salt: str, text: str) -> str:
-    return hashlib.sha256(f"{salt}:{text}".encode()).hexdigest()
-
-
-def _split_texts(action: str, data: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """Replace staff's free text in ``data`` by salted digests; returns (name, salt, text)."""
-    texts = []
-    for key in FREE_TEXT_KEYS.intersection(data):
-        value = data[key]
-        if not isinstance(value, str) or not value or (action, key) in _CODES:
-            continue
-        salt = secrets.token_hex(16)
-        data[key] = {TEXT_DIGEST: text_digest(salt, value)}
-        texts.append((key, salt, value))
-    return texts
-
-
-def default_actor() -> str:
-    """``$DSR_ACTOR`` or the OS user."""
-    env = os.environ.get("DSR_ACTOR")
-    if env:
-        return env
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def _canonical(data: Mapping[str, Any]) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def event_hash(
-    seq: int,
-    at: datetime,
-    actor: str,
-    request_id: int | None,
-    action: str,
-    data: str,
-    prev_hash: str,
-) -> str:
-    body = _canonical(
-        {
-            "seq": seq,
-            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor": actor,
-            "request_id": request_id,
-            "action": action,
-            "data": data,
-            "prev": prev_hash,
-        }
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def _connection(where: Session | sa.Connection) -> sa.Connection:

@@ -113,8 +113,16 @@ class UnknownRegion(ValueError):
     """The ``holidays`` library has no table for this country or subdivision."""
 
 
+#: Holiday tables already known, by (country, subdivision, year): filled from a saved copy by
+#: the light commands (:mod:`dsr_core.holiday_cache`), which keep what the library computed.
+KNOWN_HOLIDAYS: dict[tuple[str, str | None, int], frozenset[date]] = {}
+
+
 @lru_cache(maxsize=512)
 def _holiday_dates(country: str, subdiv: str | None, year: int) -> frozenset[date]:
+    known = KNOWN_HOLIDAYS.get((country, subdiv, year))
+    if known is not None:
+        return known
     import holidays  # slow to import: only when a deadline is computed
 
     try:
@@ -125,7 +133,8 @@ def _holiday_dates(country: str, subdiv: str | None, year: int) -> frozenset[dat
                 f"unknown subdivision {subdiv!r} of country {country!r} for public holidays"
             ) from exc
         raise UnknownRegion(f"unknown country code {country!r} for public holidays") from exc
-    return frozenset(table)
+    KNOWN_HOLIDAYS[(country, subdiv, year)] = frozenset(table)
+    return KNOWN_HOLIDAYS[(country, subdiv, year)]
 
 
 def _normalise_country(country: str) -> str:

@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UserError, did_you_mean
 from .fields import in_language
-from .systems import CORE_KEYS
 
 CONFIG_NAME = "dsr.toml"
 DATABASE_NAME = "dsr.sqlite3"
@@ -476,6 +475,8 @@ def _recipients(value: Any, path: Path | None) -> tuple[StandingRecipient, ...]:
 
 
 def _system(name: str, table: Any, path: Path | None) -> SystemConfig:
+    from .systems import CORE_KEYS  # the system contract loads only when systems are named
+
     where = f"{_where(path)}: systems.{name}"
     if not isinstance(table, dict):
         raise ConfigFileError(f"{where} must be a table")

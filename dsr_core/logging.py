@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import logging.handlers
 import os
 import re
 import sys
 from collections.abc import Iterable, MutableMapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import structlog
 
 IDENTIFIER_KEYS = frozenset(
     {
@@ -104,13 +104,16 @@ def _redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutabl
     return event
 
 
-_SHARED: list[Any] = [
-    structlog.contextvars.merge_contextvars,
-    structlog.stdlib.add_log_level,
-    structlog.stdlib.add_logger_name,
-    structlog.processors.TimeStamper(fmt="iso", utc=True),
-    _redact,
-]
+def _shared() -> list[Any]:
+    import structlog  # a tenth of a second: only for commands that log
+
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact,
+    ]
 
 
 def configure(*, log_file: Path | None, verbose: bool = False, hash_key: bytes = b"") -> None:
@@ -118,11 +121,14 @@ def configure(*, log_file: Path | None, verbose: bool = False, hash_key: bytes =
 
     Calling it again (another home in the same process, as tests do) replaces the handlers.
     """
+    import structlog
+
     global _configured, _hash_key
     _hash_key = hash_key
+    shared = _shared()
     if not _configured:
         structlog.configure(
-            processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+            processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
             logger_factory=structlog.stdlib.LoggerFactory(),
             wrapper_class=structlog.stdlib.BoundLogger,
             cache_logger_on_first_use=True,
@@ -137,7 +143,7 @@ def configure(*, log_file: Path | None, verbose: bool = False, hash_key: bytes =
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     console.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=_SHARED,
+            foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
@@ -145,25 +151,25 @@ def configure(*, log_file: Path | None, verbose: bool = False, hash_key: bytes =
         )
     )
     root.addHandler(console)
-    handler = _file_handler(log_file) if log_file is not None else None
+    handler = _file_handler(log_file, shared) if log_file is not None else None
     if handler is not None:
         root.addHandler(handler)
     for noisy in ("httpx", "httpcore", "sqlalchemy", "asyncio", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _file_handler(log_file: Path) -> logging.Handler | None:
+def _file_handler(log_file: Path, shared: list[Any]) -> logging.Handler | None:
+    import structlog
+
     try:
-        log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not log_file.exists():
-            os.close(os.open(log_file, os.O_CREAT | os.O_WRONLY, 0o600))
+        _create_private(log_file)
         handler = logging.handlers.WatchedFileHandler(log_file, encoding="utf-8")
     except OSError:
         return None
     handler.setLevel(logging.INFO)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=_SHARED,
+            foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
@@ -174,9 +180,43 @@ def _file_handler(log_file: Path) -> logging.Handler | None:
     return handler
 
 
+def _create_private(log_file: Path) -> None:
+    log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not log_file.exists():
+        os.close(os.open(log_file, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def get_logger(name: str = "dsr") -> Any:
     """A logger on the one chain; outside the CLI (a library user, a benchmark) logging is
     set up on first use with warnings to the terminal and no file."""
+    import structlog
+
     if not _configured:
         configure(log_file=None)
     return structlog.get_logger(name)
+
+
+def log_info(
+    log_file: Path | None, hash_key: bytes, logger: str, event: str, **fields: Any
+) -> None:
+    """One info line in the log file, as :func:`configure`'s chain writes it (identifiers
+    hashed, secrets dropped), without loading structlog: for the light commands, which
+    print nothing to the terminal at info level unless ``-v`` (they take the full path then).
+    """
+    global _hash_key
+    if log_file is None:
+        return
+    previous, _hash_key = _hash_key, hash_key
+    try:
+        line = dict(_redact(None, "info", {**fields, "event": event}))
+    finally:
+        _hash_key = previous
+    line["level"] = "info"
+    line["logger"] = logger
+    line["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    try:
+        _create_private(log_file)
+        with log_file.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
+    except OSError:
+        return

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,9 +16,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from . import audit, clock
-from .config import LANGUAGES, ControllerConfig
+from .config import ControllerConfig
+from .deadlines import clock_status, has_clock, pauses_of, with_status
 from .errors import IllegalTransition, NotFound, UserError
-from .identities import InvalidIdentity, normalise_email, normalise_phone
+from .intake import (
+    CHANNELS,
+    PAUSE_REASONS,
+    NewRequest,
+    build_identities,
+    check,
+    controller_today,
+    duplicates_message,
+    parse_date,
+    parse_kind,
+)
+from .listing import Listing
 from .model import (
     TRANSITIONS,
     Identity,
@@ -31,78 +42,20 @@ from .model import (
     TaskState,
 )
 from .store.models import IdentityRow, PauseRow, RequestRow, TaskRow
-from .text import MAX_IDENTITY, MAX_NAME, clean_optional, clean_text, shown
+from .text import clean_optional, clean_text
 
-CHANNELS = ("email", "letter", "phone", "in-person", "web")
-PAUSE_REASONS = ("identity", "clarification")
-
-
-@dataclass(frozen=True)
-class NewRequest:
-    kind: str
-    name: str
-    emails: Sequence[str] = ()
-    phones: Sequence[str] = ()
-    customer_ids: Sequence[str] = ()
-    received: date | None = None
-    channel: str = "email"
-    note: str | None = None
-    changes: Mapping[str, Any] | None = None
-    #: the subject's language for letters and the bundle; None: the controller's
-    language: str | None = None
-
-
-def parse_kind(text: str) -> RequestKind:
-    try:
-        return RequestKind(text.strip().lower())
-    except ValueError:
-        kinds = ", ".join(k.value for k in RequestKind)
-        raise UserError(f"unknown request kind {text!r}: use one of {kinds}") from None
-
-
-def parse_date(text: str, what: str = "date") -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"malformed {what} {text!r}: use YYYY-MM-DD") from None
-
-
-def controller_today(controller: ControllerConfig) -> date:
-    return datetime.now(controller.tz).date()
-
-
-def build_identities(new: NewRequest, region: str) -> list[Identity]:
-    """Validate and normalise what the request names; an invalid one is refused by name."""
-    identities: list[Identity] = []
-    for raw in (*new.emails, *new.phones, *new.customer_ids):
-        if len(raw) > MAX_IDENTITY:
-            raise UserError(
-                f"an identity of {len(raw)} characters was given ({shown(raw)}): at most "
-                f"{MAX_IDENTITY} are accepted"
-            )
-    try:
-        for raw in new.emails:
-            identities.append(Identity(IdentityKind.EMAIL, normalise_email(raw)))
-        for raw in new.phones:
-            identities.append(Identity(IdentityKind.PHONE, normalise_phone(raw, region)))
-    except InvalidIdentity as exc:
-        raise UserError(str(exc)) from None
-    for raw in new.customer_ids:
-        value = clean_text(raw, "a customer id", limit=MAX_IDENTITY, multiline=False)
-        if not value:
-            raise UserError("an empty customer id was given")
-        system, sep, ident = value.partition(":")
-        if sep and system and ident and " " not in system:
-            identities.append(Identity(IdentityKind.CUSTOMER_ID, ident, system=system))
-        else:
-            identities.append(Identity(IdentityKind.CUSTOMER_ID, value))
-    seen: set[tuple[Any, ...]] = set()
-    unique = []
-    for ident in identities:
-        if ident.key not in seen:
-            seen.add(ident.key)
-            unique.append(ident)
-    return unique
+__all__ = [
+    "CHANNELS",
+    "PAUSE_REASONS",
+    "NewRequest",
+    "build_identities",
+    "clock_status",
+    "controller_today",
+    "has_clock",
+    "parse_date",
+    "parse_kind",
+    "pauses_of",
+]
 
 
 def find_duplicates(
@@ -133,54 +86,25 @@ def create(
     force: bool = False,
     today: date | None = None,
 ) -> RequestRow:
-    kind = parse_kind(new.kind)
-    name = clean_text(new.name, "the subject's name", limit=MAX_NAME, multiline=False)
-    note = clean_optional(new.note, "the note")
-    if not name:
-        raise UserError("the subject's name is required (--name)")
-    if new.channel not in CHANNELS:
-        raise UserError(f"unknown channel {new.channel!r}: use one of {', '.join(CHANNELS)}")
-    if new.language is not None and new.language not in LANGUAGES:
-        raise UserError(f"unknown language {new.language!r}: use one of {', '.join(LANGUAGES)}")
-    today = today or controller_today(controller)
-    received = new.received or today
-    if received > today:
-        raise UserError(f"the receipt date {received} is in the future (today is {today})")
-    identities = build_identities(new, controller.country)
-    if not identities:
-        raise UserError(
-            "a request needs at least one identity to search with: --email, --phone or "
-            "--customer-id"
-        )
-    if kind == RequestKind.RECTIFICATION and not new.changes:
-        raise UserError("a rectification needs the corrections: --changes FILE")
-    if kind != RequestKind.RECTIFICATION and new.changes:
-        raise UserError("--changes only goes with a rectification request")
-    duplicates = find_duplicates(session, kind, identities)
+    intake = check(new, controller=controller, today=today)
+    kind, received = intake.kind, intake.received
+    duplicates = find_duplicates(session, kind, intake.identities)
     if duplicates and not force:
-        ids = ", ".join(str(i) for i in duplicates)
-        raise UserError(
-            f"an open {kind} request for the same subject exists already (request {ids}); "
-            "use --force to record another"
-        )
-    due = (
-        clock.due_date(received, country=controller.country, subdiv=controller.subdivision)
-        if kind.is_gdpr
-        else None  # a contract's end has no Art. 12(3) deadline
-    )
+        raise UserError(duplicates_message(kind, duplicates))
+    due = intake.due(controller)
     row = RequestRow(
         kind=kind.value,
         state=RequestState.RECEIVED.value,
-        subject_name=name,
+        subject_name=intake.name,
         received_on=received,
-        channel=new.channel,
-        note=note,
-        changes=dict(new.changes) if new.changes else None,
+        channel=intake.channel,
+        note=intake.note,
+        changes=intake.changes,
         due_on=due,
         extended=False,
         needs_attention=False,
         created_by=actor,
-        language=new.language,
+        language=intake.language,
     )
     row.identities = [
         IdentityRow(
@@ -191,28 +115,16 @@ def create(
             system=i.system,
             source=i.source,
         )
-        for i in identities
+        for i in intake.identities
     ]
     session.add(row)
     session.flush()
-    counts: dict[str, int] = {}
-    for ident in identities:
-        counts[ident.kind.value] = counts.get(ident.kind.value, 0) + 1
     audit.append(
         session,
         "request.created",
         actor=actor,
         request_id=row.id,
-        data={
-            "kind": kind.value,
-            "received_on": received.isoformat(),
-            "channel": new.channel,
-            "language": new.language or controller.language,
-            "identities": counts,
-            "due_on": due.isoformat() if due else None,
-            "duplicate_of": duplicates,
-            "forced": bool(duplicates and force),
-        },
+        data=intake.created_data(due, duplicates, force, controller),
     )
     return row
 
@@ -259,28 +171,6 @@ def info(row: RequestRow) -> RequestInfo:
         due_on=row.due_on or row.received_on,
         subject=subject_of(row),
     )
-
-
-def pauses_of(row: RequestRow) -> list[clock.Pause]:
-    return [clock.Pause(p.started_on, p.ended_on) for p in row.pauses]
-
-
-def clock_status(row: RequestRow, controller: ControllerConfig, today: date) -> clock.ClockStatus:
-    if not has_clock(row):
-        return clock.ClockStatus(row.received_on, False, None, None, False, None, 0)
-    return clock.status(
-        row.received_on,
-        today=today,
-        extended=row.extended,
-        pauses=pauses_of(row),
-        country=controller.country,
-        subdiv=controller.subdivision,
-    )
-
-
-def has_clock(row: RequestRow) -> bool:
-    """A GDPR request runs against the Art. 12(3) deadline; a termination does not."""
-    return RequestKind(row.kind).is_gdpr
 
 
 def _require_clock(row: RequestRow, doing: str) -> None:
@@ -626,13 +516,33 @@ def list_requests(
     rows = session.execute(stmt.order_by(RequestRow.id)).scalars().all()
     from .answer.record import first_answers
 
-    answers = first_answers(session, [r.id for r in rows]) if which == "overdue" else {}
-    result = []
-    for row in rows:
-        status = clock_status(row, controller, today)
-        if which == "overdue" and (not status.overdue or row.id in answers):
-            continue  # an answer that went out met the deadline (or was late, but went out)
-        if due_within is not None and (status.days_left is None or status.days_left > due_within):
-            continue
-        result.append((row, status))
-    return result
+    answered = set(first_answers(session, [r.id for r in rows])) if which == "overdue" else set()
+    return with_status(
+        rows,
+        which=which,
+        controller=controller,
+        today=today,
+        due_within=due_within,
+        answered=answered,
+    )
+
+
+def page_requests(
+    session: Session, listing: Listing, *, controller: ControllerConfig
+) -> tuple[list[tuple[RequestRow, clock.ClockStatus]], int]:
+    """The page of requests ``listing`` shows (filtered, ordered and limited in the database)
+    with their clock status, and how many it has in all."""
+    sql, params = listing.select("id")
+    ids = [int(i) for i in session.execute(sa.text(sql), params).scalars()]
+    total = len(ids)
+    if listing.limit is not None and total >= listing.limit:
+        sql, params = listing.count()
+        total = int(session.execute(sa.text(sql), params).scalar_one())
+    rows: dict[int, RequestRow] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        stmt = sa.select(RequestRow).where(RequestRow.id.in_(chunk))
+        for row in session.execute(stmt.options(selectinload(RequestRow.pauses))).scalars():
+            rows[row.id] = row
+    page = [rows[i] for i in ids if i in rows]
+    return [(row, clock_status(row, controller, listing.today)) for row in page], total

@@ -3,7 +3,6 @@ subject, by e-mail, on paper or in person, recorded with when and how (Art. 12(1
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 def new_password() -> str:
     """Four groups of five: about 99 bits, easy to read out or type."""
+    import secrets
+
     return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(5)) for _ in range(4))
 
 

@@ -25,8 +25,21 @@ if TYPE_CHECKING:
     from ..config import Config
     from ..plugins import PluginHost
     from ..store import Store
+    from ..store.lite import LiteStore
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The plugins dsr installs itself (pyproject.toml's ``dsr`` entry points).
+BUILTIN_PLUGINS = frozenset(
+    {
+        ("manual", "dsr_core.builtins"),
+        ("crm", "dsr_plugins.crm"),
+        ("pbx", "dsr_plugins.pbx"),
+        ("techdossier", "dsr_plugins.techdossier"),
+        ("suppliers", "dsr_plugins.suppliers"),
+        ("demo", "dsr_plugins.demo"),
+    }
+)
 
 
 class App:
@@ -47,6 +60,8 @@ class App:
         self.json = False
         self.commands_added = False
         self.last_data: Any = None
+        #: While a command runs others' steps in-process (``request new --run``): their data.
+        self.gathered: list[Any] | None = None
         #: Set by a command whose work ended with something for staff (see .exits).
         self.exit_code = 0
 
@@ -86,19 +101,49 @@ class App:
     def actor(self) -> str:
         if self._actor:
             return self._actor
-        from ..audit import default_actor
+        from ..chain import default_actor
 
         return default_actor()
 
     def today(self) -> date:
         override = os.environ.get("DSR_TODAY")
         if override:
-            from ..requests import parse_date
+            from ..intake import parse_date
 
             return parse_date(override, "DSR_TODAY")
-        from ..requests import controller_today
+        from ..intake import controller_today
 
         return controller_today(self.config.controller)
+
+    def lite(self) -> LiteStore | None:
+        """The light read path (:mod:`dsr_core.store.lite`) when it can serve this database,
+        else None: the command takes the full path. ``DSR_NO_LIGHT=1`` always takes the full
+        path (to compare the two)."""
+        if os.environ.get("DSR_NO_LIGHT"):
+            return None
+        from ..store.lite import open_lite
+
+        return open_lite(self.config.database_url)
+
+    def builtin_plugins_only(self) -> bool:
+        """Only dsr's own plugins are installed, whose hooks the light path knows: their
+        ``dsr_request_blockers`` and ``dsr_request_created`` act on erasure, rectification and
+        restriction alone (Art. 19). Another plugin's hooks need the full path."""
+        if self.plugins_dir or self.config.plugins_dir:
+            return False
+        from importlib.metadata import entry_points
+
+        return all((ep.name, ep.value) in BUILTIN_PLUGINS for ep in entry_points(group="dsr"))
+
+    @contextmanager
+    def holidays(self) -> Iterator[None]:
+        """Deadlines computed inside use the holiday tables saved in the home, and save the
+        ones computed anew (:mod:`dsr_core.holiday_cache`)."""
+        from .. import holiday_cache
+
+        loaded = holiday_cache.load(self.config.home)
+        yield
+        holiday_cache.save(self.config.home, loaded)
 
     @contextmanager
     def session(self, *, readonly: bool = False) -> Iterator[Session]:
@@ -110,6 +155,10 @@ class App:
         """One JSON document with --json, else readable text. ``last_data`` keeps the data
         for callers that run a command in-process (``dsr demo``)."""
         self.last_data = data
+        if self.gathered is not None:  # one command's steps, printed as one document
+            self.gathered.append(data)
+            if self.json:
+                return
         if self.json:
             click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         else:
@@ -165,6 +214,7 @@ _TEXT_WORDS = {
     "reason": "the reason",
     "reference": "the reference",
     "aliases": "an alias",
+    "verified": "the verification method",
 }
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
-from .. import requests as reqs
+from ..deadlines import has_clock
 from ..errors import UserError
 from .app import get_app, json_option, table
+from .request_cmd import limit_option, more_text, page_limit, page_of
 from .views import request_json, state_words
 
 #: answered requests stay on the board this many days, to show the deadline met (or not)
@@ -104,11 +105,12 @@ def _fold(line: str) -> str:
     metavar="PATH",
     help="Also write the deadlines as an iCalendar file (in a folder that exists).",
 )
+@limit_option
 @json_option
-def due(ics_path: str | None) -> None:
+def due(ics_path: str | None, limit: int | None) -> None:
     """Open requests by days left, overdue first, then paused ones; then those answered in
     the last 30 days, with the day the answer went out (the deadline met, or late)."""
-    from ..answer.record import answered_since, first_answers
+    from ..listing import Listing
 
     app = get_app()
     today = app.today()
@@ -116,30 +118,34 @@ def due(ics_path: str | None) -> None:
     since = datetime.combine(
         today - timedelta(days=ANSWERED_SHOWN_DAYS), datetime.min.time(), controller.tz
     )
-    with app.session() as session:
-        found = reqs.list_requests(session, which="open", controller=controller, today=today)
-        answers = first_answers(session, [row.id for row, _ in found])
-        recent = answered_since(session, since)
-        shown = {row.id for row, _ in found}
-        found += [
-            (row, reqs.clock_status(row, controller, today))
-            for row in (reqs.get(session, rid) for rid in sorted(recent) if rid not in shown)
-        ]
-        answers.update(recent)
-        items = [
-            request_json(row, controller, today, status, answered_at=answers.get(row.id))
-            for row, status in found
-            if reqs.has_clock(row)  # a termination has no deadline
-        ]
+    # a termination has no deadline: not on the board (Listing.clock_only)
+    listing = Listing("open", today, limit=page_limit(app, limit), clock_only=True)
+    found, total = page_of(app, listing, answered_since=since)
+    items = [
+        request_json(row, controller, today, status, answered_at=answered_at)
+        for row, status, answered_at in found
+        if has_clock(row)
+    ]
     items.sort(key=_sort_key)
+    # the open requests on the page (those answered lately come on top of them)
+    shown = total if listing.limit is None else min(total, listing.limit)
     written = None
     if ics_path:
+        if shown < total:  # the calendar holds every open request
+            everything, _ = page_of(app, Listing("open", today, clock_only=True))
+            every = [
+                request_json(row, controller, today, status, answered_at=answered_at)
+                for row, status, answered_at in everything
+            ]
+            every.sort(key=_sort_key)
+        else:
+            every = items
         from .init_cmd import check_folder, write_private
 
         written = Path(ics_path)
         check_folder(written)
         try:
-            write_private(written, ics(items, controller.name, datetime.now(UTC)))
+            write_private(written, ics(every, controller.name, datetime.now(UTC)))
         except OSError as exc:
             raise UserError(f"cannot write {written}: {exc.strerror or exc}") from None
 
@@ -152,12 +158,17 @@ def due(ics_path: str | None) -> None:
             if item["state"] == "awaiting_confirmations":
                 state = "waiting on suppliers"
             rows.append([item["id"], item["kind"], state, item["clock"]["due"] or "-", _when(item)])
-        out = table(["id", "kind", "state", "due", "left"], rows)
+        out = table(["id", "kind", "state", "due", "left"], rows) + more_text(shown, total)
         if written:
             out += f"\ncalendar: {written}"
         return out
 
     app.emit(
-        {"today": today.isoformat(), "requests": items, "ics": str(written) if written else None},
+        {
+            "today": today.isoformat(),
+            "requests": items,
+            "total": total,
+            "ics": str(written) if written else None,
+        },
         text,
     )

@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 import json
-import tomllib
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import purge
-from .. import requests as reqs
 from ..errors import UserError
+from ..intake import CHANNELS, PAUSE_REASONS, NewRequest, parse_date, parse_kind
+from ..listing import DEFAULT_LIMIT, Listing
 from ..model import RequestKind, RequestState
 from . import exits
 from .app import App, engine_context, free_text, get_app, json_option, table
 from .views import clock_text, request_json, request_text, state_words
 
+if TYPE_CHECKING:
+    from ..clock import ClockStatus
+
+# The lifecycle (SQLAlchemy) is imported inside the commands that change a request: `list`,
+# `show` and `due` read through the light path (dsr_core.store.lite) when it can serve.
+
 
 def _date(value: str | None, what: str) -> date | None:
-    return reqs.parse_date(value, what) if value else None
+    return parse_date(value, what) if value else None
 
 
 def _load_changes(path: str | None) -> dict[str, Any] | None:
     if not path:
         return None
+    import tomllib
+
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
@@ -63,7 +70,7 @@ def request() -> None:
     help="A customer id (repeatable); SYSTEM:ID ties it to one system.",
 )
 @click.option("--received", help="Day of receipt, YYYY-MM-DD (default: today).")
-@click.option("--channel", type=click.Choice(list(reqs.CHANNELS)), default="email")
+@click.option("--channel", type=click.Choice(list(CHANNELS)), default="email")
 @click.option("--note", callback=free_text, help="Free text for staff.")
 @click.option(
     "--changes",
@@ -83,10 +90,22 @@ def request() -> None:
 )
 @click.option(
     "--verified",
-    "verified",
     callback=free_text,
     metavar="METHOD",
     help="Record it verified at once (as `request verify --method`); a termination then runs.",
+)
+@click.option(
+    "--run",
+    "run_",
+    is_flag=True,
+    help="Then run it (needs --verified); exits as `request run`.",
+)
+@click.option(
+    "--export",
+    "export_path",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Then write its bundle to PATH (after the run; not after a failed run).",
 )
 @json_option
 def new(
@@ -102,16 +121,27 @@ def new(
     language: str | None,
     force: bool,
     verified: str | None,
+    run_: bool,
+    export_path: str | None,
 ) -> None:
     """Record a request of KIND: access, portability, erasure, rectification, restriction,
-    objection; or termination, the end of the customer's contract (not a GDPR request)."""
+    objection; or termination, the end of the customer's contract (not a GDPR request).
+    With --verified, --run and --export, take it through in one go (a verified termination
+    runs at once)."""
+    terminating = parse_kind(kind) is RequestKind.TERMINATION
+    if run_ and not verified:
+        raise UserError("--run needs --verified METHOD: a request runs once identity is verified")
+    if export_path and not (run_ or (terminating and verified)):
+        raise UserError(
+            "--export needs --run (a verified termination runs at once): the bundle holds "
+            "what the run found"
+        )
     app = get_app()
-    terminating = reqs.parse_kind(kind) is RequestKind.TERMINATION
     if terminating and verified:
         from .run_cmd import check_termination
 
-        check_termination(app)
-    new_request = reqs.NewRequest(
+        check_termination(app)  # nothing is recorded when a system it touches is broken
+    new_request = NewRequest(
         kind=kind,
         name=name,
         emails=emails,
@@ -123,6 +153,30 @@ def new(
         changes=_load_changes(changes_file),
         language=language,
     )
+    if export_path or (run_ and not terminating):
+        from .through import carry_through
+
+        carry_through(
+            app, new_request, force=force, method=str(verified), run=run_, bundle=export_path
+        )
+        return
+    if verified is None:
+        data = _new_light(app, new_request, force=force) or record(app, new_request, force=force)
+    else:
+        data = record(app, new_request, force=force, verified=verified)
+    if terminating and verified:
+        _run_at_once(app, data, "termination recorded and verified")
+        return
+    app.emit(data, lambda: f"request {data['id']} recorded: {data['kind']}, {clock_text(data)}")
+
+
+def record(
+    app: App, new_request: NewRequest, *, force: bool, verified: str | None = None
+) -> dict[str, Any]:
+    """Record the request on the full path (the lifecycle, the logger, the plugins' hooks);
+    ``verified``: and its identity check, in the same unit of work."""
+    from .. import requests as reqs
+
     controller = app.config.controller
     with app.session() as session:
         row = reqs.create(
@@ -154,10 +208,114 @@ def new(
         name=info.subject.name,
     )
     app.plugins.request_created(info)
-    if terminating and verified:
-        _run_at_once(app, data, "termination recorded and verified")
-        return
-    app.emit(data, lambda: f"request {row.id} recorded: {row.kind}, {clock_text(data)}")
+    return data
+
+
+def _new_light(app: App, new: NewRequest, *, force: bool) -> dict[str, Any] | None:
+    """Record the request on the light path (the same rows, audit event and log line as
+    :func:`dsr_core.requests.create` and the full command), or None when the full path must:
+    no light path, ``-v`` (the terminal logger), a third-party plugin that may act on a new
+    request, or a kind passed on to recipients (the suppliers plugin derives them first)."""
+    kind = parse_kind(new.kind)
+    if app.verbose or kind.notifies_recipients or not app.builtin_plugins_only():
+        return None
+    from ..intake import check, duplicates_message
+    from ..store.lite import Json, Row
+
+    controller = app.config.controller
+    today = app.today()
+    intake = check(new, controller=controller, today=today)
+    lite = app.lite()
+    if lite is None:
+        return None
+    log_key = lite.meta("log_key") if lite.writable else None
+    if log_key is None:  # the key: the full path's first store opening makes it
+        lite.conn.close()
+        return None
+    actor = app.actor
+    with app.holidays():
+        open_states = [s.value for s in RequestState if s.is_open]
+        with lite.writing():
+            pairs = [(i.kind.value, i.value) for i in intake.identities if i.kind.value != "name"]
+            duplicates = lite.duplicates(kind.value, pairs, open_states)
+            if duplicates and not force:
+                raise UserError(duplicates_message(kind, duplicates))
+            due = intake.due(controller)
+            values: dict[str, Any] = {
+                "kind": kind.value,
+                "state": RequestState.RECEIVED.value,
+                "subject_name": intake.name,
+                "received_on": intake.received,
+                "channel": intake.channel,
+                "note": intake.note,
+                "changes": Json(intake.changes),
+                "due_on": due,
+                "extended": False,
+                "needs_attention": False,
+                "created_by": actor,
+                "language": intake.language,
+            }
+            values["created_at"] = datetime.now(UTC)  # two calls, as the models' defaults
+            values["updated_at"] = datetime.now(UTC)
+            rid = lite.insert("requests", values)
+            for i in intake.identities:
+                lite.insert(
+                    "identities",
+                    {
+                        "request_id": rid,
+                        "kind": i.kind.value,
+                        "value": i.value,
+                        "valid_from": i.valid_from,
+                        "valid_to": i.valid_to,
+                        "system": i.system,
+                        "source": i.source,
+                    },
+                )
+            lite.append_audit(
+                "request.created",
+                actor=actor,
+                request_id=rid,
+                data=intake.created_data(due, duplicates, force, controller),
+            )
+        row = Row({**values, "id": rid, "changes": Json(intake.changes), "pauses": []})
+        data = request_json(row, controller, today, answered_at=None)
+    from ..logging import log_info
+
+    log_info(
+        app.config.log_file,
+        bytes.fromhex(log_key),
+        "dsr.request",
+        "request recorded",
+        request_id=rid,
+        kind=kind.value,
+        identities=[i.value for i in intake.identities],
+        name=intake.name,
+    )
+    return data
+
+
+def limit_option(func: Any) -> Any:
+    return click.option(
+        "--limit",
+        type=click.IntRange(min=0),
+        metavar="N",
+        help=f"Show at most N (default {DEFAULT_LIMIT} on the terminal, all with --json; 0: all).",
+    )(func)
+
+
+def page_limit(app: App, limit: int | None) -> int | None:
+    """The rows a list shows: ``--limit`` (0: all), else a page on the terminal and all in
+    JSON (scripts get everything)."""
+    if limit is None:
+        return None if app.json else DEFAULT_LIMIT
+    return limit or None
+
+
+def more_text(shown: int, total: int, order: str = "most urgent first") -> str:
+    """The line under a list cut short: how many more, and how to see them."""
+    if total <= shown:
+        return ""
+    return f"\n{shown} of {total} shown, {order}; {total - shown} more: --limit 0 shows them all"
 
 
 @request.command("list")
@@ -170,23 +328,20 @@ def new(
     metavar="DAYS",
     help="Only those due within DAYS days.",
 )
+@limit_option
 @json_option
-def list_(which: str, due_within: int | None) -> None:
-    """List requests with their state and deadline."""
+def list_(which: str, due_within: int | None, limit: int | None) -> None:
+    """List requests with their state and deadline: open ones most urgent first (paused ones
+    last), every request (--all) by id."""
     app = get_app()
     today = app.today()
     controller = app.config.controller
-    from ..answer.record import first_answers
-
-    with app.session() as session:
-        found = reqs.list_requests(
-            session, which=which, controller=controller, today=today, due_within=due_within
-        )
-        answers = first_answers(session, [row.id for row, _ in found])
-        data = [
-            request_json(row, controller, today, status, answered_at=answers.get(row.id))
-            for row, status in found
-        ]
+    listing = Listing(which, today, due_within, page_limit(app, limit))
+    found, total = page_of(app, listing)
+    data = [
+        request_json(row, controller, today, status, answered_at=answered_at)
+        for row, status, answered_at in found
+    ]
     app.emit(
         data,
         lambda: (
@@ -205,10 +360,83 @@ def list_(which: str, due_within: int | None) -> None:
                     for d in data
                 ],
             )
+            + more_text(len(data), total, "by id" if which == "all" else "most urgent first")
             if data
             else "no requests"
         ),
     )
+
+
+Shown = tuple[Any, "ClockStatus", "datetime | None"]
+
+
+def page_of(
+    app: App, listing: Listing, *, answered_since: datetime | None = None
+) -> tuple[list[Shown], int]:
+    """The requests ``listing`` shows, each with its clock status and when it was first
+    answered (None: not yet), and how many the listing has in all; ``answered_since``: then
+    the requests first answered since that moment, not on the page (``dsr due``). Read on
+    the light path when it can serve."""
+    controller = app.config.controller
+    today = listing.today
+    lite = app.lite()
+    if lite is not None:
+        from ..deadlines import clock_status
+
+        with lite, app.holidays():
+            rows, total = lite.requests(listing)
+            answers = lite.first_answers([r.id for r in rows])
+            if answered_since is not None:
+                shown = {r.id for r in rows}
+                recent = lite.answered_since(answered_since)
+                rows += lite.requests_by_id([i for i in sorted(recent) if i not in shown])
+                answers.update(recent)
+            found = [(r, clock_status(r, controller, today), answers.get(r.id)) for r in rows]
+            return found, total
+    from .. import requests as reqs
+    from ..answer.record import answered_since as since_answered
+    from ..answer.record import first_answers
+
+    with app.session(readonly=True) as session:
+        page, total = reqs.page_requests(session, listing, controller=controller)
+        answers = first_answers(session, [r.id for r, _ in page])
+        if answered_since is not None:
+            shown = {r.id for r, _ in page}
+            recent = since_answered(session, answered_since)
+            page += [
+                (r, reqs.clock_status(r, controller, today))
+                for r in (reqs.get(session, i) for i in sorted(recent) if i not in shown)
+            ]
+            answers.update(recent)
+        return [(r, status, answers.get(r.id)) for r, status in page], total
+
+
+def _show_light(app: App, request_id: str) -> dict[str, Any] | None:
+    """``show``'s document from the light path, or None when the full path must answer: no
+    light path, a third-party plugin that may hold the request back, a kind passed on to
+    recipients (Art. 19 notices), or no such request (the full path says so)."""
+    text = request_id.strip().lstrip("#")
+    if not text.isdigit() or not app.builtin_plugins_only():
+        return None
+    lite = app.lite()
+    if lite is None:
+        return None
+    from ..deadlines import clock_status
+
+    controller = app.config.controller
+    today = app.today()
+    with lite, app.holidays():
+        row = lite.request(int(text))
+        if row is None or RequestKind(row.kind).notifies_recipients or lite.notices_of(row.id):
+            return None
+        if any(t.state == "done" and (t.summary or {}).get("attempt") for t in row.tasks):
+            return None  # the recipients its records name: the systems' plugins read them
+        status = clock_status(row, controller, today)
+        answered_at = lite.first_answers([row.id]).get(row.id)
+        data = request_json(row, controller, today, status, detail=True, answered_at=answered_at)
+    data["notices"] = []
+    data["unmatched_recipients"] = []  # no finished task: no records that name one
+    return data
 
 
 def _left(data: dict[str, Any]) -> str | int:
@@ -225,6 +453,12 @@ def _left(data: dict[str, Any]) -> str | int:
 def show(request_id: str) -> None:
     """State, clock, identities, every task and its errors."""
     app = get_app()
+    light = _show_light(app, request_id)
+    if light is not None:
+        app.emit(light, lambda: request_text(light))
+        return
+    from .. import requests as reqs
+
     controller = app.config.controller
     with app.session() as session:
         row = reqs.get(session, request_id)
@@ -254,6 +488,8 @@ def _notices(session: Any, request_id: int, today: date) -> list[dict[str, Any]]
 
 
 def _change(request_id: str, action: str, **kwargs: Any) -> tuple[App, dict[str, Any]]:
+    from .. import requests as reqs
+
     app = get_app()
     controller = app.config.controller
     with app.session() as session:
@@ -274,6 +510,8 @@ def verify(request_id: str, method: str) -> None:
     """Record how the subject's identity was verified; the request may then run.
 
     A termination (the contract's end, verified by the written notice) runs at once."""
+    from .. import requests as reqs
+
     app = get_app()
     with app.session(readonly=True) as session:
         terminating = reqs.get(session, request_id).kind == RequestKind.TERMINATION
@@ -309,7 +547,7 @@ def _run_at_once(app: App, data: dict[str, Any], done: str) -> None:
 @click.option(
     "--reason",
     callback=free_text,
-    type=click.Choice(list(reqs.PAUSE_REASONS)),
+    type=click.Choice(list(PAUSE_REASONS)),
     required=True,
     help="What is awaited from the subject.",
 )
@@ -356,6 +594,7 @@ def resume(request_id: str, on: str | None) -> None:
 def extend(request_id: str, reason: str, on: str | None) -> None:
     """Extend by up to two months (Art. 12(3)) and write the letter to the subject."""
     from .. import letters
+    from .. import requests as reqs
 
     app = get_app()
     controller = app.config.controller
@@ -396,6 +635,7 @@ def extend(request_id: str, reason: str, on: str | None) -> None:
 def reject(request_id: str, reason: str) -> None:
     """Refuse the request and write the refusal letter."""
     from .. import letters
+    from .. import requests as reqs
 
     app = get_app()
     controller = app.config.controller
@@ -426,6 +666,9 @@ def withdraw(request_id: str, reason: str) -> None:
 @json_option
 def close(request_id: str) -> None:
     """Complete a request whose tasks are done and notices confirmed."""
+    from .. import purge
+    from .. import requests as reqs
+
     app = get_app()
     controller = app.config.controller
     with app.session() as session:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from types import EllipsisType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import object_session
-
-from .. import requests as reqs
-from ..clock import ClockStatus
-from ..config import ControllerConfig
-from ..store.models import RequestRow
 from ..unread import unread_count
+
+if TYPE_CHECKING:
+    from ..clock import ClockStatus
+    from ..config import ControllerConfig
+    from ..store.models import RequestRow
 
 
 def _iso(value: Any) -> Any:
@@ -50,10 +49,17 @@ def request_json(
     blockers: Sequence[str] = (),
     answered_at: datetime | None | EllipsisType = ...,
 ) -> dict[str, Any]:
-    """``answered_at``: when the request was first answered, if the caller looked it up for
-    many rows at once (``...``: look it up here)."""
-    status = status or reqs.clock_status(row, controller, today)
+    """``row``: a model row, or a light path's row (:mod:`dsr_core.store.lite`).
+    ``answered_at``: when the request was first answered, if the caller looked it up (for
+    many rows at once, or on the light path; ``...``: look it up here, in the row's session)."""
+    from ..deadlines import clock_status, has_clock
+
+    status = status or clock_status(row, controller, today)
     if answered_at is ...:
+        from sqlalchemy.orm import object_session
+
+        from .. import requests as reqs
+
         session = object_session(row)
         answered_at = reqs.answered(session, row.id) if session is not None else None
     answer = answer_json(answered_at, status.due, controller)
@@ -77,7 +83,7 @@ def request_json(
             "paused_days": status.paused_days,
             "extended": row.extended,
             # False for a termination: no Art. 12(3) deadline (docs/termination.md)
-            "applies": reqs.has_clock(row),
+            "applies": has_clock(row),
         },
         "answer": answer,
     }

@@ -124,3 +124,24 @@ def test_dry_run_names_what_would_go_and_what_is_left_alone(voxtra: Voxtra) -> N
     status = {s["system"]: s["status"] for s in data["systems"]}
     assert status == {"dossier": "would-change", "crm": "left_alone", "pbx": "left_alone"}
     assert (voxtra.home / "dossiers" / "1004").exists()
+
+
+def test_recorded_with_its_notice_and_exported_in_one_command(voxtra: Voxtra, tmp_path) -> None:
+    dsr = voxtra.dsr
+    bundle = tmp_path / "els.zip"
+    out = dsr("request", "new", "termination", *ELS, "--verified", NOTICE, "--run",
+              "--export", str(bundle))  # fmt: skip
+    assert out.exit_code == 0
+    assert "run at once" in out.stdout and f"bundle for request 1: {bundle}" in out.stdout
+    assert not (voxtra.home / "dossiers" / "1004").exists()
+    events = [e["action"] for e in dsr.json("audit", "show", "1")]
+    assert events.count("request.run") == 1  # --run adds no second run
+    with zipfile.ZipFile(bundle) as zf:
+        assert json.loads(zf.read("manifest.json"))["request"]["kind"] == "termination"
+
+
+def test_export_without_a_run_is_refused_before_anything_is_recorded(voxtra: Voxtra) -> None:
+    dsr = voxtra.dsr
+    refused = dsr.fails("request", "new", "termination", *ELS, "--export", "x.zip")
+    assert "--export needs --run" in refused.stderr
+    assert dsr.json("request", "list", "--all") == []
