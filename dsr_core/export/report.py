@@ -270,6 +270,7 @@ def render_report(
     context = {
         "lang": language,
         "request": request,
+        "identities": shown_identities(request.identities),
         "controller": request.controller,
         "kind": kind.value,
         "article": kind.article,
@@ -296,3 +297,16 @@ def render_report(
             parts.clear()
             pending = 0
     write(encode_text("".join(parts)))
+
+
+def shown_identities(identities: Sequence[Any]) -> list[Any]:
+    """The identities the report names, each once: the same customer number found by two
+    systems reads the same to the subject."""
+    seen: set[tuple[str, str, Any, Any]] = set()
+    shown = []
+    for ident in identities:
+        key = (str(ident.kind), str(ident.value), ident.valid_from, ident.valid_to)
+        if key not in seen:
+            seen.add(key)
+            shown.append(ident)
+    return shown

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dsr_core.model import Record, RequestKind
+from dsr_core.model import Identity, IdentityKind, Record, RequestKind
 
 from .helpers import (
     BASIS,
@@ -186,3 +186,17 @@ def test_a_system_without_data_says_so_and_stays_out_of_the_art_15_overview(
     assert html.text("system-backup") == "backup Dit systeem bevat geen gegevens over u."
     assert "backup" not in html.text("purposes")
     assert "crm" in html.text("purposes")
+
+
+def test_a_customer_number_two_systems_found_is_named_once(tmp_path: Path) -> None:
+    """The CRM and the dossier system both know the customer as 1001: the subject reads it
+    once among the identities the report was made with."""
+    number = [
+        Identity(IdentityKind.CUSTOMER_ID, "1001", system=name, source=name)
+        for name in ("crm", "dossier")
+    ]
+    request = make_request(identities=(*make_request().identities, *number))
+    html = report(tmp_path, request=request)
+    facts = html.text("top")
+    assert facts.count("1001") == 1, facts
+    assert "jan.peeters@example.be" in facts and "+32477123456" in facts
