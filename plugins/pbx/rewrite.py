@@ -26,6 +26,7 @@ import os
 import queue
 import secrets
 import stat
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -204,6 +205,10 @@ def _finish(
     return stats
 
 
+#: The interpreter's switch interval while a :class:`Started` copy runs (seconds).
+SWITCH_INTERVAL = 0.0002
+
+
 class Started:
     """A rewrite begun while the file is still being scanned for the edits.
 
@@ -234,6 +239,11 @@ class Started:
         self._error: BaseException | None = None
         self._open = True
         self._thread = threading.Thread(target=self._copy, name="dsr-pbx-copy", daemon=True)
+        # Between two copies the thread needs the interpreter's lock for a moment; the scan
+        # holds it, and hands it over only after the switch interval (5 ms): with a few
+        # hundred edits that wait would exceed the copy itself. Handed over sooner meanwhile.
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
         self._thread.start()
 
     def __enter__(self) -> Started:
@@ -266,6 +276,7 @@ class Started:
         if self._thread.is_alive():
             self._tasks.put(None)
             self._thread.join()
+            sys.setswitchinterval(self._interval)
 
     def fits(self, edits: Sequence[Edit], planned_size: int, inode: tuple[int, int]) -> bool:
         """Whether this copy was made of the planned file with exactly ``edits``."""
