@@ -6,6 +6,9 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,6 +19,7 @@ from dsr_core.testing import make_context
 from dsr_plugins.pbx import AsteriskCsvSystem, csv_system, rewrite
 from dsr_plugins.pbx.numbers import textual_forms
 from tests.pbx.samples import JAN, JAN_OFFICE, JAN_SUBJECT, asterisk_line
+from tests.pbx.test_rewrite import WRITER, _big_log
 
 TODAY = date(2025, 6, 1)
 MAX_LINE = 4096  # a small bound (the scan reads lines up to one chunk whatever the bound)
@@ -135,3 +139,30 @@ def test_a_streamed_copy_that_does_not_fit_the_plan_is_discarded(tmp_path: Path)
         )
     assert path.read_bytes() == b"a\nc\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Master.csv"]
+
+
+def test_a_cold_erase_loses_nothing_a_pbx_appends_meanwhile(tmp_path: Path, monkeypatch) -> None:
+    path, content = _big_log(tmp_path, 40_000)
+    finished: list[int] = []
+    real_finish = rewrite.Started.finish
+
+    def finish(self, *args, **kwargs):
+        finished.append(1)
+        return real_finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(rewrite.Started, "finish", finish)
+    csv_system.SCANS.clear()
+    system = AsteriskCsvSystem("pbx", {"path": str(path)}, make_context("pbx", tmp_path))
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "1000"])
+    try:
+        time.sleep(0.05)
+        outcomes = list(system.erase(JAN_SUBJECT, JAN_SUBJECT.identities, dry_run=False))
+    finally:
+        writer.wait(timeout=60)
+    assert finished  # copied during the scan (a retry after a change would add one)
+    assert len(outcomes) == 40
+    final = path.read_text().splitlines()
+    kept = [line for line in content if "0477123456" not in line]
+    assert final[: len(kept)] == kept
+    live = final[len(kept) :]
+    assert sorted(live) == sorted(set(live)) and len(live) == 1000
