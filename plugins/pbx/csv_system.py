@@ -71,7 +71,15 @@ from .erasure import decide, outcome
 from .lines import MAX_LINE, TooLong, bounded_lines, too_long_reason
 from .matching import Match, Matcher, Owned
 from .records import call_fields
-from .rewrite import Edit, FileChanged, LockTimeout, RewriteRefused, folder_lock, rewrite
+from .rewrite import (
+    Edit,
+    FileChanged,
+    LockTimeout,
+    RewriteRefused,
+    Started,
+    folder_lock,
+    rewrite,
+)
 from .scan import ScanStats, scan
 from .spool import Spool, spool_folder
 
@@ -281,11 +289,13 @@ class CsvCallLogSystem(System):
         results: Sequence[FileScan],
         start: int = 0,
         first_line: int = 1,
+        on_hit: Callable[[Hit], None] | None = None,
     ) -> None:
         """One pass over ``path`` from ``start`` up to ``results[0].size`` for all of
         ``matchers``: each :class:`Hit` or :class:`Unparsed` of ``matchers[i]`` goes to
         ``results[i]`` (hits to its spool, as found). Each line is parsed once, however many
-        matchers; each result gets what a scan for its matcher alone would have found."""
+        matchers; each result gets what a scan for its matcher alone would have found.
+        ``on_hit`` (one matcher only) is also given each hit as found, in file order."""
         alone = len(matchers) == 1
         digit_needles = sorted({n.encode() for m in matchers for n in m.nsns})
         text_needles = sorted({e.encode() for m in matchers for e in m.extensions})
@@ -355,17 +365,18 @@ class CsvCallLogSystem(System):
                     if match is None:
                         continue
                     base = base or f"{call.ident or 'line'}:{self._digest(candidate.raw)}"
-                    results[i].add_hit(
-                        Hit(
-                            candidate.offset,
-                            candidate.raw,
-                            candidate.number,
-                            fields,
-                            call,
-                            match,
-                            results[i].record_id(base),
-                        )
+                    hit = Hit(
+                        candidate.offset,
+                        candidate.raw,
+                        candidate.number,
+                        fields,
+                        call,
+                        match,
+                        results[i].record_id(base),
                     )
+                    results[i].add_hit(hit)
+                    if on_hit is not None and alone:
+                        on_hit(hit)
             fingerprint = _fingerprint(stream, shared.complete)
         for result in results:
             result.fingerprint = fingerprint
@@ -407,10 +418,14 @@ class CsvCallLogSystem(System):
                 return cached
         return None
 
-    def _scan(self, path: Path, matcher: Matcher) -> FileScan:
+    def _scan(
+        self, path: Path, matcher: Matcher, on_hit: Callable[[Hit], None] | None = None
+    ) -> FileScan:
         """The complete scan of ``path``, its hits spooled to disk. Served from the cache
         while the file is unchanged; when the PBX only appended to it (same inode, larger,
-        the bytes before the last scanned line end unchanged), only the new lines are read."""
+        the bytes before the last scanned line end unchanged), only the new lines are read.
+        ``on_hit`` is given each hit as it is found when the whole file is read (not when
+        the scan comes from the cache, in whole or in part)."""
         fresh = self._stat(path)
         key = self._cache_key(path, matcher)
         cached = SCANS.get(key)
@@ -433,7 +448,7 @@ class CsvCallLogSystem(System):
                     complete=complete,
                     complete_lines=cached.stats.complete_lines,
                 )
-        self._fill(path, [matcher], [fresh], start, first_line)
+        self._fill(path, [matcher], [fresh], start, first_line, on_hit if start == 0 else None)
         SCANS.put(key, fresh, len(fresh.hits) + 1)
         self._report_scan(fresh)
         return fresh
@@ -900,18 +915,54 @@ class CsvCallLogSystem(System):
             rest = self._erase_file(path, matcher, dry_run=False, known={**known, **outcomes})
             return {**outcomes, **{k: v for k, v in rest.items() if k not in outcomes}}
         for _attempt in range(3):
-            scanned = self._scan(path, matcher)
-            outcomes, edits = self._plan(path, scanned, matcher, known)
-            if dry_run or not edits:
-                return outcomes
-            try:
-                rewrite(path, edits, planned_size=scanned.size, planned_inode=scanned.inode)
-            except FileChanged:
-                SCANS.discard(lambda k: k[1] == path)
-                continue
+            with self._started(path, matcher, dry_run) as started:
+                scanned = self._scan(path, matcher, started.add if started else None)
+                outcomes, edits = self._plan(path, scanned, matcher, known)
+                if dry_run or not edits:
+                    return outcomes
+                try:
+                    rewrite(
+                        path,
+                        edits,
+                        planned_size=scanned.size,
+                        planned_inode=scanned.inode,
+                        started=started.rewrite if started else None,
+                    )
+                except FileChanged:
+                    SCANS.discard(lambda k: k[1] == path)
+                    continue
             SCANS.discard(lambda k: k[1] == path)
             return outcomes
         raise TransientError(f"systems.{self.name}: {path.name} kept changing; try again")
+
+    @contextlib.contextmanager
+    def _started(self, path: Path, matcher: Matcher, dry_run: bool) -> Iterator[_Streamed | None]:
+        """When ``path`` is to be read whole (no scan of it cached), a rewrite begun at once
+        and fed each hit's edit as the scan finds it: the copy overlaps the scan (see
+        :class:`~.rewrite.Started`). None for a dry run or a cached scan. Whatever is not
+        finished is discarded on leaving."""
+        if dry_run or SCANS.get(self._cache_key(path, matcher)) is not None:
+            yield None
+            return
+        try:
+            begun = Started(path)
+        except OSError:  # e.g. a folder dsr may not write to: the plain path says so, if needed
+            yield None
+            return
+        with begun:
+            yield _Streamed(self, path, matcher, begun)
+
+    def _edit(
+        self, hit: Hit, action: Action, pseudonymise: Callable[[str], str]
+    ) -> tuple[Edit | None, list[str]]:
+        """The edit erasing or anonymising ``hit`` (None when kept) and the columns it
+        changes; :class:`ParseError` when the line cannot be anonymised."""
+        if action == Action.ERASED:
+            return Edit(hit.offset, hit.raw, b""), []
+        if action == Action.ANONYMISED:
+            new, changed = self._anonymised(hit, pseudonymise)
+            return Edit(hit.offset, hit.raw, new), changed
+        return None, []
 
     def _plan(
         self, path: Path, scanned: FileScan, matcher: Matcher, known: dict[str, Outcome]
@@ -925,17 +976,13 @@ class CsvCallLogSystem(System):
         for hit in scanned.hits:
             decision = decide(hit.call.day, today, self.retention)
             summary = {"start": iso(hit.call.start), "direction": hit.match.direction}
-            changed: list[str] = []
-            if decision.action == Action.ERASED:
-                edits.append(Edit(hit.offset, hit.raw, b""))
-            elif decision.action == Action.ANONYMISED:
-                try:
-                    new = self._anonymised(hit, pseudonymise)
-                except ParseError as exc:
-                    outcomes.setdefault(hit.record_id, _unchanged(hit, path, str(exc)))
-                    continue
-                edits.append(Edit(hit.offset, hit.raw, new[0]))
-                changed = new[1]
+            try:
+                edit, changed = self._edit(hit, decision.action, pseudonymise)
+            except ParseError as exc:
+                outcomes.setdefault(hit.record_id, _unchanged(hit, path, str(exc)))
+                continue
+            if edit is not None:
+                edits.append(edit)
             if hit.record_id not in known:
                 outcomes.setdefault(
                     hit.record_id,
@@ -1075,6 +1122,29 @@ class CsvCallLogSystem(System):
         return replace_fields(hit.raw, changes, len(hit.fields)), sorted(
             _column_names(hit.call.columns, changes)
         )
+
+
+@dataclass(slots=True)
+class _Streamed:
+    """Hands each hit's edit to a rewrite begun during the scan, as :meth:`_plan` will."""
+
+    system: CsvCallLogSystem
+    path: Path
+    matcher: Matcher
+    rewrite: Started
+    pseudonymise: Callable[[str], str] | None = None
+
+    def add(self, hit: Hit) -> None:
+        system = self.system
+        if self.pseudonymise is None:
+            self.pseudonymise = system._pseudonymiser(self.matcher)
+        decision = decide(hit.call.day, system.context.today(), system.retention)
+        try:
+            edit, _ = system._edit(hit, decision.action, self.pseudonymise)
+        except ParseError:
+            return  # left unchanged, as the plan will
+        if edit is not None:
+            self.rewrite.add(edit)
 
 
 _CALL_FIELDS = tuple(f.name for f in dataclasses.fields(Call))

@@ -23,8 +23,10 @@ import contextlib
 import errno
 import fcntl
 import os
+import queue
 import secrets
 import stat
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -92,33 +94,85 @@ def rewrite(
     planned_inode: tuple[int, int],
     settle: float = 0.01,
     hook: Hook | None = None,
+    started: Started | None = None,
 ) -> RewriteStats:
     """Apply ``edits`` (sorted by offset, not overlapping) to ``path``; see the module doc.
 
     ``planned_size`` and ``planned_inode`` (st_dev, st_ino) are what the edits were planned
     on: a file that was replaced, truncated, or no longer holds an edit's ``old`` bytes at its
     offset raises :class:`FileChanged` and is left as it is.
+
+    ``started`` is a copy begun while the edits were being found (:class:`Started`): when it
+    was given exactly ``edits``, on the planned file, it is finished instead of copying again;
+    otherwise it is discarded and the copy made here.
     """
+    ordered = sorted(edits, key=lambda e: e.offset)
+    if started is not None:
+        if started.fits(ordered, planned_size, planned_inode):
+            return started.finish(ordered, planned_size, settle, hook)
+        started.discard()
     stats = RewriteStats()
     src = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         before = os.fstat(src)
         if (before.st_dev, before.st_ino) != planned_inode or before.st_size < planned_size:
             raise FileChanged(f"{path.name} was replaced or truncated")
-        for edit in edits:
-            if os.pread(src, len(edit.old), edit.offset) != edit.old:
-                raise FileChanged(f"{path.name} changed where a call was to be erased")
-        tmp = path.with_name(f".{path.name}.dsr-{secrets.token_hex(6)}.tmp")
+        _check_old(src, ordered, path)
+        tmp = _temporary(path)
         dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         out = _Output(dst)
         try:
             position = 0
-            for edit in sorted(edits, key=lambda e: e.offset):
+            for edit in ordered:
                 if edit.offset < position or edit.offset + len(edit.old) > planned_size:
                     raise ValueError("edits overlap or lie beyond the planned size")
                 stats.copied += out.copy(src, position, edit.offset - position)
                 out.write(edit.new)
                 position = edit.offset + len(edit.old)
+        except BaseException:
+            _remove(dst, tmp)
+            raise
+    except BaseException:
+        os.close(src)
+        raise
+    return _finish(path, src, dst, tmp, out, before, position, planned_size, stats, settle, hook)
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.dsr-{secrets.token_hex(6)}.tmp")
+
+
+def _check_old(src: int, edits: Sequence[Edit], path: Path) -> None:
+    for edit in edits:
+        if os.pread(src, len(edit.old), edit.offset) != edit.old:
+            raise FileChanged(f"{path.name} changed where a call was to be erased")
+
+
+def _remove(dst: int, tmp: Path) -> None:
+    os.close(dst)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
+
+
+def _finish(
+    path: Path,
+    src: int,
+    dst: int,
+    tmp: Path,
+    out: _Output,
+    before: os.stat_result,
+    position: int,
+    planned_size: int,
+    stats: RewriteStats,
+    settle: float,
+    hook: Hook | None,
+) -> RewriteStats:
+    """Copy from ``position`` (after the last edit) on, make the copy durable and rename it
+    over ``path``; then catch a late writer. ``src`` and ``dst`` are closed (``tmp``
+    removed on failure)."""
+    planned_inode = (before.st_dev, before.st_ino)
+    try:
+        try:
             stats.copied += out.copy(src, position, planned_size - position)
             position = planned_size
             position = _catch_up(src, out, position, stats, path)
@@ -135,9 +189,7 @@ def rewrite(
                 raise FileChanged(f"{path.name} was replaced during the rewrite")
             os.rename(tmp, path)
         except BaseException:
-            os.close(dst)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+            _remove(dst, tmp)
             raise
         os.close(dst)
         _fsync_folder(path.parent)
@@ -151,6 +203,127 @@ def rewrite(
     # which takes a while for a big file and is no part of the rewrite: done in the background.
     threading.Thread(target=os.close, args=(src,), name="dsr-pbx-free", daemon=True).start()
     return stats
+
+
+#: The interpreter's switch interval while a :class:`Started` copy runs (seconds).
+SWITCH_INTERVAL = 0.0002
+
+
+class Started:
+    """A rewrite begun while the file is still being scanned for the edits.
+
+    The scan hands each edit over as it finds it (:meth:`add`, in file order); a thread
+    copies the bytes up to it into the temporary file meanwhile (``copy_file_range`` runs in
+    the kernel, without the interpreter's lock), so the copy overlaps the scan instead of
+    following it. :func:`rewrite` finishes it when it was given exactly the planned edits on
+    the planned file (else discards it and copies anew): the result is the same bytes.
+    Use it as a context manager: leaving it unfinished removes the temporary file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.src = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        self.before = os.fstat(self.src)
+        self.tmp = _temporary(path)
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+            self.dst = os.open(self.tmp, flags, 0o600)
+        except BaseException:
+            os.close(self.src)
+            raise
+        self.out = _Output(self.dst)
+        self.edits: list[Edit] = []
+        self.position = 0  # the offset just after the last edit handed over
+        self.stats = RewriteStats()
+        self._tasks: queue.SimpleQueue[tuple[int, int, bytes] | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._open = True
+        self._thread = threading.Thread(target=self._copy, name="dsr-pbx-copy", daemon=True)
+        # Between two copies the thread needs the interpreter's lock for a moment; the scan
+        # holds it, and hands it over only after the switch interval (5 ms): with a few
+        # hundred edits that wait would exceed the copy itself. Handed over sooner meanwhile.
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
+        self._thread.start()
+
+    def __enter__(self) -> Started:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+    def add(self, edit: Edit) -> None:
+        """The next edit (by offset): the bytes before it are copied meanwhile."""
+        if not self._open or edit.offset < self.position:
+            self._error = self._error or ValueError("edits out of order")
+            return
+        self._tasks.put((self.position, edit.offset - self.position, edit.new))
+        self.position = edit.offset + len(edit.old)
+        self.edits.append(edit)
+
+    def _copy(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            if self._error is not None:
+                continue
+            offset, count, new = task
+            try:
+                self.stats.copied += self.out.copy(self.src, offset, count)
+                self.out.write(new)
+            except BaseException as exc:  # reported by finish; the copy is then discarded
+                self._error = exc
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._tasks.put(None)
+            self._thread.join()
+            sys.setswitchinterval(self._interval)
+
+    def fits(self, edits: Sequence[Edit], planned_size: int, inode: tuple[int, int]) -> bool:
+        """Whether this copy was made of the planned file with exactly ``edits``."""
+        return (
+            self._open
+            and self._error is None
+            and (self.before.st_dev, self.before.st_ino) == inode
+            and self.position <= planned_size
+            and list(edits) == self.edits
+        )
+
+    def finish(
+        self, edits: Sequence[Edit], planned_size: int, settle: float, hook: Hook | None
+    ) -> RewriteStats:
+        self._stop()
+        self._open = False
+        try:
+            if self._error is not None:
+                raise self._error
+            if os.fstat(self.src).st_size < planned_size:
+                raise FileChanged(f"{self.path.name} was truncated")
+            _check_old(self.src, edits, self.path)
+        except BaseException:
+            _remove(self.dst, self.tmp)
+            os.close(self.src)
+            raise
+        return _finish(
+            self.path,
+            self.src,
+            self.dst,
+            self.tmp,
+            self.out,
+            self.before,
+            self.position,
+            planned_size,
+            self.stats,
+            settle,
+            hook,
+        )
+
+    def discard(self) -> None:
+        """Stop copying and remove the temporary file (nothing was renamed)."""
+        self._stop()
+        if self._open:
+            self._open = False
+            _remove(self.dst, self.tmp)
+            os.close(self.src)
 
 
 def _catch_up(src: int, out: _Output, position: int, stats: RewriteStats, path: Path) -> int:
