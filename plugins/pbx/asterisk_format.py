@@ -214,7 +214,8 @@ class AsteriskCsvFormat:
         return self._read(fields, self.columns(fields, extra))
 
     def _read(self, fields: list[str], columns: tuple[str | None, ...]) -> Call:
-        row = {name: value for name, value in zip(columns, fields, strict=True) if name}
+        # an unnamed column (None) gets a key no one reads: one C call instead of a loop
+        row = dict(zip(columns, fields, strict=True))
         start = parse_stamp(row["start"], "start", self.source_tz, self.target_tz)
         if start is None:
             raise ParseError("start time is empty")

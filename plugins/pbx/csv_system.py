@@ -42,6 +42,7 @@ import dataclasses
 import hashlib
 import hmac
 import itertools
+import operator
 import os
 import re
 import threading
@@ -175,7 +176,9 @@ class FileScan:
     def add_hit(self, hit: Hit) -> None:
         self.hits.append(hit)
         for owned in hit.match.owned:
-            self.owned.setdefault(owned)
+            # mostly the very objects already kept (hashing an Owned hashes its identity)
+            if not any(owned is known for known in self.owned):
+                self.owned.setdefault(owned)
 
     def record_id(self, base: str) -> str:
         """The id of the next line with this base (``base#2`` for a second identical line)."""
@@ -1079,6 +1082,8 @@ class CsvCallLogSystem(System):
 
 _CALL_FIELDS = tuple(f.name for f in dataclasses.fields(Call))
 _MATCH_FIELDS = tuple(f.name for f in dataclasses.fields(Match))
+_call_values = operator.attrgetter(*_CALL_FIELDS)  # a tuple of the fields, in one C call
+_match_values = operator.attrgetter(*_MATCH_FIELDS)
 
 
 def _pack(hit: Hit) -> tuple[Any, ...]:
@@ -1089,8 +1094,8 @@ def _pack(hit: Hit) -> tuple[Any, ...]:
         hit.raw,
         hit.line,
         hit.fields,
-        tuple(getattr(call, name) for name in _CALL_FIELDS),
-        tuple(getattr(match, name) for name in _MATCH_FIELDS),
+        _call_values(call),
+        _match_values(match),
         hit.record_id,
     )
 

@@ -44,7 +44,9 @@ def normalise(raw: str, region: str) -> str | None:
 
 
 def digits(text: str) -> str:
-    """Only the ASCII digits of ``text``."""
+    """Only the digits of ``text`` (``\\d``: Unicode decimal digits too)."""
+    if text.isascii() and text.isdigit():  # most call-log numbers: nothing to remove
+        return text
     return _NON_DIGITS.sub("", text)
 
 
