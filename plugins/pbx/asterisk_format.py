@@ -229,9 +229,15 @@ class AsteriskCsvFormat:
         # settled by a wrong config must not put a userfield (free text) into an id.
         if uniqueid and (len(fields) not in AMBIGUOUS or looks_like_uniqueid(uniqueid, start)):
             ident = f"{uniqueid}-{sequence}" if sequence else uniqueid
+        # answered at once (the usual case): the same text is the same time, parse it once
+        answer = (
+            start
+            if row["answer"] == row["start"]
+            else parse_stamp(row["answer"], "answer", self.source_tz, self.target_tz)
+        )
         return Call(
             start=start,
-            answer=parse_stamp(row["answer"], "answer", self.source_tz, self.target_tz),
+            answer=answer,
             end=parse_stamp(row["end"], "end", self.source_tz, self.target_tz),
             duration=parse_int(row["duration"], "duration"),
             billsec=parse_int(row["billsec"], "billsec"),

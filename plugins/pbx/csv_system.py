@@ -392,7 +392,7 @@ class CsvCallLogSystem(System):
     def _digest(self, raw: bytes) -> str:
         content = raw.rstrip(b"\r\n")
         key = self.context.secret_key or b"dsr-pbx"
-        return hmac.new(key, content, hashlib.sha256).hexdigest()[:16]
+        return hmac.digest(key, content, "sha256").hex()[:16]  # hmac.new's value, in C
 
     def _stat(self, path: Path) -> FileScan:
         st = os.stat(path)

@@ -126,6 +126,7 @@ def replace_numbers(text: str, patterns: Iterable[tuple[re.Pattern[str], str]]) 
 _CLID_NUMBER = re.compile(r"<([^<>]*)>\s*$")
 
 
+@functools.lru_cache(maxsize=4096)  # a log repeats the subject's few caller ids
 def split_clid(clid: str) -> tuple[str, str]:
     """``"Jan Peeters" <0477123456>`` → (``Jan Peeters``, ``0477123456``).
 
