@@ -249,9 +249,11 @@ class AsteriskCsvFormat:
             withheld=is_withheld((row["src"], clid_number), (name,)),
             extra={
                 "accountcode": row["accountcode"],
-                **{c: row.get(c, "") for c in ("uniqueid", "userfield", *NEW_COLUMNS)},
+                "uniqueid": row.get("uniqueid", ""),
+                "userfield": row.get("userfield", ""),
+                **{c: row.get(c, "") for c in NEW_COLUMNS},
             },
-            columns=tuple(c or "" for c in columns),
+            columns=_names(columns),
         )
 
     # -- the file's word on 17 and 20 columns ------------------------------------------------
@@ -300,6 +302,17 @@ class AsteriskCsvFormat:
             if column in index and fields[index[column]]:
                 changes[index[column]] = ""
         return changes
+
+
+#: A layout's column names as a call keeps them (an unnamed column: ""), made once each.
+_NAMES: dict[tuple[str | None, ...], tuple[str, ...]] = {}
+
+
+def _names(columns: tuple[str | None, ...]) -> tuple[str, ...]:
+    names = _NAMES.get(columns)
+    if names is None:
+        names = _NAMES[columns] = tuple(c or "" for c in columns)
+    return names
 
 
 def _without_extra(columns: tuple[str, ...]) -> tuple[str | None, ...]:
