@@ -42,6 +42,7 @@ import dataclasses
 import hashlib
 import hmac
 import itertools
+import operator
 import os
 import re
 import threading
@@ -183,7 +184,9 @@ class FileScan:
     def add_hit(self, hit: Hit) -> None:
         self.hits.append(hit)
         for owned in hit.match.owned:
-            self.owned.setdefault(owned)
+            # mostly the very objects already kept (hashing an Owned hashes its identity)
+            if not any(owned is known for known in self.owned):
+                self.owned.setdefault(owned)
 
     def record_id(self, base: str) -> str:
         """The id of the next line with this base (``base#2`` for a second identical line)."""
@@ -400,7 +403,7 @@ class CsvCallLogSystem(System):
     def _digest(self, raw: bytes) -> str:
         content = raw.rstrip(b"\r\n")
         key = self.context.secret_key or b"dsr-pbx"
-        return hmac.new(key, content, hashlib.sha256).hexdigest()[:16]
+        return hmac.digest(key, content, "sha256").hex()[:16]  # hmac.new's value, in C
 
     def _stat(self, path: Path) -> FileScan:
         st = os.stat(path)
@@ -1149,6 +1152,8 @@ class _Streamed:
 
 _CALL_FIELDS = tuple(f.name for f in dataclasses.fields(Call))
 _MATCH_FIELDS = tuple(f.name for f in dataclasses.fields(Match))
+_call_values = operator.attrgetter(*_CALL_FIELDS)  # a tuple of the fields, in one C call
+_match_values = operator.attrgetter(*_MATCH_FIELDS)
 
 
 def _pack(hit: Hit) -> tuple[Any, ...]:
@@ -1159,8 +1164,8 @@ def _pack(hit: Hit) -> tuple[Any, ...]:
         hit.raw,
         hit.line,
         hit.fields,
-        tuple(getattr(call, name) for name in _CALL_FIELDS),
-        tuple(getattr(match, name) for name in _MATCH_FIELDS),
+        _call_values(call),
+        _match_values(match),
         hit.record_id,
     )
 

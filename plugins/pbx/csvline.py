@@ -33,6 +33,8 @@ def decode(raw: bytes) -> str:
 
 def clean(text: str) -> str:
     """A field value safe to export: undecodable bytes become U+FFFD."""
+    if text.isascii():  # no surrogate-escaped byte in it: already safe
+        return text
     return text.encode(ENCODING, ERRORS).decode(ENCODING, "replace")
 
 

@@ -138,7 +138,10 @@ class Matcher:
         if candidates is None:
             candidates = self._candidates(raw)
         for owned in candidates:
-            if owned.covers(day):
+            period = owned.period  # Period.covers, inline: three calls per line
+            if (period.start is None or day >= period.start) and (
+                period.end is None or day <= period.end
+            ):
                 return owned
         return None
 
@@ -191,12 +194,17 @@ class Matcher:
             number = callee_hits[0][1].value
             counterpart = self._first(call.callers)
         hits = caller_hits + callee_hits
+        first = hits[0][1]
+        if all(o is first for _, o in hits):  # the usual case: no hashing needed
+            owned: tuple[Owned, ...] = (first,)
+        else:
+            owned = tuple(dict.fromkeys(o for _, o in hits))
         return Match(
             direction=direction,
             number=number,
             counterpart=counterpart,
             fields=frozenset(f for f, _ in hits),
-            owned=tuple(dict.fromkeys(o for _, o in hits)),
+            owned=owned,
         )
 
     def _first(self, pairs: tuple[tuple[str, str], ...]) -> str:

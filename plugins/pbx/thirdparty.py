@@ -22,6 +22,7 @@ work on the raw lines and rows.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -89,9 +90,12 @@ def _plain(value: str) -> str:
 
 def withheld_number(value: str) -> bool:
     """Whether a caller number is a placeholder for a withheld one."""
+    if value.isascii() and value.isdigit():  # the usual number: nothing to strip or lower
+        return value in WITHHELD_NUMBERS
     return _plain(value) in WITHHELD_NUMBERS
 
 
+@functools.lru_cache(maxsize=4096)  # a log repeats a few names
 def withheld_name(value: str) -> bool:
     """Whether a caller name says the caller withheld their identity."""
     return _plain(value) in WITHHELD_NAMES
@@ -124,6 +128,9 @@ def mask(value: str) -> str:
     """``value`` with its last :data:`MASKED_DIGITS` digits replaced by ``x`` (all of them
     when it has no more than that: an internal extension); a value without digits becomes
     ``xxxx``."""
+    if len(value) > MASKED_DIGITS and value[0] == "+" and value[1:].isascii():
+        if value[1:].isdigit():  # E.164, the usual counterpart: the last four digits
+            return value[:-MASKED_DIGITS] + "x" * MASKED_DIGITS
     count = len(digits(value))
     if count == 0:
         return "x" * MASKED_DIGITS
