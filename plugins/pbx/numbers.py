@@ -34,7 +34,6 @@ NORMALISE_CACHE = 16_384
 
 
 @functools.lru_cache(maxsize=NORMALISE_CACHE)
-@functools.lru_cache(maxsize=4096)
 def normalise(raw: str, region: str) -> str | None:
     """E.164 for ``raw`` read with ``region`` as the default country, or None. Cached: a
     subject's calls repeat a few spellings of their numbers (parsing one costs ~20 µs)."""
