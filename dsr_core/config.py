@@ -23,12 +23,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UserError, did_you_mean
+from .fields import LANGUAGES as SUBJECT_LANGUAGES
 from .fields import in_language
 
 CONFIG_NAME = "dsr.toml"
 DATABASE_NAME = "dsr.sqlite3"
-#: what letters, reports and the subject's texts are written in
-LANGUAGES = ("nl", "en", "fr")
+#: what letters, reports and the subject's texts are written in (one list: dsr_core.fields)
+LANGUAGES = SUBJECT_LANGUAGES
 #: What ``on_termination`` may ask of a system when the customer's contract ends.
 TERMINATION_ACTIONS = ("erase",)
 #: Languages a system's ``title`` may be given in (the subject's texts).
@@ -387,7 +388,7 @@ def _controller(table: Mapping[str, Any], path: Path | None) -> ControllerConfig
 
 
 #: Languages a text the subject reads may be given in.
-TEXT_LANGUAGES = ("nl", "en", "fr")
+TEXT_LANGUAGES = LANGUAGES
 
 
 def _per_language(value: Any, key: str, path: Path | None) -> dict[str, str]:

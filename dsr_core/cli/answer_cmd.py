@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..errors import UserError
+from ..fields import LANGUAGES
 from .app import App, engine_context, get_app, json_option
 
 #: unambiguous characters (no 0/o, 1/l/i) for a password read out over the phone
@@ -126,7 +127,7 @@ def _deliver(
 )
 @click.option(
     "--language",
-    type=click.Choice(["nl", "en", "fr"]),
+    type=click.Choice(list(LANGUAGES)),
     help="The letter's language (default: the controller's).",
 )
 @click.option("--again", is_flag=True, help="Answer a request that was already answered.")

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from ..errors import UserError
+from ..fields import LANGUAGES
 from .answer_cmd import _deliver
 from .app import App, engine_context, free_text, get_app, json_option
 
@@ -116,7 +117,7 @@ def _lift_on(app: App, on: str | None, by: str) -> date:
 )
 @click.option(
     "--language",
-    type=click.Choice(["nl", "en", "fr"]),
+    type=click.Choice(list(LANGUAGES)),
     help="Announcing: the letter's language (default: the request's, else the controller's).",
 )
 @click.option(

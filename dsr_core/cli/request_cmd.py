@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UserError
+from ..fields import LANGUAGES
 from ..intake import CHANNELS, PAUSE_REASONS, NewRequest, parse_date, parse_kind
 from ..listing import DEFAULT_LIMIT, Listing
 from ..model import RequestKind, RequestState
@@ -80,7 +81,7 @@ def request() -> None:
 )
 @click.option(
     "--language",
-    type=click.Choice(["nl", "en", "fr"]),
+    type=click.Choice(list(LANGUAGES)),
     help="The subject's language: letters and the bundle's report (default: the controller's).",
 )
 @click.option(

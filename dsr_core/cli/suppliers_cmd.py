@@ -8,12 +8,13 @@ from typing import Any
 import click
 
 from ..errors import UserError
+from ..fields import LANGUAGES
 from ..recipients.terms import ROLES, SAFEGUARDS
 from . import exits
 from .app import echo_err, engine_context, free_text, get_app, json_option, table
 
 _ROLES = list(ROLES)
-_LANGUAGES = ["nl", "en", "fr"]
+_LANGUAGES = list(LANGUAGES)
 _PROTOCOLS = ["email", "webhook", "opendsr"]
 
 

@@ -13,10 +13,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..fields import LANGUAGES as SUBJECT_LANGUAGES
 from ..model import Identity, Outcome, Record, RequestKind, RequestState, TaskState
 
-#: The report languages there are templates for.
-LANGUAGES = ("nl", "en", "fr")
+#: The report languages there are templates for: every language the subject reads.
+LANGUAGES = SUBJECT_LANGUAGES
 
 
 def _no_records() -> Iterable[Record]:

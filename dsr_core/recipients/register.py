@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..errors import NotFound, UserError
+from ..fields import LANGUAGES as SUBJECT_LANGUAGES
 from ..identities import InvalidIdentity, normalise_email
 from ..store.models import SupplierRow
 from .settings import ENV_NAME, check_url
@@ -31,7 +32,7 @@ from .terms import ROLES, SAFEGUARDS, clean_safeguard, country_code, needs_safeg
 if TYPE_CHECKING:
     from dsr_plugins.suppliers.message import Supplier
 
-LANGUAGES = ("nl", "en", "fr")
+LANGUAGES = SUBJECT_LANGUAGES  # a supplier's notices: nl, en, fr
 PROTOCOLS = ("email", "webhook", "opendsr")
 
 #: Marks "leave this as it is" in :func:`edit` (``None`` means "clear it").
