@@ -123,6 +123,16 @@ class ConfigReader:
             raise self.error(key, f"must be one of {shown}")
         return choices[value.strip().lower()]
 
+    def processes(self) -> int | None:
+        """``scan_processes``: how many processes may scan a big file at once (None: one per
+        core, see :mod:`.scanpool`; 1: this process only)."""
+        value = self.config.get("scan_processes")
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.error("scan_processes", "must be a whole number of at least 1")
+        return value
+
     def third_parties(self) -> str:
         """The Art. 15(4) rule for the other party's number and name (:mod:`.thirdparty`)."""
         from .thirdparty import DEFAULT_RULE, RULES

@@ -81,7 +81,8 @@ from .rewrite import (
     folder_lock,
     rewrite,
 )
-from .scan import ScanStats, scan
+from .scan import ScanStats
+from .scanpool import scan_file
 from .spool import Spool, spool_folder
 
 log = structlog.get_logger("dsr_plugins.pbx")
@@ -100,6 +101,10 @@ PROBE_LINES = 50
 CSV_KEYS: dict[str, str] = {
     "path": "the master call log (Master.csv); relative paths start at dsr.toml's folder",
     "per_account_files": "also read and erase the <accountcode>.csv files beside it (default true)",
+    "scan_processes": (
+        "how many processes may search a big log at once (default: one per core, at most 4; "
+        "1: dsr's own process only)"
+    ),
     **COMMON_KEYS,
 }
 
@@ -239,6 +244,7 @@ class CsvCallLogSystem(System):
         self.extensions = reader.extensions()
         self.region = reader.region()
         self.third_parties = reader.third_parties()
+        self.scan_processes = reader.processes()
         self.format: LineFormat = self.make_format(reader)
         #: Lines longer than this are skipped unread (see :mod:`.lines`).
         self.max_line = MAX_LINE
@@ -305,7 +311,7 @@ class CsvCallLogSystem(System):
         shared = results[0].stats if alone else ScanStats()
         with open(path, "rb", buffering=0) as stream:
             stream.seek(start)
-            candidates = scan(
+            candidates = scan_file(
                 stream,
                 digit_needles,
                 text_needles,
@@ -314,6 +320,8 @@ class CsvCallLogSystem(System):
                 start=start,
                 first_line=first_line,
                 max_line=self.max_line,
+                parts=self.scan_processes,
+                folder=self._spool_folder,
             )
             for candidate in candidates:
                 if alone:

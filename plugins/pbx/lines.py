@@ -13,9 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-#: The longest line read (bytes, terminator included): 1 MiB. Longer lines are skipped as
-#: unreadable ("line N too long"). Real call-log lines are below 8 KiB.
-MAX_LINE = 1 << 20
+from .scan import MAX_LINE
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from .lines import MAX_LINE
-
+#: The longest line read (bytes, terminator included): 1 MiB. Longer lines are skipped as
+#: unreadable ("line N too long"). Real call-log lines are below 8 KiB. (Defined here, not in
+#: :mod:`.lines`, so that this module needs only the standard library: :mod:`.scanpool` runs
+#: it as a script in helper processes.)
+MAX_LINE = 1 << 20
 CHUNK_SIZE = 256 << 10  # fits the CPU caches: faster than bigger chunks
 #: Up to this many digit needles are searched one ``bytes.find`` each; more, in one pass of a
 #: single regex (a digit trie: each position of the text is tried once, whatever the number
@@ -266,3 +269,53 @@ def _advance(buf: bytes, start: int, lines: int, average: float) -> int:
     for _ in range(lines - seen):
         at = buf.find(b"\n", at) + 1
     return at
+
+
+# -- helper process (see .scanpool) ----------------------------------------------------------
+#: Candidates per pickled batch a helper writes.
+WORKER_BATCH = 4096
+
+
+def _work(args: dict[str, object], out: BinaryIO) -> None:
+    """Scan one part of a file for :mod:`.scanpool`: ``args`` names the inherited file
+    descriptor, the part's ``start`` and ``limit``, the needles and the sizes. Writes pickled
+    batches of ``(offset, raw, line, too_long)`` (lines numbered from 1 within the part), then
+    ``("end", lines, candidates, size, complete, complete_lines)``."""
+    import os
+    import pickle
+
+    fd = args["fd"]
+    assert isinstance(fd, int)
+    stats = ScanStats()
+    batch: list[tuple[int, bytes, int, int]] = []
+    with os.fdopen(fd, "rb", buffering=0) as stream:
+        start = args["start"]
+        assert isinstance(start, int)
+        stream.seek(start)
+        for c in scan(
+            stream,
+            args["digits"],  # type: ignore[arg-type]
+            args["text"],  # type: ignore[arg-type]
+            stats=stats,
+            limit=args["limit"],  # type: ignore[arg-type]
+            start=start,
+            first_line=1,
+            chunk_size=args["chunk_size"],  # type: ignore[arg-type]
+            max_line=args["max_line"],  # type: ignore[arg-type]
+        ):
+            batch.append((c.offset, c.raw, c.number, c.too_long))
+            if len(batch) >= WORKER_BATCH:
+                pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+                batch = []
+    if batch:
+        pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+    end = ("end", stats.lines, stats.candidates, stats.size, stats.complete, stats.complete_lines)
+    pickle.dump(end, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
+
+
+if __name__ == "__main__":  # a helper process of .scanpool: arguments on stdin (never argv)
+    import pickle
+    import sys
+
+    _work(pickle.load(sys.stdin.buffer), sys.stdout.buffer)  # noqa: S301 - from our parent

@@ -501,13 +501,13 @@ def test_locate_then_access_reads_the_file_once(tmp_path: Path, monkeypatch) -> 
     from dsr_plugins.pbx import csv_system
 
     calls = []
-    real = csv_system.scan
+    real = csv_system.scan_file
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(csv_system, "scan", counting)
+    monkeypatch.setattr(csv_system, "scan_file", counting)
     keys = system.locate(JAN_SUBJECT)
     list(system.access(JAN_SUBJECT, keys))
     assert len(calls) == 1
@@ -524,13 +524,13 @@ def test_appended_lines_are_scanned_alone_edits_force_a_full_scan(tmp_path: Path
     from dsr_plugins.pbx import csv_system
 
     starts: list[int] = []
-    real = csv_system.scan
+    real = csv_system.scan_file
 
     def tracing(*args, **kwargs):
         starts.append(kwargs.get("start", 0))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(csv_system, "scan", tracing)
+    monkeypatch.setattr(csv_system, "scan_file", tracing)
     keys = system.locate(JAN_SUBJECT)
     size = path.stat().st_size
     with path.open("a") as f:  # a half-written record, then its end and one more

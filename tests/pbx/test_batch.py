@@ -79,13 +79,13 @@ def one_request(system: AsteriskCsvSystem, subj: Subject) -> tuple[Any, ...]:
 def count_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the file passes the CSV systems make (calls of the scanner)."""
     passes: list[int] = []
-    real = csv_module.scan
+    real = csv_module.scan_file
 
     def counting(*args: Any, **kwargs: Any) -> Iterator[Any]:
         passes.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(csv_module, "scan", counting)
+    monkeypatch.setattr(csv_module, "scan_file", counting)
     return passes
 
 
