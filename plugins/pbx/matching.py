@@ -51,9 +51,17 @@ class Match:
 
     direction: str  # outgoing | incoming | internal
     number: str  # the subject's number (E.164) or extension on the call
-    counterpart: str  # the other party's number, E.164 when it parses
+    other: str  # the other party's number or extension as written (stripped)
+    region: str  # for reading ``other`` when it has no country code
     fields: frozenset[str]  # the fields that hold the subject's number or extension
     owned: tuple[Owned, ...]  # what matched, for locate
+
+    @property
+    def counterpart(self) -> str:
+        """The other party's number, E.164 when it parses (read only when shown: an erasure
+        never needs it, and reading a number costs phone metadata)."""
+        other = self.other
+        return (normalise(other, self.region) or other) if other else ""
 
 
 def _relabel(identity: Identity, system: str) -> Identity:
@@ -184,15 +192,15 @@ class Matcher:
         if caller_hits and callee_hits:
             direction = "internal"
             number = caller_hits[0][1].value
-            counterpart = callee_hits[0][1].value
+            other = callee_hits[0][1].value
         elif caller_hits:
             direction = "outgoing"
             number = caller_hits[0][1].value
-            counterpart = self._first(call.callees)
+            other = _first(call.callees)
         else:
             direction = "incoming"
             number = callee_hits[0][1].value
-            counterpart = self._first(call.callers)
+            other = _first(call.callers)
         hits = caller_hits + callee_hits
         first = hits[0][1]
         if all(o is first for _, o in hits):  # the usual case: no hashing needed
@@ -202,16 +210,11 @@ class Matcher:
         return Match(
             direction=direction,
             number=number,
-            counterpart=counterpart,
+            other=other,
+            region=self.region,
             fields=frozenset(f for f, _ in hits),
             owned=owned,
         )
-
-    def _first(self, pairs: tuple[tuple[str, str], ...]) -> str:
-        for _, value in pairs:
-            if value.strip():
-                return self.display(value)
-        return ""
 
     # -- helpers for searching and scrubbing -------------------------------------------------
     def sql_values(self) -> list[str]:
@@ -220,6 +223,15 @@ class Matcher:
         for e164 in self.phones:
             values |= textual_forms(e164, self.region)
         return sorted(values)
+
+
+def _first(pairs: tuple[tuple[str, str], ...]) -> str:
+    """The first non-empty value of ``pairs``, stripped."""
+    for _, value in pairs:
+        text = value.strip()
+        if text:
+            return text
+    return ""
 
 
 def _owned_key(owned: Mapping[str, list[Owned]]) -> tuple[object, ...]:
