@@ -171,17 +171,20 @@ class CrmDatabase:
         existing = set(inspector.get_table_names(schema=self.mapping.schema))
         problems: list[str] = []
         metadata = sa.MetaData(schema=self.mapping.schema)
-        reflected: dict[str, sa.Table] = {}
-        for name in self.mapping.tables:
-            if name not in existing:
-                problems.append(f"{where}.{name}: no such table in the database")
-                continue
-            with warnings.catch_warnings():
-                # the expression indexes `dsr systems check` recommends are not reflected
-                warnings.filterwarnings(
-                    "ignore", "Skipped unsupported reflection of expression-based index"
-                )
-                reflected[name] = sa.Table(name, metadata, autoload_with=conn)
+        present = [name for name in self.mapping.tables if name in existing]
+        problems += [
+            f"{where}.{name}: no such table in the database"
+            for name in self.mapping.tables
+            if name not in existing
+        ]
+        with warnings.catch_warnings():
+            # the expression indexes `dsr systems check` recommends are not reflected
+            warnings.filterwarnings(
+                "ignore", "Skipped unsupported reflection of expression-based index"
+            )
+            # every table at once: one catalogue query per kind of thing, not per table
+            metadata.reflect(conn, only=present)
+        reflected = {name: sa.Table(name, metadata) for name in present}
         keys: dict[str, RowKey] = {}
         for name, tmap in self.mapping.tables.items():  # parents first
             table = reflected.get(name)
