@@ -139,6 +139,9 @@ def main() -> None:
         env = dict(os.environ, DSR_HOME=home, DSR_ACTOR="bench")
         for key in ("DSR_CONFIG", "DSR_DATABASE_URL", "DSR_TODAY", "DSR_NO_LIGHT"):
             env.pop(key, None)
+        # as installed (pip compiles the modules): without their .pyc files every command of
+        # an editable checkout compiles dsr's ~130 modules again, ~0.3 s
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         (Path(home) / "dsr.toml").write_text(CONFIG.format(url=url), encoding="utf-8")
         subprocess.run([dsr, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
         _index(dsr, env, url)
