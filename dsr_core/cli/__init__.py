@@ -158,6 +158,8 @@ def run_cli(group: click.Group, args: list[str] | None, **extra: Any) -> None:
     extra.setdefault("prog_name", "dsr")
     try:
         click.Group.main(group, args=argv, standalone_mode=False, **extra)
+        if isinstance(app, App):
+            app.save_holidays()
     except UserError as exc:
         _fail(str(exc), exc.exit_code, wants_json)
     except UnknownRegion as exc:

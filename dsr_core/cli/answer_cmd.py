@@ -70,10 +70,12 @@ def _bundle(app: App, rid: int, kind: Any, password: str | None) -> tuple[Path, 
     """The export bundle, through the export's own reader and writer, on the audit trail."""
     from ..export import BundleOptions, write_bundle
     from ..export_source import bundle_inputs, default_bundle_path, record_written
+    from ..template_cache import FOLDER as TEMPLATES
 
     target = default_bundle_path(app.config, rid, kind.value)
     request, sections, recipients = bundle_inputs(engine_context(app), rid)
-    result = write_bundle(target, request, sections, recipients, BundleOptions(password=password))
+    options = BundleOptions(password=password, template_cache=app.config.home / TEMPLATES)
+    result = write_bundle(target, request, sections, recipients, options)
     with app.session() as session:
         record_written(
             session,

@@ -64,6 +64,8 @@ class App:
         self.gathered: list[Any] | None = None
         #: Set by a command whose work ended with something for staff (see .exits).
         self.exit_code = 0
+        #: The saved holiday tables' keys, once the full path loaded them (see :attr:`store`).
+        self._holidays_loaded: set[str] | None = None
 
     # -- lazily opened ----------------------------------------------------------------------
     @cached_property
@@ -84,6 +86,7 @@ class App:
             verbose=self.verbose,
             hash_key=log_key(store),
         )
+        self._load_holidays()
         return store
 
     @cached_property
@@ -134,6 +137,22 @@ class App:
         from importlib.metadata import entry_points
 
         return all((ep.name, ep.value) in BUILTIN_PLUGINS for ep in entry_points(group="dsr"))
+
+    def _load_holidays(self) -> None:
+        """The full path's deadlines use the holiday tables saved in the home too (the
+        ``holidays`` library's import and one year's table cost ~0.15 s);
+        :meth:`save_holidays` keeps the ones it computed anew."""
+        from .. import holiday_cache
+
+        self._holidays_loaded = holiday_cache.load(self.config.home)
+
+    def save_holidays(self) -> None:
+        """After a command on the full path: keep the holiday tables it computed."""
+        if self._holidays_loaded is None:
+            return
+        from .. import holiday_cache
+
+        holiday_cache.save(self.config.home, self._holidays_loaded)
 
     @contextmanager
     def holidays(self) -> Iterator[None]:

@@ -80,6 +80,7 @@ def export(
     from ..export_source import bundle_inputs, default_bundle_path, record_written
     from ..model import RequestKind
     from ..recipients.accounting import record_unmatched
+    from ..template_cache import FOLDER as TEMPLATES
     from .suppliers_cmd import warn_unmatched
 
     app = get_app()
@@ -139,7 +140,12 @@ def export(
         target = default_bundle_path(config, rid, kind.value)
     ctx = engine_context(app)
     request, sections, recipients = bundle_inputs(ctx, rid)
-    options = BundleOptions(include_secrets=include_secrets, password=password, overwrite=overwrite)
+    options = BundleOptions(
+        include_secrets=include_secrets,
+        password=password,
+        overwrite=overwrite,
+        template_cache=config.home / TEMPLATES,
+    )
     try:
         result = write_bundle(target, request, sections, recipients, options)
     except FileExistsError:

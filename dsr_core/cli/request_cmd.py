@@ -48,7 +48,25 @@ def _load_changes(path: str | None) -> dict[str, Any] | None:
     return data
 
 
-@click.group()
+class _RequestGroup(click.Group):
+    """``dsr request``: the answer's commands are imported only when one of them runs or
+    help lists them (every other ``request`` command, the light ones included, skips them)."""
+
+    LAZY = {"answer": ".answer_cmd", "lift": ".lift_cmd"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.LAZY))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = self.LAZY.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            from importlib import import_module
+
+            self.add_command(getattr(import_module(module, __package__), cmd_name))
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_RequestGroup)
 def request() -> None:
     """Record, follow and carry out data-subject requests."""
 
@@ -750,14 +768,3 @@ def run(
 
 
 __all__ = ["RequestKind", "request"]
-
-
-def _register_answer_commands() -> None:
-    from .answer_cmd import answer
-    from .lift_cmd import lift
-
-    request.add_command(answer)
-    request.add_command(lift)
-
-
-_register_answer_commands()

@@ -97,7 +97,14 @@ def write_bundle(
         report = None
         if kind is not RequestKind.PORTABILITY:
             entry = out.stream(REPORT)
-            render_report(entry.write, request, outputs, recipients, row_limit=options.html_rows)
+            render_report(
+                entry.write,
+                request,
+                outputs,
+                recipients,
+                row_limit=options.html_rows,
+                template_cache=options.template_cache,
+            )
             entry.close()
             report = REPORT
         manifest = build_manifest(

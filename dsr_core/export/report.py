@@ -24,12 +24,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from ..fields import category_label, field_info, field_label, in_language, system_title
 from ..model import Action, Outcome, RequestKind, TaskState
+from ..template_cache import bytecode_cache
 from .legal import legal_context
 from .names import UniqueNames, safe_id
 from .outcomes import OutcomesResult
@@ -238,9 +240,10 @@ def build_views(outputs: Sequence[SystemOutput], language: str) -> list[SystemVi
 
 
 @cache
-def _environment(language: str) -> jinja2.Environment:
+def _environment(language: str, template_cache: Path | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("dsr_core.export", "templates"),
+        bytecode_cache=bytecode_cache(template_cache),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -258,14 +261,15 @@ def render_report(
     recipients: Sequence[Recipient],
     *,
     row_limit: int,
+    template_cache: Path | None = None,
 ) -> None:
     """Render the report in the request's language (else the controller's), passing UTF-8
-    pieces to ``write``."""
+    pieces to ``write``; the compiled templates are kept in ``template_cache`` if given."""
     language = request.report_language
     if language not in LANGUAGES:
         raise ValueError(f"no report template for language {language!r}")
     systems = build_views(outputs, language)
-    template = _environment(language).get_template(f"report.{language}.html.j2")
+    template = _environment(language, template_cache).get_template(f"report.{language}.html.j2")
     kind = RequestKind(request.kind)
     context = {
         "lang": language,

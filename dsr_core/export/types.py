@@ -189,6 +189,9 @@ class BundleOptions:
         zlib level of the zip entries: 1 is several times faster than 6 for ~15 % more bytes.
     ``temp_dir``
         Where spool files go (default: the target's directory, which has room for the bundle).
+    ``template_cache``
+        A folder where the report's compiled templates are kept for the next bundle
+        (:mod:`dsr_core.template_cache`; default: none, compiled each time).
     """
 
     include_secrets: bool = False
@@ -198,6 +201,7 @@ class BundleOptions:
     manifest_kept: int = 1000
     compresslevel: int = 1
     temp_dir: Path | None = None
+    template_cache: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,8 +39,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
-import pyzipper
-
 from .spool import Spool
 from .types import BundleError, BundleFile
 
@@ -346,6 +344,8 @@ class ZipOut:
             return zipfile.ZipFile(
                 self._file, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=level
             )
+        import pyzipper  # ~0.1 s with its AES library: only for an encrypted bundle
+
         archive = pyzipper.AESZipFile(
             self._file,
             "w",

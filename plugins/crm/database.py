@@ -2,8 +2,11 @@
 
 One :class:`CrmDatabase` per configured system. The engine is created on first use (so a
 config can load without the database), with foreign keys enforced on SQLite and SQLite
-savepoints working (SQLAlchemy's recipe for the ``sqlite3`` driver). Connection problems
-become :class:`~dsr_core.systems.TransientError`, mapping and schema problems
+savepoints working (SQLAlchemy's recipe for the ``sqlite3`` driver). On a database server
+the systems of one process (each step builds its own) share one engine per URL: its pool, the
+dialect's first-connection queries and its compiled statements serve every step, not one
+(a SQLite file's engine is made per system, after checking the file is still there).
+Connection problems become :class:`~dsr_core.systems.TransientError`, mapping and schema problems
 :class:`~dsr_core.systems.PermanentError`; messages are one line and never hold the URL's
 password.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import re
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +38,12 @@ _PERMANENT_OPERATIONAL = re.compile(
     re.IGNORECASE,
 )
 _SERVER_DIALECTS = ("postgresql", "mysql", "mariadb")
+
+#: The engines of database servers, by URL and connection arguments (see the module's text),
+#: the most recently used last; past :data:`_SHARED_MAX` the oldest is disposed.
+_SHARED: OrderedDict[tuple[str, tuple[tuple[str, Any], ...]], Engine] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+_SHARED_MAX = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,26 +107,48 @@ class CrmDatabase:
     def engine(self) -> Engine:
         with self._lock:
             if self._engine is None:
-                self._engine = self._create_engine()
+                self._engine = self._shared_engine() if self._server else self._create_engine()
             return self._engine
+
+    @property
+    def _server(self) -> bool:
+        return self.url.get_backend_name() in _SERVER_DIALECTS
+
+    def _shared_engine(self) -> Engine:
+        key = (self.url.render_as_string(hide_password=False), self._connect_args())
+        with _SHARED_LOCK:
+            engine = _SHARED.get(key)
+            if engine is None:
+                engine = _SHARED[key] = self._create_engine()
+                while len(_SHARED) > _SHARED_MAX:
+                    _SHARED.popitem(last=False)[1].dispose()
+            _SHARED.move_to_end(key)
+            return engine
+
+    def _connect_args(self) -> tuple[tuple[str, Any], ...]:
+        if not self._server:
+            return ()
+        return (("connect_timeout", max(1, round(self.mapping.connect_timeout))),)
 
     def _create_engine(self) -> Engine:
         if self.is_sqlite and not Path(self.url.database or "").is_file():
             raise PermanentError(
                 f"systems.{self.mapping.system}: SQLite file {self.url.database} not found"
             )
-        args: dict[str, Any] = {}
-        if self.url.get_backend_name() in _SERVER_DIALECTS:
-            args["connect_timeout"] = max(1, round(self.mapping.connect_timeout))
+        args = dict(self._connect_args())
         engine = sa.create_engine(self.url, pool_pre_ping=True, connect_args=args)
         if self.is_sqlite:
             _sqlite_fixes(engine)
         return engine
 
     def close(self) -> None:
-        """Release pooled connections (tests, shutdown)."""
+        """Release pooled connections (tests, shutdown); a shared engine is forgotten, so the
+        next system of this URL makes a new one."""
         with self._lock:
             if self._engine is not None:
+                with _SHARED_LOCK:
+                    for key in [k for k, e in _SHARED.items() if e is self._engine]:
+                        del _SHARED[key]
                 self._engine.dispose()
                 self._engine = None
 
@@ -171,17 +203,20 @@ class CrmDatabase:
         existing = set(inspector.get_table_names(schema=self.mapping.schema))
         problems: list[str] = []
         metadata = sa.MetaData(schema=self.mapping.schema)
-        reflected: dict[str, sa.Table] = {}
-        for name in self.mapping.tables:
-            if name not in existing:
-                problems.append(f"{where}.{name}: no such table in the database")
-                continue
-            with warnings.catch_warnings():
-                # the expression indexes `dsr systems check` recommends are not reflected
-                warnings.filterwarnings(
-                    "ignore", "Skipped unsupported reflection of expression-based index"
-                )
-                reflected[name] = sa.Table(name, metadata, autoload_with=conn)
+        present = [name for name in self.mapping.tables if name in existing]
+        problems += [
+            f"{where}.{name}: no such table in the database"
+            for name in self.mapping.tables
+            if name not in existing
+        ]
+        with warnings.catch_warnings():
+            # the expression indexes `dsr systems check` recommends are not reflected
+            warnings.filterwarnings(
+                "ignore", "Skipped unsupported reflection of expression-based index"
+            )
+            # every table at once: one catalogue query per kind of thing, not per table
+            metadata.reflect(conn, only=present)
+        reflected = {name: sa.Table(name, metadata) for name in present}
         keys: dict[str, RowKey] = {}
         for name, tmap in self.mapping.tables.items():  # parents first
             table = reflected.get(name)
