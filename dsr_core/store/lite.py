@@ -133,7 +133,7 @@ class LiteStore:
         (``BEGIN IMMEDIATE``: concurrent writers queue); rolled back on any error."""
         try:
             self.conn.execute("PRAGMA foreign_keys=ON")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA synchronous=FULL")  # as the full path (store/db.py)
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self

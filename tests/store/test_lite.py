@@ -126,3 +126,22 @@ def test_audit_trail_holds_over_requests_recorded_both_ways(dsr, sqlite_only, mo
     assert verified["ok"] is True and verified["events"] == 1 + len(NEW) + 2
     shown = dsr.json("request", "show", str(len(NEW) + 1))
     assert [i["value"] for i in shown["subject"]["identities"]] == ["dirk@example.be"]
+
+
+def test_a_commit_is_on_disk_when_it_returns(tmp_path: Path) -> None:
+    """Both paths write the embedded SQLite store with ``synchronous=FULL`` (WAL): a power
+    cut just after an erasure cannot take the proof of it (NORMAL may lose the last commits).
+    """
+    from dsr_core.store.db import open_store
+    from dsr_core.store.lite import open_lite
+
+    url = f"sqlite:///{tmp_path / 'dsr.db'}"
+    store = open_store(url)
+    with store.writing() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    store.dispose()
+    lite = open_lite(url)
+    assert lite is not None
+    with lite.writing() as light:
+        assert light.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
