@@ -116,6 +116,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         env = dict(os.environ, DSR_HOME=home)
         env.pop("DSR_NO_LIGHT", None)
+        # as installed (pip compiles the modules): an editable checkout run with
+        # PYTHONDONTWRITEBYTECODE would compile dsr's modules in every command
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         _home(dsr, env)
         base = _median([sys.executable, "-c", "pass"], args.runs, env)
         base_cpu = CPU["last"]
@@ -148,6 +151,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as home:
             env = dict(os.environ, DSR_HOME=home)
             env.pop("DSR_NO_LIGHT", None)
+            env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: see above
             _home(dsr, env)
             _fill(Path(home), args.requests)
             print(f"requests: {args.requests}")

@@ -339,11 +339,15 @@ def child(
 ) -> tuple[int, float, int, int]:
     """Run :data:`CHILD` in a fresh interpreter: (calls found, seconds inside, peak MB, the
     largest scan helper's peak MB)."""
+    # as installed (pip compiles the modules), not as an editable checkout run with
+    # PYTHONDONTWRITEBYTECODE, which would compile the plugin's modules in every process
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(master), str(work), number, "1" if erase else "0"],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     ).stdout.split()
     return int(out[0]), float(out[1]), int(out[2]), int(out[3])
 
