@@ -27,6 +27,8 @@ from aiosmtpd.controller import Controller as SmtpController
 from aiosmtpd.smtp import SMTP as SmtpServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
+from tests.needs import unavailable
+
 #: The Standard Webhooks spec's published test secret.
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SMTP_USER = "dsr"
@@ -60,7 +62,7 @@ class Tls:
 def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.skip("openssl not available to make a test certificate")
+        unavailable("openssl not available to make a test certificate")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(

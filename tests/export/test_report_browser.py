@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dsr_core.model import RequestKind
+from tests.needs import unavailable
 
 from .helpers import Html, crm_outcomes, crm_records, make_request, open_bundle, section, write
 
@@ -20,9 +20,7 @@ def chromium() -> str:
         found = shutil.which(candidate)
         if found:
             return found
-    if os.environ.get("CI") == "true":
-        pytest.fail("chromium not installed: apt-get install chromium")
-    pytest.skip("chromium not installed: apt-get install chromium")
+    unavailable("chromium not installed: apt-get install chromium")
 
 
 def rendered_dom(browser: str, report: Path, profile: Path) -> str:

@@ -11,6 +11,7 @@ import pytest
 import pyzipper
 
 from dsr_core.export import MASK
+from tests.needs import unavailable
 
 from .helpers import PASSWORD, SECRET, open_bundle, write
 
@@ -93,7 +94,7 @@ def test_7zip_opens_the_encrypted_bundle(tmp_path: Path) -> None:
     """Interoperability of the WinZip AES format with another implementation than pyzipper."""
     seven = shutil.which("7z") or shutil.which("7zz")
     if seven is None:
-        pytest.skip("7-Zip not installed: apt-get install p7zip-full")
+        unavailable("7-Zip not installed: apt-get install p7zip-full")
     path = write(tmp_path, include_secrets=True, password=PASSWORD).path
 
     good = subprocess.run(
