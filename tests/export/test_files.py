@@ -11,6 +11,7 @@ import pytest
 
 from dsr_core.export import MASK
 from dsr_core.model import Action, Outcome, Record, RequestKind
+from tests.needs import unavailable
 
 from .helpers import (
     BASIS,
@@ -345,7 +346,7 @@ def test_info_zip_finds_the_bundle_intact(tmp_path: Path) -> None:
     """Interoperability with another zip implementation (ZIP64 stream entries included)."""
     unzip = shutil.which("unzip")
     if unzip is None:
-        pytest.skip("unzip not installed: apt-get install unzip")
+        unavailable("unzip not installed: apt-get install unzip")
     records = [Record("pbx", "call", str(i), {"i": i}) for i in range(2000)]
     request = make_request(RequestKind.ERASURE)
     systems = [section(records=crm_records(), outcomes=crm_outcomes()), section("pbx", records)]
