@@ -306,6 +306,7 @@ class CsvCallLogSystem(System):
         matchers; each result gets what a scan for its matcher alone would have found.
         ``on_hit`` (one matcher only) is also given each hit as found, in file order."""
         alone = len(matchers) == 1
+        holders_of = _Holders(matchers)
         digit_needles = sorted({n.encode() for m in matchers for n in m.nsns})
         text_needles = sorted({e.encode() for m in matchers for e in m.extensions})
         shared = results[0].stats if alone else ScanStats()
@@ -329,7 +330,7 @@ class CsvCallLogSystem(System):
                 elif candidate.too_long:
                     holders = range(len(matchers))
                 else:
-                    holders = _holders(candidate.raw, matchers)
+                    holders = holders_of(candidate.raw)
                 if not holders:
                     continue
                 if not alone:
@@ -1210,18 +1211,33 @@ _NOT_DIGIT = bytes(b for b in range(256) if not 48 <= b <= 57)
 _ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
-def _holders(raw: bytes, matchers: Sequence[Matcher]) -> list[int]:
-    """The matchers whose own scan would have found this line (it holds one of their
-    numbers' NSNs in its digits, or one of their extensions bounded by non-alphanumerics):
-    what a batch hands each matcher is exactly what its own scan would have."""
-    line_digits = raw.translate(None, _NOT_DIGIT).decode("ascii")
-    result = []
-    for i, matcher in enumerate(matchers):
-        if any(n in line_digits for n in matcher.nsns) or any(
-            _bounded(raw, e.encode()) for e in matcher.extensions
-        ):
-            result.append(i)
-    return result
+class _Holders:
+    """Which matchers' own scans would have found a line (it holds one of their numbers'
+    NSNs in its digits, or one of their extensions bounded by non-alphanumerics): what a
+    batch hands each matcher is exactly what its own scan would have. Each needle is tested
+    once per line, whatever the number of matchers holding it."""
+
+    def __init__(self, matchers: Sequence[Matcher]) -> None:
+        nsns: dict[str, list[int]] = {}
+        extensions: dict[bytes, list[int]] = {}
+        for i, matcher in enumerate(matchers):
+            for n in matcher.nsns:
+                nsns.setdefault(n, []).append(i)
+            for e in matcher.extensions:
+                extensions.setdefault(e.encode(), []).append(i)
+        self._nsns = list(nsns.items())
+        self._extensions = list(extensions.items())
+
+    def __call__(self, raw: bytes) -> list[int]:
+        line_digits = raw.translate(None, _NOT_DIGIT).decode("ascii")
+        found: set[int] = set()
+        for nsn, owners in self._nsns:
+            if nsn in line_digits:
+                found.update(owners)
+        for extension, owners in self._extensions:
+            if not found.issuperset(owners) and _bounded(raw, extension):
+                found.update(owners)
+        return sorted(found)
 
 
 def _bounded(raw: bytes, needle: bytes) -> bool:
