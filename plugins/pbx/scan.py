@@ -17,6 +17,7 @@ skipped and yielded, whatever it holds, as a candidate with no bytes and its len
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -139,25 +140,43 @@ def scan(
         offset = body_offset + last + 1
 
 
+#: A prefix all of the needles share, at least this long, is searched with ``bytes.find``
+#: (about half the regex's cost per byte) and the regex tried only where it occurs.
+ANCHOR_MIN = 4
+
+
 @dataclass(slots=True)
 class _Needles:
     digits: list[bytes]
     text: list[bytes]
     combined: re.Pattern[bytes] | None = field(default=None)
+    anchor: bytes = b""  # the needles' common prefix, when it is long enough
 
     @classmethod
     def of(cls, digit_needles: Sequence[bytes], text_needles: Sequence[bytes]) -> _Needles:
         digits = sorted({n for n in digit_needles if n})
         combined = None
+        anchor = b""
         if len(digits) > FIND_NEEDLES:
             # Overlapping hits are missed, but they lie on the line of the hit found (no
             # needle holds a newline): the candidate lines are the same.
             combined = re.compile(digit_trie(digits))
-        return cls(digits, [n for n in text_needles if n], combined)
+            # a block of numbers (a company's direct lines): every hit starts with it
+            prefix = os.path.commonprefix(digits)
+            anchor = prefix if len(prefix) >= ANCHOR_MIN else b""
+        return cls(digits, [n for n in text_needles if n], combined, anchor)
 
     def digit_positions(self, reduced: bytes, lo: int, hi: int) -> list[int]:
         """Where a digit needle starts in ``reduced[lo:hi]`` (unsorted, maybe repeated)."""
         positions: list[int] = []
+        if self.combined is not None and self.anchor:
+            match = self.combined.match
+            at = reduced.find(self.anchor, lo, hi)
+            while at != -1:
+                if match(reduced, at, hi):
+                    positions.append(at)
+                at = reduced.find(self.anchor, at + 1, hi)
+            return positions
         if self.combined is not None:
             return [m.start() for m in self.combined.finditer(reduced, lo, hi)]
         for needle in self.digits:

@@ -153,3 +153,22 @@ def test_digit_trie_finds_a_text_exactly_when_it_holds_a_needle() -> None:
         assert pattern.search(text)
     for text in [b"4771", b"477134", b"937", b"1", b"13", b"47713", b"9370"]:
         assert not pattern.search(text)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    lines=st.lists(line_parts.map(lambda parts: b",".join(parts)), max_size=40),
+    tails=st.lists(st.from_regex(rb"\A[0-9]{0,4}\Z"), min_size=3, max_size=12),
+    prefix=st.sampled_from([b"4771", b"477123", b"47712345"]),
+    chunk_size=st.integers(min_value=1, max_value=300),
+)
+def test_a_block_of_numbers_is_found_from_its_common_prefix(
+    lines, tails, prefix, chunk_size
+) -> None:
+    """Numbers sharing ANCHOR_MIN or more leading digits (a company's direct lines) are
+    searched by their prefix, then the trie where it occurs: same lines found."""
+    needles = [prefix + t for t in tails]
+    data = b"\n".join(lines)
+    expected = naive(data, needles, [b"201"])
+    found, _ = run(data, needles, [b"201"], chunk_size=chunk_size)
+    assert found == expected
