@@ -93,7 +93,11 @@ def write_bundle(
         folders = UniqueNames()
         for section in systems:
             folder = "data/" + folders.take(safe_component(section.name, "system"))
-            outputs.append(_write_system(out, section, folder, kind, options, spool_dir))
+            outputs.append(
+                _write_system(
+                    out, section, folder, kind, options, spool_dir, request.report_language
+                )
+            )
         report = None
         if kind is not RequestKind.PORTABILITY:
             entry = out.stream(REPORT)
@@ -140,6 +144,7 @@ def _write_system(
     kind: RequestKind,
     options: BundleOptions,
     spool_dir: Path,
+    language: str,
 ) -> SystemOutput:
     portability = kind is RequestKind.PORTABILITY
     writer = SystemRecords(
@@ -166,6 +171,7 @@ def _write_system(
         kept_limit=max(options.manifest_kept, options.html_rows),
         sample_limit=options.html_rows,
         spool_dir=spool_dir,
+        language=language,
     )
     output = SystemOutput(section, folder, records, OutcomesResult())
     try:

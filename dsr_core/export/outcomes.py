@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..fields import in_language
 from ..model import Action, Outcome
 from .values import CSV_NATIVE, TextParts, csv_cell, csv_safe, encode_text, json_lines, json_text
 from .zipout import PackedWriter, StreamEntry, ZipOut
@@ -58,8 +59,12 @@ class SystemOutcomes:
         kept_limit: int,
         sample_limit: int,
         spool_dir: Path | None,
+        language: str = "en",
     ) -> None:
+        """``language``: the CSV's language for a legal basis given per language (the JSON
+        keeps every language given)."""
         self._out = out
+        self._language = language
         self._folder = folder
         self._kept_limit = kept_limit
         self._sample_limit = sample_limit
@@ -105,7 +110,7 @@ class SystemOutcomes:
                 outcome.record_id,
                 outcome.category,
                 action,
-                outcome.basis,
+                in_language(outcome.basis, self._language),
                 item["until"],
                 outcome.detail,
                 json_text(item["fields"]) if outcome.fields else None,

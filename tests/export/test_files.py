@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -355,3 +356,18 @@ def test_info_zip_finds_the_bundle_intact(tmp_path: Path) -> None:
     result = subprocess.run([unzip, "-t", str(path)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No errors detected" in result.stdout
+
+
+@pytest.mark.parametrize(("language", "expected"), [("nl", "boekhoudwet"), ("fr", "loi comptable")])
+def test_outcomes_csv_gives_a_per_language_basis_in_the_subjects_language(
+    tmp_path: Path, language: str, expected: str
+) -> None:
+    """A plugin's basis given per language reads as a sentence in the CSV, not as JSON; the
+    JSON keeps every language."""
+    basis = {"nl": "boekhoudwet", "en": "accounting law", "fr": "loi comptable"}
+    kept = [Outcome("inv-1", "invoice", Action.KEPT, basis, KEPT_UNTIL)]
+    # the controller writes English; the subject asked for ``language``
+    request = dataclasses.replace(make_request(RequestKind.ERASURE, "en"), language=language)
+    bundle = open_bundle(write(tmp_path, request, [section(outcomes=kept)]).path)
+    assert bundle.csv_dicts("data/crm/outcomes.csv")[0]["basis"] == expected
+    assert bundle.json("data/crm/outcomes.json")[0]["basis"] == basis
