@@ -155,8 +155,6 @@ def due(ics_path: str | None, limit: int | None) -> None:
         rows = []
         for item in items:
             state = state_words(item["state"]) + (" !" if item["needs_attention"] else "")
-            if item["state"] == "awaiting_confirmations":
-                state = "waiting on suppliers"
             rows.append([item["id"], item["kind"], state, item["clock"]["due"] or "-", _when(item)])
         out = table(["id", "kind", "state", "due", "left"], rows) + more_text(shown, total)
         if written:

@@ -20,7 +20,10 @@ def _iso(value: Any) -> Any:
 
 
 #: what staff read for a state in lists and boards (JSON keeps the state's name)
-STATE_WORDS = {"awaiting_answer": "waiting for the answer"}
+STATE_WORDS = {
+    "awaiting_answer": "waiting for the answer",
+    "awaiting_confirmations": "waiting on suppliers",
+}
 
 
 def state_words(state: str) -> str:

@@ -96,6 +96,10 @@ def test_demo_erasure_waits_for_both_suppliers(dsr, demo):
     folder, out = demo
     shown = dsr.json("--home", str(folder), "request", "show", str(out["erasure_request"]))
     assert shown["state"] == "awaiting_confirmations"
+    # staff read what it waits for, not the state's name (JSON keeps the name)
+    for command in (("request", "list"), ("due",), ("request", "show", str(shown["id"]))):
+        text = dsr("--home", str(folder), *command).stdout
+        assert "waiting on suppliers" in text and "awaiting_confirmations" not in text
     assert {n["supplier"]: n["state"] for n in shown["notices"]} == {
         "BelTel Wholesale": "sent",
         "Snel Transport": "sent",
