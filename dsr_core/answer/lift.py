@@ -3,10 +3,7 @@ restricted the subject's data, with the engine's own pieces (the system as a run
 the keys the task located, the retries of a step).
 
 The subject is told first, with the day of the lift: the lift's state is read from the audit
-trail (:func:`state_of`): ``restriction.lift_notified`` announces it (``on``: the day; an
-event without it, from before announcements had a day, is for the day it was recorded),
-``restriction.lift_cancelled`` withdraws the announcement (the subject objected) and
-``restriction.lifted`` ends it.
+trail (:mod:`dsr_core.lifts`, which the light path's ``dsr due`` reads too).
 
 Each system is tried on its own: one that fails leaves the others lifted, and is named, so
 the command can be run again (a system that was lifted answers ``unchanged``). A system that
@@ -16,11 +13,8 @@ restricted by hand (a manual task, a type that cannot restrict, or one that rais
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -30,6 +24,7 @@ from sqlalchemy.orm import Session
 from ..engine.calls import Progress, describe_error, with_retries
 from ..engine.context import EngineContext
 from ..engine.steps import load_subject
+from ..lifts import CANCELLED, FAILED, LIFTED, NOTIFIED, LiftState, states_of
 from ..model import Identity, Outcome, RequestKind, Subject, TaskState
 from ..store.models import AuditEvent, RequestRow, TaskRow
 from ..systems import ManualStep, System
@@ -41,51 +36,6 @@ class Lifted:
     counts: Counter[str] = field(default_factory=Counter)
     error: str | None = None
     manual: str | None = None  # what staff must do by hand to lift it
-
-
-#: The trail's events of a lift, in the order they happen.
-NOTIFIED = "restriction.lift_notified"
-CANCELLED = "restriction.lift_cancelled"
-LIFTED = "restriction.lifted"
-FAILED = "restriction.lift_failed"
-
-
-@dataclass(frozen=True, slots=True)
-class Announcement:
-    """The letter that told the subject the restriction ends on ``on``."""
-
-    seq: int  # its event on the audit trail
-    on: date
-    by: str
-    told: date  # the day the letter went out
-
-
-@dataclass(frozen=True, slots=True)
-class LiftState:
-    #: the announcement still standing (not cancelled), if any
-    announced: Announcement | None = None
-    #: a lift was tried after it: some systems may be lifted already, no going back
-    started: bool = False
-    lifted: bool = False
-
-
-def state_of(events: Iterable[AuditEvent], tz: ZoneInfo) -> LiftState:
-    """The lift's state from a restriction's events (see the module)."""
-    state = LiftState()
-    for event in events:
-        if event.action == NOTIFIED:
-            data = json.loads(event.data)
-            told = event.at.astimezone(tz).date()
-            on = date.fromisoformat(data["on"]) if data.get("on") else told
-            announced = Announcement(event.seq, on, str(data.get("by") or ""), told)
-            state = LiftState(announced=announced)
-        elif event.action == CANCELLED:
-            state = LiftState()
-        elif event.action == FAILED:
-            state = LiftState(announced=state.announced, started=True)
-        elif event.action == LIFTED:
-            state = LiftState(announced=state.announced, started=True, lifted=True)
-    return state
 
 
 def announced_lifts(session: Session, tz: ZoneInfo) -> dict[int, LiftState]:
@@ -100,11 +50,7 @@ def announced_lifts(session: Session, tz: ZoneInfo) -> dict[int, LiftState]:
         )
         .order_by(AuditEvent.seq)
     ).scalars()
-    by_request: dict[int, list[AuditEvent]] = {}
-    for event in events:
-        assert event.request_id is not None
-        by_request.setdefault(event.request_id, []).append(event)
-    return {rid: state_of(found, tz) for rid, found in by_request.items()}
+    return states_of(events, tz)
 
 
 def _lift_one(system: System, subject: Subject, keys: list[Identity]) -> list[Outcome]:

@@ -97,6 +97,29 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
+def _lifts(app: Any, today: date) -> list[dict[str, Any]]:
+    """The restrictions whose lift was announced and not carried out yet (``dsr request
+    lift``), read on the light path when it can serve."""
+    from ..lifts import pending
+
+    tz = app.config.controller.tz
+    lite = app.lite()
+    if lite is not None:
+        with lite:
+            return pending(lite.lift_states(tz), today)
+    from ..answer.lift import announced_lifts
+
+    with app.session(readonly=True) as session:
+        return pending(announced_lifts(session, tz), today)
+
+
+def _lift_when(lift: dict[str, Any], today: date) -> str:
+    on = date.fromisoformat(lift["on"])
+    if lift["due"]:
+        return f"announced for {lift['on']}: its day has come, `dsr request lift {lift['request']}`"
+    return f"announced for {lift['on']} ({(on - today).days} days left)"
+
+
 @click.command()
 @click.option(
     "--ics",
@@ -149,14 +172,22 @@ def due(ics_path: str | None, limit: int | None) -> None:
         except OSError as exc:
             raise UserError(f"cannot write {written}: {exc.strerror or exc}") from None
 
+    lifts = _lifts(app, today)
+
     def text() -> str:
         if not items:
-            return "nothing due: no open requests, none answered lately"
-        rows = []
-        for item in items:
-            state = state_words(item["state"]) + (" !" if item["needs_attention"] else "")
-            rows.append([item["id"], item["kind"], state, item["clock"]["due"] or "-", _when(item)])
-        out = table(["id", "kind", "state", "due", "left"], rows) + more_text(shown, total)
+            out = "nothing due: no open requests, none answered lately"
+        else:
+            rows = []
+            for item in items:
+                state = state_words(item["state"]) + (" !" if item["needs_attention"] else "")
+                due_day = item["clock"]["due"] or "-"
+                rows.append([item["id"], item["kind"], state, due_day, _when(item)])
+            out = table(["id", "kind", "state", "due", "left"], rows) + more_text(shown, total)
+        if lifts:
+            out += "\nrestrictions to lift (the subject was told the day):"
+            for lift in lifts:
+                out += f"\n  request {lift['request']}: {_lift_when(lift, today)}"
         if written:
             out += f"\ncalendar: {written}"
         return out
@@ -167,6 +198,7 @@ def due(ics_path: str | None, limit: int | None) -> None:
             "requests": items,
             "total": total,
             "ics": str(written) if written else None,
+            "lifts": lifts,
         },
         text,
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from .. import lifts
 from ..errors import UserError
 from ..fields import LANGUAGES
 from .answer_cmd import _deliver
@@ -37,7 +38,6 @@ def _restriction(app: App, request_id: str) -> _Restriction:
     """The request, after every reason it cannot be lifted at all."""
     from .. import audit
     from .. import requests as reqs
-    from ..answer import lift as lifting
     from ..model import RequestKind, RequestState
 
     with app.session(readonly=True) as session:
@@ -57,7 +57,7 @@ def _restriction(app: App, request_id: str) -> _Restriction:
         if waiting:
             names = ", ".join(f"{t.system} ({t.state})" for t in waiting)
             raise UserError(f"request {rid} still has unfinished tasks: {names}")
-        state = lifting.state_of(audit.for_request(session, rid), app.config.controller.tz)
+        state = lifts.state_of(audit.for_request(session, rid), app.config.controller.tz)
         if state.lifted:
             raise UserError(f"the restriction of request {rid} was already lifted")
         emails = [i.value for i in row.identities if i.kind == "email" and i.source == "request"]
@@ -193,7 +193,6 @@ def _announce(
     """The Art. 18(3) letter with the day of the lift, recorded; the lift itself when that
     day is today."""
     from .. import audit, letters
-    from ..answer import lift as lifting
     from ..answer.compose import Extras
 
     day = _lift_on(app, on, by)
@@ -216,7 +215,7 @@ def _announce(
     with app.session() as session:
         seq = audit.append(
             session,
-            lifting.NOTIFIED,
+            lifts.NOTIFIED,
             actor=app.actor,
             request_id=found.id,
             data={
@@ -227,7 +226,7 @@ def _announce(
                 "reason": reason,
             },
         )
-    told = lifting.Announcement(seq, day, by, app.today())
+    told = lifts.Announcement(seq, day, by, app.today())
     outbox = sent.path if sent is not None else None  # staff send it by hand: not yet told
     letter_data = {
         "letter": files.to_json(),
@@ -236,7 +235,7 @@ def _announce(
         "outbox": str(outbox) if outbox else None,
     }
     if day <= app.today() and outbox is None:  # by e-mail or in person: the subject has it
-        found.state = lifting.LiftState(announced=told)
+        found.state = lifts.LiftState(announced=told)
         data = _carry_out(app, found, notify)
         data.update(letter_data)
         _finish(app, data)
@@ -247,7 +246,6 @@ def _announce(
 
 def _cancel(app: App, found: _Restriction, reason: str | None) -> None:
     from .. import audit
-    from ..answer import lift as lifting
 
     announced = found.state.announced
     if announced is None:
@@ -262,7 +260,7 @@ def _cancel(app: App, found: _Restriction, reason: str | None) -> None:
         data_event["reason"] = reason
     with app.session() as session:
         audit.append(
-            session, lifting.CANCELLED, actor=app.actor, request_id=found.id, data=data_event
+            session, lifts.CANCELLED, actor=app.actor, request_id=found.id, data=data_event
         )
     data = _data(found.id, "cancelled", announced.on)
     app.emit(data, lambda: _lift_text(data))
@@ -334,7 +332,7 @@ def _carry_out(app: App, found: _Restriction, notify: Any) -> dict[str, Any]:
             made = notify(session)
         audit.append(
             session,
-            lifting.LIFTED if not failed else lifting.FAILED,
+            lifts.LIFTED if not failed else lifts.FAILED,
             actor=app.actor,
             request_id=found.id,
             data={

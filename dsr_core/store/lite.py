@@ -30,6 +30,9 @@ from .. import chain
 from ..errors import StoreUnavailable
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from ..lifts import LiftState
     from ..listing import Listing
 
 #: Schema versions (``dsr_meta.schema_version``) whose tables this module reads. A new
@@ -249,6 +252,15 @@ class LiteStore:
         first: dict[int, datetime] = {}
         _earliest(first, self._rows(sql, {"since": since}))
         return first
+
+    def lift_states(self, tz: ZoneInfo) -> dict[int, LiftState]:
+        """Each restriction's lift as the trail tells it (:mod:`dsr_core.lifts`)."""
+        from ..lifts import EVENTS_SQL, states_of
+
+        rows = self._rows(EVENTS_SQL)
+        for r in rows:
+            r.at = r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)
+        return states_of(rows, tz)
 
     def notices_of(self, request_id: int) -> int:
         return int(self.scalar("SELECT count(*) FROM notices WHERE request_id = ?", (request_id,)))

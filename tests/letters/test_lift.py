@@ -131,3 +131,29 @@ def test_rectification_answer_shows_old_and_new_from_the_store(dsr, smtp_server)
     text = body.get_body(preferencelist=("plain",)).get_content()
     assert "rue\u00a0: Kerkstraat 1 → Veldstraat 3" in text
     assert "rue\u00a0: Kerkstraat 1 → Veldstraat 3" in Path(out["letter"]["text"]).read_text()
+
+
+def test_due_shows_an_announced_lift_until_it_is_carried_out(dsr, smtp_server, monkeypatch):
+    """Staff's board names each restriction whose lift the subject was told of, with its
+    day, the light and the full path alike; a withdrawn or carried-out lift leaves it."""
+    setup(dsr, smtp_server)
+    monkeypatch.setenv("DSR_TODAY", "2026-12-02")
+    rid = restriction(dsr)
+    dsr("request", "lift", rid, "--reason", "Accuracy confirmed.", "--on", "2026-12-20")
+    for light in ("", "1"):
+        monkeypatch.setenv("DSR_NO_LIGHT", light)
+        board = dsr.json("due")["lifts"]
+        assert board == [
+            {"request": int(rid), "on": "2026-12-20", "told": "2026-12-02", "by": "email",
+             "due": False}
+        ]  # fmt: skip
+        assert f"request {rid}: announced for 2026-12-20 (18 days left)" in dsr("due").stdout
+    monkeypatch.setenv("DSR_TODAY", "2026-12-20")
+    for light in ("", "1"):
+        monkeypatch.setenv("DSR_NO_LIGHT", light)
+        text = dsr("due").stdout
+        assert f"its day has come, `dsr request lift {rid}`" in text
+    dsr("request", "lift", rid)
+    for light in ("", "1"):
+        monkeypatch.setenv("DSR_NO_LIGHT", light)
+        assert dsr.json("due")["lifts"] == [] and "to lift" not in dsr("due").stdout
