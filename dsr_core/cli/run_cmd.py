@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from ..errors import UserError
 from . import exits
 from .app import App, engine_context, table
 from .views import task_result, task_warnings
@@ -68,12 +69,19 @@ def run_request(
         return
     ids: list[int | str] = list(request_ids)
     if all_pending:
+        if confirm_active:
+            raise UserError(
+                "--confirm-active erases although a contract is active: name each request "
+                "it confirms, not --all-pending"
+            )
         ids = list(pending_requests(ctx, queued=False))
     if queue:
+        if confirm_active:
+            _confirm_held(app, ids)
         _queue(app, ids, systems)
         return
     if len(ids) != 1 or all_pending:
-        _run_batch(app, ids, systems)
+        _run_batch(app, ids, systems, confirm_active=confirm_active)
         return
     request_id = request_ids[0]
     if dry_run:
@@ -195,12 +203,15 @@ def _report_text(report: Any, code: int) -> str:
     return "\n".join(lines)
 
 
-def _run_batch(app: App, ids: Sequence[int | str], systems: Sequence[str]) -> None:
+def _run_batch(
+    app: App, ids: Sequence[int | str], systems: Sequence[str], *, confirm_active: bool = False
+) -> None:
     """Several requests in one process (:func:`dsr_core.engine.run_many`); the exit code is
     the worst of theirs."""
     from ..engine import run_many
 
-    runs = run_many(engine_context(app), ids, systems) if ids else []
+    ctx = engine_context(app)
+    runs = run_many(ctx, ids, systems, confirm_active=confirm_active) if ids else []
     codes: list[int] = []
     data: list[dict[str, Any]] = []
     blocks: list[str] = []
@@ -221,10 +232,37 @@ def _run_batch(app: App, ids: Sequence[int | str], systems: Sequence[str]) -> No
     exits.finish(exits.worst(codes))
 
 
+def _confirm_held(app: App, ids: Sequence[int | str]) -> None:
+    """``--queue --confirm-active``: confirm each named request's erasure that an earlier
+    run held (audited); a worker locates later, so a hold it has not met yet cannot be
+    confirmed in advance: refused in one line, nothing confirmed."""
+    import sqlalchemy as sa
+
+    from .. import requests as reqs
+    from ..engine import contract
+    from ..store.models import TaskRow
+
+    ctx = engine_context(app)
+    held: dict[int, list[int]] = {}
+    with app.session(readonly=True) as session:
+        for request_id in ids:
+            rid = reqs.get(session, str(request_id)).id
+            tasks = session.execute(sa.select(TaskRow).where(TaskRow.request_id == rid))
+            held[rid] = [t.id for t in tasks.scalars() if contract.held(t)]
+    waiting = [str(rid) for rid, tasks in held.items() if not tasks]
+    if waiting:
+        raise UserError(
+            f"request {', '.join(waiting)}: no erasure is held for an active contract yet: "
+            "--confirm-active with --queue confirms one a run held (queue without it, or run "
+            "the request here with --confirm-active)"
+        )
+    for rid, tasks in held.items():
+        contract.confirm(ctx, rid, tasks)
+
+
 def _queue(app: App, ids: Sequence[int | str], systems: Sequence[str]) -> None:
     """Prepare each request for ``dsr worker`` (the workers batch them)."""
     from ..engine import prepare
-    from ..errors import UserError
 
     ctx = engine_context(app)
     data: list[dict[str, Any]] = []

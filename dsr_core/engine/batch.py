@@ -22,7 +22,7 @@ from ..errors import UserError
 from ..model import Identity, RequestState
 from ..store.models import PauseRow, RequestRow, TaskRow
 from ..systems import BatchItem, System
-from . import claims
+from . import claims, contract
 from .context import EngineContext
 from .orchestrator import (
     ACTIVE_STATES,
@@ -84,10 +84,16 @@ def pending_requests(ctx: EngineContext, *, queued: bool | None = None) -> list[
 
 
 def run_many(
-    ctx: EngineContext, request_ids: Sequence[int | str], systems: Sequence[str] = ()
+    ctx: EngineContext,
+    request_ids: Sequence[int | str],
+    systems: Sequence[str] = (),
+    *,
+    confirm_active: bool = False,
 ) -> list[BatchRun]:
     """Run every request of ``request_ids`` in this process, sharing what systems can share.
-    A request that cannot run (not verified, paused, closed) gets its error; the others run."""
+    A request that cannot run (not verified, paused, closed) gets its error; the others run.
+    ``confirm_active``: staff confirmed these requests' erasures although a system reports
+    the customer's contract active (as :func:`~.orchestrator.run_request` takes it)."""
     runs: list[BatchRun] = []
     requests: list[_Request] = []
     for request_id in request_ids:
@@ -104,7 +110,8 @@ def run_many(
     keeper.start()
     try:
         while True:
-            won = _claim_round(ctx, owner, [r for r in requests if not r.done], systems)
+            left = [r for r in requests if not r.done]
+            won = _claim_round(ctx, owner, left, systems, confirm_active=confirm_active)
             if won is None:
                 break
             ended = run_claimed(ctx, owner, won)
@@ -125,7 +132,12 @@ def _ids_of(won: Sequence[tuple[TaskRow, Loaded]], rid: int) -> set[int]:
 
 
 def _claim_round(
-    ctx: EngineContext, owner: str, requests: Sequence[_Request], systems: Sequence[str]
+    ctx: EngineContext,
+    owner: str,
+    requests: Sequence[_Request],
+    systems: Sequence[str],
+    *,
+    confirm_active: bool = False,
 ) -> list[tuple[TaskRow, Loaded]] | None:
     """Claim the steps that may start in ``requests``; None when no request has any left
     (a request with nothing to start looks once more, in turn with other runners, as
@@ -141,6 +153,10 @@ def _claim_round(
         views: list[tuple[_Request, list[TaskRow], list[TaskRow], Loaded]] = []
         for request in left:
             tasks, loaded = _load_tasks(ctx, request.rid, serial=request.last_look)
+            held = [t.id for t in tasks if contract.held(t)]
+            if confirm_active and held:
+                contract.confirm(ctx, request.rid, held)
+                tasks, loaded = _load_tasks(ctx, request.rid, serial=request.last_look)
             if only:
                 tasks = [t for t in tasks if t.system in only]
             if _reset_stale(ctx, tasks, loaded.generation):

@@ -119,6 +119,10 @@ def prepare(
                 task.state, task.step = TaskState.PENDING.value, "locate"
                 task.queued = queue
                 retried.append(name)
+            elif task.state == TaskState.PENDING.value and queue and not task.queued:
+                # left pending by a run here (an erasure held for an active contract, a run
+                # interrupted): queued now, or no worker would ever take it
+                task.queued = True
         if state == RequestState.IDENTITY_VERIFIED:
             reqs.transition(session, row, RequestState.IN_PROGRESS, actor=ctx.actor)
         elif state in _WAITING and (created or retried):

@@ -132,3 +132,50 @@ def test_the_dry_run_warns_of_the_hold(voxtra: Voxtra) -> None:
         "WARNING: crm: the customer's contract is still active: a run would erase nothing "
         f"until staff confirm (dsr request run {rid} --confirm-active)"
     ) in out.stdout
+
+
+def test_a_batch_confirms_what_it_names(voxtra: Voxtra) -> None:
+    """``run ID ID --confirm-active`` confirms the held erasure of each request it names, as
+    a run of one does; without it the batch holds it and still erases the others."""
+    dsr = voxtra.dsr
+    bart, an = _erasure(voxtra, BART), _erasure(voxtra, AN)
+    held = dsr("request", "run", bart, an, ok=False)
+    assert held.exit_code == 5
+    assert _bart(voxtra)[0] == "Bart Wouters"
+    assert dsr.json("request", "show", an)["state"] != "in_progress"
+
+    dsr("request", "run", bart, an, "--confirm-active")
+
+    assert _bart(voxtra)[0] == "(gewist)"
+    confirmed = [
+        e for e in dsr.json("audit", "show", bart) if e["action"] == "erasure.active_confirmed"
+    ]
+    assert [e["data"]["systems"] for e in confirmed] == [["crm"]]
+
+
+def test_queue_confirms_only_an_erasure_a_run_held(voxtra: Voxtra) -> None:
+    """A worker locates later: a hold it has not met cannot be confirmed in advance (refused,
+    nothing recorded); one an earlier run held is confirmed, audited, then queued."""
+    dsr = voxtra.dsr
+    bart = _erasure(voxtra, BART)
+    refused = dsr.fails("request", "run", bart, "--queue", "--confirm-active")
+    assert "no erasure is held for an active contract yet" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert not any(
+        e["action"] == "erasure.active_confirmed" for e in dsr.json("audit", "show", bart)
+    )
+
+    dsr("request", "run", bart, ok=False)  # held
+    dsr("request", "run", bart, "--queue", "--confirm-active")
+    actions = [e["action"] for e in dsr.json("audit", "show", bart)]
+    assert "erasure.active_confirmed" in actions
+    dsr("worker", "--idle-exit", "1")  # the erasure left pending by the held run is queued
+    assert _bart(voxtra)[0] == "(gewist)"
+
+
+def test_all_pending_never_confirms(voxtra: Voxtra) -> None:
+    dsr = voxtra.dsr
+    _erasure(voxtra, BART)
+    refused = dsr.fails("request", "run", "--all-pending", "--confirm-active")
+    assert "name each request it confirms" in refused.stderr
+    assert _bart(voxtra)[0] == "Bart Wouters"
