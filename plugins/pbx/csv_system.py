@@ -151,7 +151,7 @@ class Hit:
     offset: int
     raw: bytes
     line: int
-    fields: list[str]
+    fields: list[str] | None  # None once spooled: split again from ``raw`` when needed
     call: Call
     match: Match
     record_id: str
@@ -1130,8 +1130,9 @@ class CsvCallLogSystem(System):
             self.erase_many([(i.subject, i.keys) for i in erasing], dry_run=False)
 
     def _anonymised(self, hit: Hit, pseudonymise: Callable[[str], str]) -> tuple[bytes, list[str]]:
-        changes = self.format.anonymise(hit.fields, hit.call, hit.match, pseudonymise)
-        return replace_fields(hit.raw, changes, len(hit.fields)), sorted(
+        fields = hit.fields if hit.fields is not None else split_fields(decode(hit.raw))
+        changes = self.format.anonymise(fields, hit.call, hit.match, pseudonymise)
+        return replace_fields(hit.raw, changes, len(fields)), sorted(
             _column_names(hit.call.columns, changes)
         )
 
@@ -1166,13 +1167,14 @@ _match_values = operator.attrgetter(*_MATCH_FIELDS)
 
 
 def _pack(hit: Hit) -> tuple[Any, ...]:
-    """A hit as plain tuples for the spool (pickling dataclasses is several times slower)."""
+    """A hit as plain tuples for the spool (pickling dataclasses is several times slower);
+    its fields are left out (they are ``raw`` split, and only an anonymisation needs them:
+    pickling a list of strings per call cost more than splitting the few anonymised)."""
     call, match = hit.call, hit.match
     return (
         hit.offset,
         hit.raw,
         hit.line,
-        hit.fields,
         _call_values(call),
         _match_values(match),
         hit.record_id,
@@ -1180,8 +1182,8 @@ def _pack(hit: Hit) -> tuple[Any, ...]:
 
 
 def _unpack(packed: tuple[Any, ...]) -> Hit:
-    offset, raw, line, fields, call, match, record_id = packed
-    return Hit(offset, raw, line, fields, Call(*call), Match(*match), record_id)
+    offset, raw, line, call, match, record_id = packed
+    return Hit(offset, raw, line, None, Call(*call), Match(*match), record_id)
 
 
 def _column_names(columns: Sequence[str], changes: dict[int, str]) -> list[str]:
