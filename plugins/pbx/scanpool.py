@@ -279,6 +279,7 @@ def _launch(
             helpers.append(_Helper(process, out, start, limit))
             args = {
                 "fd": fd,
+                "parent": os.getpid(),
                 "start": start,
                 "limit": limit,
                 "digits": list(digit_needles),
