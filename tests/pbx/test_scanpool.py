@@ -323,3 +323,24 @@ def test_helpers_end_with_a_killed_parent(tmp_path: Path) -> None:
         for pid in started:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize("kept", [0.3, 0.5, 0.8])
+def test_a_log_cut_short_during_the_scan_reads_as_one_scan_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: float
+) -> None:
+    """A log truncated while its parts are being searched (a rotation by copy and truncate):
+    the same lines and the same end of the last complete line as one scan of what is left
+    (a later scan goes on from there: an end past the file's would skip the new lines)."""
+    path, data = big_log(tmp_path)
+    real = scanpool.command
+
+    def truncating(script: str) -> list[str]:
+        with path.open("r+b") as log:
+            log.truncate(int(len(data) * kept))
+        return real(script)
+
+    monkeypatch.setattr(scanpool, "command", truncating)
+    found = parallel(path, 0, len(data), 1 << 20, 3)
+    assert found == serial(path.read_bytes(), 0, len(data), 1 << 20)
