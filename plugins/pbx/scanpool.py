@@ -245,7 +245,10 @@ class _Helper:
 
 def command(script: str) -> list[str]:
     """How a helper is started: this interpreter, isolated from the environment and from
-    site-packages (the script needs the standard library only)."""
+    site-packages (the script needs the standard library only). OSError when Python cannot
+    tell its own interpreter (``sys.executable`` empty or None, e.g. embedded)."""
+    if not sys.executable:
+        raise FileNotFoundError("no Python interpreter to start helpers with")
     return [sys.executable, "-I", "-S", script]
 
 

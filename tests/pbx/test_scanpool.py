@@ -344,3 +344,14 @@ def test_a_log_cut_short_during_the_scan_reads_as_one_scan_reads_it(
     monkeypatch.setattr(scanpool, "command", truncating)
     found = parallel(path, 0, len(data), 1 << 20, 3)
     assert found == serial(path.read_bytes(), 0, len(data), 1 << 20)
+
+
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize("interpreter", [None, "", "/nonexistent/python3"])
+def test_without_an_interpreter_to_start_the_log_is_scanned_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interpreter: str | None
+) -> None:
+    """``sys.executable`` may be empty or None (an embedded Python) or gone: one scan."""
+    path, data = big_log(tmp_path)
+    monkeypatch.setattr(sys, "executable", interpreter)
+    assert parallel(path, 0, len(data), 1 << 20, 3) == serial(data, 0, len(data), 1 << 20)
