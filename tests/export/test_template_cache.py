@@ -192,3 +192,23 @@ def test_one_cache_serves_every_language(tmp_path: Path) -> None:
     for run in range(2):
         for lang in LANGS:
             assert _report(tmp_path, f"{lang}-{run}.zip", cache, lang) == fresh[lang]
+
+
+def test_kept_code_of_another_template_or_with_a_second_name_is_not_used(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    honest = _report(tmp_path, "honest.zip", cache)
+    first, second = sorted(cache.iterdir())
+    swap = cache / "swap"
+    first.rename(swap)
+    second.rename(first)
+    swap.rename(second)  # each template's name now holds the other's code
+    assert _report(tmp_path, "swapped.zip", cache) == honest
+
+    _plant(cache)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for kept in cache.iterdir():
+        os.link(kept, elsewhere / kept.name)  # a second name, in a folder not checked
+    assert _report(tmp_path, "linked.zip", cache) == honest
