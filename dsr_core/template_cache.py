@@ -4,7 +4,8 @@ Compiling the report's templates takes ~0.1-0.2 s, in every ``dsr export`` (and
 ``request new --export``) anew; the compiled code is the same each time. :class:`OwnerOnlyCache`
 keeps it in ``<home>/cache/templates/`` (made 0700, files 0600, written whole under a temporary
 name and renamed). What is loaded from there is executed, so a file is used only when it and
-its folder belong to the user running dsr and nobody else may write them.
+its folder belong to the user running dsr and nobody else may write them, checked on the open
+folder and file (not by path, which could be swapped between the check and the read).
 
 A file is used only for the very template source it was compiled from (Jinja's checksum of
 the source), by the same Python (Jinja's magic), the same Jinja version and the same
@@ -64,9 +65,21 @@ def _private(info: os.stat_result) -> bool:
     return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+#: Whether files can be opened relative to an open folder (``dir_fd``) here.
+_OPEN_WITHIN = os.open in os.supports_dir_fd
+
+
 class OwnerOnlyCache(jinja2.BytecodeCache):
-    """A Jinja2 bytecode cache in ``directory`` (created 0700 on the first write); every
-    problem reading or writing it is silent: the template is compiled as without it."""
+    """A Jinja2 bytecode cache in ``directory`` (created 0700 on the first write, with any
+    missing folder above it); every problem reading or writing it is silent: the template is
+    compiled as without it.
+
+    The folder is opened once (never through a symbolic link) and checked on that open
+    descriptor, and its files are opened relative to it and checked on theirs: a folder or
+    file swapped in after a check is never what is read, and what is not a private regular
+    file of this user's (a FIFO, a device, a hard link...) is not even waited on."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -79,45 +92,84 @@ class OwnerOnlyCache(jinja2.BytecodeCache):
         self.load_bytecode(bucket)
         return bucket
 
-    def _path(self, bucket: Bucket) -> Path:
-        return self.directory / f"{bucket.key}.jinja"
+    @staticmethod
+    def _name(bucket: Bucket) -> str:
+        return f"{bucket.key}.jinja"
+
+    def _open_folder(self) -> int | None:
+        """A descriptor of the folder when it is this user's alone, else None."""
+        try:
+            folder = os.open(self.directory, _DIRECTORY)
+        except OSError:
+            return None
+        try:
+            if _private(os.fstat(folder)):
+                return folder
+        except OSError:
+            pass
+        os.close(folder)
+        return None
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        try:
-            if not _private(os.stat(self.directory)):
-                return
-            fd = os.open(self._path(bucket), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:
+        folder = self._open_folder()
+        if folder is None:
             return
         try:
+            flags = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+            fd = os.open(self._name(bucket), flags, dir_fd=folder)
+        except OSError:
+            return
+        finally:
+            os.close(folder)
+        try:
             with os.fdopen(fd, "rb") as file:
-                if _private(os.fstat(file.fileno())):
+                info = os.fstat(file.fileno())
+                if stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and _private(info):
                     bucket.load_bytecode(file)
         except Exception:  # noqa: BLE001 - a damaged file: compile the template instead
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        path = self._path(bucket)
-        temp = path.with_name(f".{path.name}.{os.getpid()}")
+        name = self._name(bucket)
+        temp = f".{name}.{os.getpid()}"
         try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if not _private(os.stat(self.directory)):
-                return
-            flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
-            fd = os.open(temp, flags, 0o600)
+            _make_folders(self.directory)
+        except OSError:
+            return
+        folder = self._open_folder()
+        if folder is None:
+            return
+        try:
+            flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | _NOFOLLOW
+            fd = os.open(temp, flags, 0o600, dir_fd=folder)
             with os.fdopen(fd, "wb") as file:
                 bucket.write_bytecode(file)
-            os.replace(temp, path)
+            os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
         except OSError:
             try:
-                temp.unlink(missing_ok=True)
+                os.unlink(temp, dir_fd=folder)
             except OSError:
                 pass
+        finally:
+            os.close(folder)
+
+
+def _make_folders(directory: Path) -> None:
+    """Create ``directory`` and any missing folder above it, each 0700 (whatever the umask
+    would give: the folder above holds other caches of the home)."""
+    missing = []
+    for folder in (directory, *directory.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
 
 
 def bytecode_cache(directory: Path | None) -> OwnerOnlyCache | None:
     """The cache in ``directory`` (usually ``<home>/``:data:`FOLDER`); None without one, or
-    where file ownership cannot be told (the templates are then compiled each time)."""
-    if directory is None or not hasattr(os, "getuid"):
+    where file ownership cannot be told or files cannot be opened within an open folder (the
+    templates are then compiled each time)."""
+    if directory is None or not hasattr(os, "getuid") or not _OPEN_WITHIN:
         return None
     return OwnerOnlyCache(directory)

@@ -333,8 +333,29 @@ def _work(args: dict[str, object], out: BinaryIO) -> None:
     out.flush()
 
 
+def _end_with(parent: object) -> None:
+    """Have this helper killed when ``parent`` (the process that started it) ends, however it
+    ends (SIGKILL included), rather than scan on as an orphan holding the subject's numbers
+    (Linux: ``PR_SET_PDEATHSIG``; elsewhere nothing). Exits at once if it already ended."""
+    import os
+    import signal
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) != 0:  # 1: PR_SET_PDEATHSIG
+            return
+    except (ImportError, OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 if __name__ == "__main__":  # a helper process of .scanpool: arguments on stdin (never argv)
     import pickle
     import sys
 
-    _work(pickle.load(sys.stdin.buffer), sys.stdout.buffer)  # noqa: S301 - from our parent
+    _arguments = pickle.load(sys.stdin.buffer)  # noqa: S301 - from our parent
+    _end_with(_arguments.get("parent"))
+    _work(_arguments, sys.stdout.buffer)

@@ -87,8 +87,12 @@ def scan_file(
             stream, digit_needles, text_needles, stats=own, limit=cuts[1], start=start,
             first_line=first_line, **sizes,
         )  # fmt: skip
+        own.complete_lines -= first_line - 1  # counted from the part's start, as the others
         merged = _Merged(first_line, own)
+        ended = own.size < cuts[1]  # the file ended early (cut short meanwhile)
         for helper in helpers:
+            if ended:  # one scan stops at the end of the file: the parts after it are dropped
+                break
             part = helper.result()
             if part is None:  # failed: scan the part here
                 part_stats = ScanStats()
@@ -100,6 +104,7 @@ def scan_file(
                     )  # fmt: skip
                     yield from merged.shift(found)
                 merged.add(part_stats)
+                ended = part_stats.size < helper.limit
             else:
                 yield from merged.shift(part.candidates())
                 merged.add(part.stats)
@@ -240,7 +245,10 @@ class _Helper:
 
 def command(script: str) -> list[str]:
     """How a helper is started: this interpreter, isolated from the environment and from
-    site-packages (the script needs the standard library only)."""
+    site-packages (the script needs the standard library only). OSError when Python cannot
+    tell its own interpreter (``sys.executable`` empty or None, e.g. embedded)."""
+    if not sys.executable:
+        raise FileNotFoundError("no Python interpreter to start helpers with")
     return [sys.executable, "-I", "-S", script]
 
 
@@ -279,6 +287,7 @@ def _launch(
             helpers.append(_Helper(process, out, start, limit))
             args = {
                 "fd": fd,
+                "parent": os.getpid(),
                 "start": start,
                 "limit": limit,
                 "digits": list(digit_needles),

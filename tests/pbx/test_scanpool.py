@@ -8,8 +8,13 @@ same counts (lines read, where the last complete line ends), whatever the helper
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -227,3 +232,126 @@ def test_scan_processes_must_be_a_whole_number(tmp_path: Path) -> None:
     for wrong in (0, "2", 1.5, True):
         with pytest.raises(ConfigError, match="scan_processes must be a whole number"):
             make(root, scan_processes=wrong)
+
+
+SLOW_HELPER = """
+import os, runpy, sys, time
+open(os.path.join({pids!r}, str(os.getpid())), "w").close()
+real_fdopen = os.fdopen
+
+
+class Slow:  # the helper's view of the log: each read takes a while
+    def __init__(self, raw):
+        self.raw = raw
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.raw.close()
+
+    def read(self, size):
+        time.sleep(0.2)
+        return self.raw.read(size)
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+
+os.fdopen = lambda fd, *args, **kwargs: Slow(real_fdopen(fd, *args, **kwargs))
+sys.argv = [{scan!r}]
+runpy.run_path({scan!r}, run_name="__main__")
+"""
+
+PARENT = """
+import sys, time
+from pathlib import Path
+from dsr_plugins.pbx import scanpool
+from dsr_plugins.pbx.scan import ScanStats
+
+scanpool.PART_MIN = 16
+scanpool.command = lambda script: [sys.executable, "-I", "-S", {helper!r}]
+path = Path({path!r})
+with path.open("rb", buffering=0) as stream:
+    for _ in scanpool.scan_file(
+        stream, [b"477123456"], stats=ScanStats(), limit=path.stat().st_size, parts=3,
+        chunk_size=64, folder=path.parent,
+    ):
+        pass
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie nobody reaped has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_helpers_end_with_a_killed_parent(tmp_path: Path) -> None:
+    """Killed outright (SIGKILL: no cleanup runs), dsr leaves no helper scanning on as an
+    orphan with the subject's numbers."""
+    path, _ = big_log(tmp_path)
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    helper = tmp_path / "slow_helper.py"
+    helper.write_text(SLOW_HELPER.format(pids=str(pids), scan=scanpool.scan_module.__file__))
+    script = PARENT.format(helper=str(helper), path=str(path))
+    parent = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.DEVNULL)
+    started: list[int] = []
+    try:
+        for _ in range(300):  # both helpers started (at most 30 s)
+            started = [int(p.name) for p in pids.iterdir()]
+            if len(started) == 2 or parent.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert len(started) == 2 and parent.poll() is None
+        time.sleep(0.5)  # into their scan
+        parent.kill()
+        parent.wait()
+        for _ in range(100):  # a slow helper alone would scan on for about 20 s
+            if not any(_running(pid) for pid in started):
+                break
+            time.sleep(0.1)
+        assert not any(_running(pid) for pid in started)
+    finally:
+        parent.kill()
+        parent.wait()
+        for pid in started:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize("kept", [0.3, 0.5, 0.8])
+def test_a_log_cut_short_during_the_scan_reads_as_one_scan_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: float
+) -> None:
+    """A log truncated while its parts are being searched (a rotation by copy and truncate):
+    the same lines and the same end of the last complete line as one scan of what is left
+    (a later scan goes on from there: an end past the file's would skip the new lines)."""
+    path, data = big_log(tmp_path)
+    real = scanpool.command
+
+    def truncating(script: str) -> list[str]:
+        with path.open("r+b") as log:
+            log.truncate(int(len(data) * kept))
+        return real(script)
+
+    monkeypatch.setattr(scanpool, "command", truncating)
+    found = parallel(path, 0, len(data), 1 << 20, 3)
+    assert found == serial(path.read_bytes(), 0, len(data), 1 << 20)
+
+
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize("interpreter", [None, "", "/nonexistent/python3"])
+def test_without_an_interpreter_to_start_the_log_is_scanned_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interpreter: str | None
+) -> None:
+    """``sys.executable`` may be empty or None (an embedded Python) or gone: one scan."""
+    path, data = big_log(tmp_path)
+    monkeypatch.setattr(sys, "executable", interpreter)
+    assert parallel(path, 0, len(data), 1 << 20, 3) == serial(data, 0, len(data), 1 << 20)
