@@ -16,13 +16,14 @@ the same either way. The files hold dsr's own templates, never personal data.
 
 from __future__ import annotations
 
-import os
-import stat
+import io
 from hashlib import sha256
 from pathlib import Path
 
 import jinja2
 from jinja2.bccache import Bucket
+
+from . import private_files
 
 #: The folder of the home the compiled templates go to.
 FOLDER = Path("cache") / "templates"
@@ -60,17 +61,6 @@ def _name(thing: object) -> str:
     return f"{getattr(thing, '__module__', '')}.{getattr(thing, '__qualname__', repr(thing))}"
 
 
-def _private(info: os.stat_result) -> bool:
-    """Owned by this user, and writable by nobody else."""
-    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
-#: Whether files can be opened relative to an open folder (``dir_fd``) here.
-_OPEN_WITHIN = os.open in os.supports_dir_fd
-
-
 class OwnerOnlyCache(jinja2.BytecodeCache):
     """A Jinja2 bytecode cache in ``directory`` (created 0700 on the first write, with any
     missing folder above it); every problem reading or writing it is silent: the template is
@@ -96,80 +86,23 @@ class OwnerOnlyCache(jinja2.BytecodeCache):
     def _name(bucket: Bucket) -> str:
         return f"{bucket.key}.jinja"
 
-    def _open_folder(self) -> int | None:
-        """A descriptor of the folder when it is this user's alone, else None."""
-        try:
-            folder = os.open(self.directory, _DIRECTORY)
-        except OSError:
-            return None
-        try:
-            if _private(os.fstat(folder)):
-                return folder
-        except OSError:
-            pass
-        os.close(folder)
-        return None
-
     def load_bytecode(self, bucket: Bucket) -> None:
-        folder = self._open_folder()
-        if folder is None:
+        data = private_files.read(self.directory, self._name(bucket))
+        if data is None:
             return
         try:
-            flags = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
-            fd = os.open(self._name(bucket), flags, dir_fd=folder)
-        except OSError:
-            return
-        finally:
-            os.close(folder)
-        try:
-            with os.fdopen(fd, "rb") as file:
-                info = os.fstat(file.fileno())
-                if stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and _private(info):
-                    bucket.load_bytecode(file)
+            bucket.load_bytecode(io.BytesIO(data))
         except Exception:  # noqa: BLE001 - a damaged file: compile the template instead
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        name = self._name(bucket)
-        temp = f".{name}.{os.getpid()}"
-        try:
-            _make_folders(self.directory)
-        except OSError:
-            return
-        folder = self._open_folder()
-        if folder is None:
-            return
-        try:
-            flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | _NOFOLLOW
-            fd = os.open(temp, flags, 0o600, dir_fd=folder)
-            with os.fdopen(fd, "wb") as file:
-                bucket.write_bytecode(file)
-            os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
-        except OSError:
-            try:
-                os.unlink(temp, dir_fd=folder)
-            except OSError:
-                pass
-        finally:
-            os.close(folder)
-
-
-def _make_folders(directory: Path) -> None:
-    """Create ``directory`` and any missing folder above it, each 0700 (whatever the umask
-    would give: the folder above holds other caches of the home)."""
-    missing = []
-    for folder in (directory, *directory.parents):
-        if folder.exists():
-            break
-        missing.append(folder)
-    for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
+        private_files.write(self.directory, self._name(bucket), bucket.write_bytecode)
 
 
 def bytecode_cache(directory: Path | None) -> OwnerOnlyCache | None:
     """The cache in ``directory`` (usually ``<home>/``:data:`FOLDER`); None without one, or
     where file ownership cannot be told or files cannot be opened within an open folder (the
     templates are then compiled each time)."""
-    if directory is None or not hasattr(os, "getuid") or not _OPEN_WITHIN:
+    if directory is None or not private_files.usable():
         return None
     return OwnerOnlyCache(directory)

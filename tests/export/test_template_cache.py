@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from jinja2.bccache import Bucket
 
-from dsr_core import template_cache
+from dsr_core import private_files
 from dsr_core.export import report as report_module
 from dsr_core.template_cache import OwnerOnlyCache
 
@@ -166,7 +166,7 @@ def test_a_folder_swapped_after_its_check_is_not_read(
             theirs.rename(cache)
         return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(template_cache.os, "open", racing_open)
+    monkeypatch.setattr(private_files.os, "open", racing_open)
     assert _within(20, lambda: _report(tmp_path, "raced.zip", cache), fifos) == honest
     assert swapped
 
