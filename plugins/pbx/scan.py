@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -293,16 +294,22 @@ def _advance(buf: bytes, start: int, lines: int, average: float) -> int:
 # -- helper process (see .scanpool) ----------------------------------------------------------
 #: Candidates per pickled batch a helper writes.
 WORKER_BATCH = 4096
+#: A helper's output starts with this header: a mark written last (so a helper that did not
+#: finish never has it), then its counts: lines, candidates, size, complete, complete_lines.
+WORKER_HEADER = struct.Struct("<8s5Q")
+WORKER_DONE = b"dsrscan1"
 
 
 def _work(args: dict[str, object], out: BinaryIO) -> None:
     """Scan one part of a file for :mod:`.scanpool`: ``args`` names the inherited file
-    descriptor, the part's ``start`` and ``limit``, the needles and the sizes. Writes pickled
-    batches of ``(offset, raw, line, too_long)`` (lines numbered from 1 within the part), then
-    ``("end", lines, candidates, size, complete, complete_lines)``."""
+    descriptor, the part's ``start`` and ``limit``, the needles and the sizes. ``out`` (a
+    file) gets :data:`WORKER_HEADER`, blank until the end, then pickled batches of
+    ``(offset, raw, line, too_long)`` (lines numbered from 1 within the part); the header is
+    filled in last."""
     import os
     import pickle
 
+    out.write(bytes(WORKER_HEADER.size))
     fd = args["fd"]
     assert isinstance(fd, int)
     stats = ScanStats()
@@ -328,8 +335,10 @@ def _work(args: dict[str, object], out: BinaryIO) -> None:
                 batch = []
     if batch:
         pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
-    end = ("end", stats.lines, stats.candidates, stats.size, stats.complete, stats.complete_lines)
-    pickle.dump(end, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
+    counts = (stats.lines, stats.candidates, stats.size, stats.complete, stats.complete_lines)
+    out.seek(0)
+    out.write(WORKER_HEADER.pack(WORKER_DONE, *counts))
     out.flush()
 
 

@@ -29,10 +29,18 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, BinaryIO
 
 from . import scan as scan_module
-from .scan import CHUNK_SIZE, MAX_LINE, Candidate, ScanStats, scan
+from .scan import (
+    CHUNK_SIZE,
+    MAX_LINE,
+    WORKER_DONE,
+    WORKER_HEADER,
+    Candidate,
+    ScanStats,
+    scan,
+)
 
 #: Bytes below which a part is not worth a process (starting one costs about 20 ms, which
 #: is the digit search of about 10 MB).
@@ -72,42 +80,43 @@ def scan_file(
     wanted = min(parts if parts is not None else processes(), MAX_PARTS)
     cuts = _cuts(stream, start, limit, wanted, max(max_line, chunk_size))
     sizes = {"chunk_size": chunk_size, "max_line": max_line}
+
+    def part(
+        source: BinaryIO, part_stats: ScanStats, begin: int, end: int, first: int
+    ) -> Iterator[Candidate]:
+        """One scan of ``[begin, end)`` (``source`` positioned at ``begin``)."""
+        return scan(
+            source, digit_needles, text_needles, stats=part_stats, limit=end, start=begin,
+            first_line=first, **sizes,
+        )  # fmt: skip
+
     helpers = []
     if len(cuts) > 2:
         helpers = _launch(stream, cuts, digit_needles, text_needles, sizes, folder)
     if not helpers:
-        yield from scan(
-            stream, digit_needles, text_needles, stats=stats, limit=limit, start=start,
-            first_line=first_line, **sizes,
-        )  # fmt: skip
+        yield from part(stream, stats, start, limit, first_line)
         return
     try:
         own = ScanStats()
-        yield from scan(
-            stream, digit_needles, text_needles, stats=own, limit=cuts[1], start=start,
-            first_line=first_line, **sizes,
-        )  # fmt: skip
+        yield from part(stream, own, start, cuts[1], first_line)
         own.complete_lines -= first_line - 1  # counted from the part's start, as the others
         merged = _Merged(first_line, own)
         ended = own.size < cuts[1]  # the file ended early (cut short meanwhile)
         for helper in helpers:
             if ended:  # one scan stops at the end of the file: the parts after it are dropped
                 break
-            part = helper.result()
-            if part is None:  # failed: scan the part here
+            done = helper.result()
+            if done is None:  # failed: scan the part here
                 part_stats = ScanStats()
                 with open(f"/proc/self/fd/{stream.fileno()}", "rb", buffering=0) as again:
                     again.seek(helper.start)
-                    found: Iterator[Candidate] = scan(
-                        again, digit_needles, text_needles, stats=part_stats,
-                        limit=helper.limit, start=helper.start, first_line=1, **sizes,
-                    )  # fmt: skip
+                    found = part(again, part_stats, helper.start, helper.limit, 1)
                     yield from merged.shift(found)
                 merged.add(part_stats)
                 ended = part_stats.size < helper.limit
             else:
-                yield from merged.shift(part.candidates())
-                merged.add(part.stats)
+                yield from merged.shift(done.candidates())
+                merged.add(done.stats)
         merged.into(stats)
     finally:
         for helper in helpers:
@@ -177,17 +186,19 @@ def _line_start(fd: int, at: int, limit: int, search: int) -> int | None:
 
 
 class _Part:
-    """A helper's finished output: its candidates (read back from its file) and counts."""
+    """A helper's finished output: its counts and its candidates (read back from its file,
+    after the header)."""
 
     def __init__(self, out: IO[bytes], stats: ScanStats) -> None:
         self._out = out
         self.stats = stats
 
     def candidates(self) -> Iterator[Candidate]:
-        self._out.seek(0)
+        self._out.seek(WORKER_HEADER.size)
         while True:
-            batch = pickle.load(self._out)  # noqa: S301 - our own helper's owner-only file
-            if batch and batch[0] == "end":
+            try:
+                batch = pickle.load(self._out)  # noqa: S301 - our own helper's owner-only file
+            except EOFError:
                 return
             for offset, raw, number, too_long in batch:
                 yield Candidate(offset, raw, number, too_long)
@@ -203,35 +214,22 @@ class _Helper:
         self.limit = limit
 
     def result(self) -> _Part | None:
-        """The part's output when the helper finished cleanly, else None."""
+        """The part's output when the helper finished cleanly and read its whole part (its
+        header is filled in last: one that stopped early has none), else None."""
         try:
-            code = self.process.wait()
-            if code != 0:
+            if self.process.wait() != 0:
                 return None
-            end = self._trailer()
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+            self.out.seek(0)
+            header = self.out.read(WORKER_HEADER.size)
+        except OSError:
             return None
-        if end is None:
+        if len(header) != WORKER_HEADER.size:
             return None
-        lines, candidates, size, complete, complete_lines = end
-        if size != self.limit:
+        done, *counts = WORKER_HEADER.unpack(header)
+        stats = ScanStats(*counts)
+        if done != WORKER_DONE or stats.size != self.limit:
             return None
-        return _Part(self.out, ScanStats(lines, candidates, size, complete, complete_lines))
-
-    def _trailer(self) -> tuple[int, int, int, int, int] | None:
-        """The helper's last record (its counts), checking every batch before it unpickles."""
-        self.out.seek(0)
-        last: Any = None
-        while True:
-            try:
-                last = pickle.load(self.out)  # noqa: S301 - our own helper's owner-only file
-            except EOFError:
-                break
-            if isinstance(last, tuple) and last[:1] == ("end",):
-                break
-        if not (isinstance(last, tuple) and len(last) == 6 and last[0] == "end"):
-            return None
-        return tuple(int(v) for v in last[1:])  # type: ignore[return-value]
+        return _Part(self.out, stats)
 
     def close(self) -> None:
         if self.process.poll() is None:

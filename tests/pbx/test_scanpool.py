@@ -135,6 +135,9 @@ def big_log(tmp_path: Path) -> tuple[Path, bytes]:
         "print('not a pickle')",  # exits cleanly with garbage
         "pass",  # exits cleanly with nothing
         "import pickle, sys; pickle.dump(('end', 1, 0, 5, 5, 1), sys.stdout.buffer)",  # lies
+        # a finished helper's header, but counts of a part it did not read to its end
+        "import struct, sys; sys.stdout.buffer.write(struct.pack('<8s5Q', b'dsrscan1', 1, 0, 5,"
+        " 5, 1))",
     ],
 )
 def test_a_failing_helper_is_not_trusted(
