@@ -60,8 +60,7 @@ class Match:
     def counterpart(self) -> str:
         """The other party's number, E.164 when it parses (read only when shown: an erasure
         never needs it, and reading a number costs phone metadata)."""
-        other = self.other
-        return (normalise(other, self.region) or other) if other else ""
+        return display(self.other, self.region)
 
 
 def _relabel(identity: Identity, system: str) -> Identity:
@@ -177,8 +176,7 @@ class Matcher:
 
     def display(self, raw: str) -> str:
         """A counterpart number as E.164 when it parses, else as written (an extension)."""
-        value = raw.strip()
-        return normalise(value, self.region) or value if value else ""
+        return display(raw, self.region)
 
     # -- per call ---------------------------------------------------------------------------
     def match(self, call: Call) -> Match | None:
@@ -223,6 +221,12 @@ class Matcher:
         for e164 in self.phones:
             values |= textual_forms(e164, self.region)
         return sorted(values)
+
+
+def display(raw: str, region: str) -> str:
+    """A number as E.164 when it parses, else as written (an extension); "" for nothing."""
+    value = raw.strip()
+    return normalise(value, region) or value if value else ""
 
 
 def _first(pairs: tuple[tuple[str, str], ...]) -> str:
