@@ -192,8 +192,9 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(work: Path, lines: int, calls: int) -> None:
-    today = date(2026, 1, 1)
+def new_log(work: Path, lines: int, calls: int) -> tuple[Path, Path]:
+    """A freshly generated log kept aside (``original``) and its copy as the PBX's
+    ``Master.csv``; prints its number of lines."""
     original = work / "original.csv"
     write_csv(original, lines, calls)
     folder = work / "cdr-csv"
@@ -201,6 +202,12 @@ def run(work: Path, lines: int, calls: int) -> None:
     master = folder / "Master.csv"
     restore(original, master)
     print(f"csv_lines: {lines}")
+    return original, master
+
+
+def run(work: Path, lines: int, calls: int) -> None:
+    today = date(2026, 1, 1)
+    original, master = new_log(work, lines, calls)
     print(f"csv_bytes: {master.stat().st_size}")
     print(f"subject_calls: {calls}")
 
@@ -225,7 +232,7 @@ def run(work: Path, lines: int, calls: int) -> None:
     print(f"csv_locate_access_seconds: {seconds:.3f}")
     print(f"csv_locate_access_lines_per_second: {lines / seconds:,.0f}")
 
-    copy = folder / "copy.csv"
+    copy = master.parent / "copy.csv"
     cp_seconds = min(
         _timed(lambda: subprocess.run(["cp", str(master), str(copy)], check=True))[1]
         for _ in range(3)
@@ -289,13 +296,7 @@ def run(work: Path, lines: int, calls: int) -> None:
 
 def run_big(work: Path, lines: int, calls: int) -> None:
     """Only ``big_over_small`` (and the peak memory), on a freshly generated log."""
-    original = work / "original.csv"
-    write_csv(original, lines, calls)
-    folder = work / "cdr-csv"
-    folder.mkdir()
-    master = folder / "Master.csv"
-    restore(original, master)
-    print(f"csv_lines: {lines}")
+    _, master = new_log(work, lines, calls)
     big_over_small(work, master, lines)
 
 
