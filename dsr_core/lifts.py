@@ -65,8 +65,8 @@ def state_of(events: Iterable[Any], tz: ZoneInfo) -> LiftState:
 EVENTS_SQL = (
     "SELECT e.seq, e.at, e.request_id, e.action, e.data FROM audit_events e "
     "JOIN requests r ON r.id = e.request_id WHERE r.kind = 'restriction' "
-    "AND e.action IN ('restriction.lift_notified', 'restriction.lift_cancelled', "
-    "'restriction.lift_failed', 'restriction.lifted') ORDER BY e.seq"
+    f"AND e.action IN ({', '.join(repr(a) for a in (NOTIFIED, CANCELLED, FAILED, LIFTED))}) "
+    "ORDER BY e.seq"
 )
 
 

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from ..engine.calls import Progress, describe_error, with_retries
 from ..engine.context import EngineContext
 from ..engine.steps import load_subject
-from ..lifts import CANCELLED, FAILED, LIFTED, NOTIFIED, LiftState, states_of
+from ..lifts import EVENTS_SQL, LiftState, states_of
 from ..model import Identity, Outcome, RequestKind, Subject, TaskState
-from ..store.models import AuditEvent, RequestRow, TaskRow
+from ..store.models import AuditEvent, TaskRow
 from ..systems import ManualStep, System
 
 
@@ -40,16 +40,9 @@ class Lifted:
 
 def announced_lifts(session: Session, tz: ZoneInfo) -> dict[int, LiftState]:
     """The lift's state of every restriction that has one on the trail (an announcement,
-    possibly cancelled or carried out)."""
-    events = session.execute(
-        sa.select(AuditEvent)
-        .join(RequestRow, RequestRow.id == AuditEvent.request_id)
-        .where(
-            RequestRow.kind == RequestKind.RESTRICTION.value,
-            AuditEvent.action.in_([NOTIFIED, CANCELLED, FAILED, LIFTED]),
-        )
-        .order_by(AuditEvent.seq)
-    ).scalars()
+    possibly cancelled or carried out): the light path's query, its times typed as stored."""
+    query = sa.text(EVENTS_SQL).columns(at=AuditEvent.__table__.c.at.type)
+    events = session.execute(query)
     return states_of(events, tz)
 
 
